@@ -1,0 +1,63 @@
+import type { Family, SourceName } from "../ip-source/types.js";
+import type { ProviderSettings } from "../provider/types.js";
+
+/** The validated `ddns.toml` (DESIGN.md "Config"). Produced by config/load.ts only. */
+export interface Config {
+  /** Absolute path of the file it came from. */
+  file: string;
+  families: Record<Family, FamilyConfig>;
+  providers: Map<string, ProviderEntry>;
+  records: RecordConfig[];
+  push?: PushConfig;
+}
+
+export interface FamilyConfig {
+  enabled: boolean;
+  sources: SourceName[];
+  /** Limits the event and interface sources; empty = every interface. */
+  interfaces: string[];
+  /** For the http source; empty = built-in defaults. */
+  urls: string[];
+  /** For the static source. */
+  addresses: string[];
+  /** For the command source: argv, no shell. */
+  command: string[];
+  /** For the dns source: resolver addresses and the name to ask. */
+  dnsServers: string[];
+  dnsName: string;
+  /** IPv6 only: "stable" skips temporary addresses. */
+  prefer: "stable" | "temporary";
+  /** Accept private/ULA/CGNAT... addresses from detection (internal zones). */
+  acceptPrivate: boolean;
+  /** Deadline for one source's detection, ms. */
+  timeoutMs: number;
+}
+
+export interface ProviderEntry extends ProviderSettings {
+  /** Line of the `[providers.NAME]` header. */
+  line: number;
+  /** Days after which a record is pushed again although unchanged (0 = never). */
+  refreshDays: number;
+  /**
+   * Changes whenever the table or a secret source changes (the secret's file path,
+   * size and mtime, never its value). A latched record unlatches when it changes.
+   */
+  fingerprint: string;
+}
+
+export interface RecordConfig {
+  name: string;
+  provider: string;
+  families: Family[];
+  ttl?: number;
+  line: number;
+}
+
+/** `[push]`: which names a router's push may set (issue 8). */
+export interface PushConfig {
+  names: string[];
+  username?: string;
+  /** resolved secret */
+  password?: string;
+  token?: string;
+}

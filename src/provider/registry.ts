@@ -1,0 +1,22 @@
+import type { ProviderSpec } from "./types.js";
+import { cloudflareSpec } from "./cloudflare-spec.js";
+
+/**
+ * Every provider type ddns knows. Specs are small and loaded on every run (config
+ * validation needs their keys); implementations load lazily through `spec.load()`.
+ * Add a provider: write `<type>-spec.ts` and `<type>.ts`, list the spec here.
+ */
+const SPECS: readonly ProviderSpec[] = [cloudflareSpec];
+
+const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
+
+export function providerSpec(type: string): ProviderSpec | undefined {
+  return byType.get(type);
+}
+
+export function providerSpecs(): readonly ProviderSpec[] {
+  return SPECS;
+}
+
+/** Keys every provider table takes besides its own. */
+export const COMMON_PROVIDER_KEYS = ["type", "endpoint", "refresh_days"] as const;

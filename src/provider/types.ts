@@ -1,0 +1,93 @@
+import type { Family } from "../ip-source/types.js";
+import type { HttpClient } from "../net/types.js";
+
+/**
+ * A DNS provider type (cloudflare, dyndns2, ...). Each type has a small *spec*
+ * (registry.ts: its config keys, cheap to import on every run) and an
+ * *implementation* module loaded lazily only when a push is due.
+ *
+ * Contract of `push`:
+ * - Receives every due update of one provider entry in this run at once, so that a
+ *   protocol that can (dyndns2) sends several hosts in one request.
+ * - Returns exactly one outcome per update, keyed by `update.key`.
+ * - Never throws for a provider or network failure: it classifies it.
+ *   "transient" = try again later (timeouts, 5xx, 429, malformed answers);
+ *   "permanent" = a person must change something (bad credentials, host not in
+ *   account, abuse block); the engine latches that record until its config changes.
+ * - `cache` is the provider's own small, bounded data for that record (zone id,
+ *   record id...). The engine persists whatever an outcome returns and hands it back
+ *   next time. A cached id that turned out stale is looked up again once.
+ * - Messages are sentences for an operator, name the record, and hold no secret.
+ */
+export type ProviderCache = Record<string, string>;
+
+export interface RecordUpdate {
+  /** Stable key "<name>/<family>", as in state. */
+  key: string;
+  name: string;
+  family: Family;
+  /** The full address set to publish for this name and family (at least one). */
+  addresses: string[];
+  /** What state says is published now (null: unknown). */
+  previous: string[] | null;
+  ttl?: number;
+  cache?: ProviderCache;
+}
+
+export type PushOutcome =
+  | { kind: "updated"; cache?: ProviderCache; message?: string }
+  /** The provider already had these addresses (the request was still spent). */
+  | { kind: "unchanged"; cache?: ProviderCache }
+  | { kind: "transient"; reason: string; retryAfterMs?: number; cache?: ProviderCache }
+  | { kind: "permanent"; reason: string };
+
+export interface DnsProvider {
+  push(updates: RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome>>;
+  /** Read-only credential check for `ddns check --online`. */
+  verify?(signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+/** What a provider implementation is built from. */
+export interface ProviderDeps {
+  http: HttpClient;
+  /** epoch milliseconds */
+  now(): number;
+  /** "ddns/VERSION (+URL)" */
+  userAgent: string;
+}
+
+/** Validated settings of one `[providers.NAME]` table. Secrets are resolved values. */
+export interface ProviderSettings {
+  /** The table name, e.g. "home". */
+  name: string;
+  type: string;
+  /** Every key of the table after validation, secrets resolved (K_file/K_credential -> K). */
+  values: Record<string, string | number | boolean | string[]>;
+  /** Names of keys that hold secrets (never print their values). */
+  secretKeys: string[];
+}
+
+export type KeyKind = "string" | "secret" | "url" | "integer" | "boolean" | "string[]";
+
+export interface KeySpec {
+  name: string;
+  kind: KeyKind;
+  required?: boolean;
+  /** For documentation and `ddns providers`. */
+  doc: string;
+  default?: string | number | boolean | string[];
+}
+
+export interface ProviderSpec {
+  type: string;
+  /** One line for `ddns providers`. */
+  summary: string;
+  /** Families the protocol can update. */
+  families: Family[];
+  /** Keys besides `type` (and `endpoint`, which every type takes). */
+  keys: KeySpec[];
+  /** Default API base URL (what `endpoint` replaces). */
+  defaultEndpoint: string;
+  /** Loads the implementation (a dynamic import: a separate chunk). */
+  load(): Promise<(settings: ProviderSettings, deps: ProviderDeps) => DnsProvider>;
+}

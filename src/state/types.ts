@@ -1,0 +1,59 @@
+import type { ProviderCache } from "../provider/types.js";
+
+/**
+ * The last known state, kept as versioned JSON in `$STATE_DIRECTORY/state.json`.
+ * Bounded: one entry per configured (record, family); entries of records no longer
+ * configured are dropped on the next save. No history is kept.
+ */
+export const STATE_VERSION = 1;
+
+export interface RecordState {
+  /** Provider entry name it was pushed through. */
+  provider: string;
+  /** Addresses the provider confirmed last (null: never confirmed). */
+  published: string[] | null;
+  /** epoch ms of the last successful push or confirmation (for forced refresh). */
+  pushedAt?: number;
+  /** epoch ms when `published` last changed. */
+  changedAt?: number;
+  /** Consecutive transient failures (drives the backoff). */
+  failures: number;
+  /** epoch ms before which no request is made for this record. */
+  retryAt?: number;
+  /** Last failure sentence (no secret). */
+  lastError?: string;
+  /** Permanent refusal: no request until the provider entry's fingerprint changes. */
+  latched?: { reason: string; at: number; fingerprint: string };
+  cache?: ProviderCache;
+}
+
+export interface PushSeen {
+  address: string;
+  at: number;
+  from?: string;
+}
+
+export interface State {
+  version: typeof STATE_VERSION;
+  /** Keyed "<name>/<family>". */
+  records: Record<string, RecordState>;
+  /** Last push received per name (issue 8), bounded by the configured push names. */
+  pushes?: Record<string, PushSeen>;
+}
+
+export type LoadResult =
+  | { kind: "ok"; state: State }
+  | { kind: "missing"; state: State }
+  /** The file did not parse or validate; it was renamed to `setAside`. */
+  | { kind: "corrupt"; state: State; setAside: string; reason: string };
+
+/**
+ * Contract: `load` never throws for a bad file (it sets it aside and returns an
+ * empty state); `save` writes atomically (temp, fsync, rename, fsync dir) and throws
+ * DdnsError("STATE_UNWRITABLE") leaving the previous file intact.
+ */
+export interface StateStore {
+  readonly path: string;
+  load(): Promise<LoadResult>;
+  save(state: State): Promise<void>;
+}
