@@ -1,0 +1,13 @@
+import type { TransitionKind } from "./types.js";
+
+/** One journal MESSAGE_ID per kind of transition; packaging/ddns.catalog documents each. Never change one. */
+export const MESSAGE_IDS: Record<TransitionKind, string> = {
+  "record-updated": "dd8a82a646344a80bcbff908e9d1fec7",
+  "record-refreshed": "fda77566253d461ab924290ca1017933",
+  "push-failed": "78dec2e6e50e493ba149ef01612c83c5",
+  "record-latched": "f00f0d1587ce4b43af122d1b5dc913d5",
+  "record-recovered": "1b98b0a22f594683be1f85650926a84e",
+  "state-reset": "905548d3f18843408415223d8272b28b",
+  "event-refused": "03283807b5714a358b3a8f52255c6a2e",
+  "push-received": "cb66995f37fe44e190366b0f74a98795",
+};
