@@ -1,0 +1,77 @@
+import type { Config } from "../config/types.js";
+import type { Family } from "../ip-source/types.js";
+import type { State } from "../state/types.js";
+import { recordKey, type Action, type FamilyDetection, type Plan } from "./types.js";
+
+export interface PlanInput {
+  config: Config;
+  detected: Record<Family, FamilyDetection>;
+  state: State;
+  /** epoch ms */
+  now: number;
+  /** Push although state says current (latches and backoffs still hold). */
+  force: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Decides, per configured (record, family), whether to push. Pure: the same input
+ * gives the same plan, and it touches nothing. The first address a family's winning
+ * source found is the one published (DESIGN: "first usable address wins").
+ */
+export function plan(input: PlanInput): Plan {
+  const { config, detected, state, now, force } = input;
+  const actions: Action[] = [];
+  for (const record of config.records) {
+    const entry = config.providers.get(record.provider);
+    for (const family of record.families) {
+      const key = recordKey(record.name, family);
+      const base = { key, record, family };
+      const rs = state.records[key];
+      const det = detected[family];
+      if (det.kind === "disabled") {
+        actions.push({ kind: "noop", ...base, why: "disabled" });
+        continue;
+      }
+      const fingerprint = entry?.fingerprint ?? "";
+      const latchHolds = rs?.latched !== undefined && rs.latched.fingerprint === fingerprint;
+      if (latchHolds) {
+        actions.push({ kind: "latched", ...base, reason: rs.latched?.reason ?? "" });
+        continue;
+      }
+      if (det.kind !== "found") {
+        actions.push({ kind: "noop", ...base, why: "unavailable" });
+        continue;
+      }
+      const first = det.addresses[0];
+      if (first === undefined) {
+        actions.push({ kind: "noop", ...base, why: "unavailable" });
+        continue;
+      }
+      const addresses = [first];
+      if (rs?.retryAt !== undefined && rs.retryAt > now && rs.latched === undefined) {
+        actions.push({ kind: "wait", ...base, until: rs.retryAt });
+        continue;
+      }
+      const previous = rs?.published ?? null;
+      const push = (why: Extract<Action, { kind: "push" }>["why"]): void => {
+        actions.push({ kind: "push", ...base, addresses, previous, why });
+      };
+      if (rs === undefined || previous === null) push("first");
+      else if (rs.latched !== undefined) push("unlatched");
+      else if (!sameSet(previous, addresses)) push(rs.failures > 0 ? "retry" : "changed");
+      else if (rs.provider !== record.provider || (rs.fingerprint !== undefined && rs.fingerprint !== fingerprint)) push("changed");
+      else if (force) push("force");
+      else if (entry !== undefined && entry.refreshDays > 0 && now - (rs.pushedAt ?? 0) >= entry.refreshDays * DAY_MS) push("refresh");
+      else actions.push({ kind: "noop", ...base, why: "current" });
+    }
+  }
+  return { actions, idle: actions.every((a) => a.kind !== "push") };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  return b.every((x) => s.has(x));
+}

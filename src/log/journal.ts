@@ -1,0 +1,94 @@
+import { createRequire } from "node:module";
+import { spawn } from "node:child_process";
+import { MESSAGE_IDS } from "./message-ids.js";
+import type { Logger, Transition } from "./types.js";
+
+/** The native addon's shape (systemd-journald 1.5). */
+interface Journald {
+  err(msg: string, fields?: Record<string, string>): void;
+  warning(msg: string, fields?: Record<string, string>): void;
+  notice(msg: string, fields?: Record<string, string>): void;
+  info(msg: string, fields?: Record<string, string>): void;
+}
+
+type Sink = (priority: number, message: string, fields: Record<string, string>) => Promise<void>;
+
+/**
+ * Structured journal entries (MESSAGE_ID, DDNS_RECORD, DDNS_FAMILY, DDNS_PROVIDER,
+ * DDNS_OLD, DDNS_NEW). Tries, in order: the optional native addon
+ * `systemd-journald`; `logger --journald` (util-linux, Essential in Debian), which
+ * sends one structured entry from `FIELD=value` lines on stdin; and last a
+ * `<N>`-prefixed line on stderr, which journald files with that priority
+ * (SyslogLevelPrefix=). Nothing is loaded until the first entry: a no-op run pays
+ * nothing for logging.
+ */
+export function createJournalLogger(stderr: (line: string) => void, loggerPath = "logger"): Logger {
+  let sink: Sink | undefined;
+  const pending = new Set<Promise<void>>();
+
+  const fallback: Sink = async (priority, message) => {
+    stderr(`<${priority}>${message}`);
+  };
+  const viaLogger: Sink = (priority, message, fields) =>
+    new Promise((resolve) => {
+      const lines = [`MESSAGE=${oneLine(message)}`, `PRIORITY=${priority}`, "SYSLOG_IDENTIFIER=ddns"];
+      for (const [k, v] of Object.entries(fields)) lines.push(`${k}=${oneLine(v)}`);
+      let child;
+      try {
+        child = spawn(loggerPath, ["--journald"], { stdio: ["pipe", "ignore", "ignore"] });
+      } catch {
+        void fallback(priority, message, fields).then(resolve);
+        return;
+      }
+      child.on("error", () => void fallback(priority, message, fields).then(resolve));
+      child.on("close", (code) => (code === 0 ? resolve() : void fallback(priority, message, fields).then(resolve)));
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(lines.join("\n") + "\n");
+    });
+
+  function choose(): Sink {
+    try {
+      const require = createRequire(import.meta.url);
+      const Ctor = require("systemd-journald") as new (defaults: Record<string, string>) => Journald;
+      const j = new Ctor({ syslog_identifier: "ddns" });
+      return async (priority, message, fields) => {
+        const f = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.toLowerCase(), v]));
+        if (priority <= 3) j.err(message, f);
+        else if (priority === 4) j.warning(message, f);
+        else if (priority === 5) j.notice(message, f);
+        else j.info(message, f);
+      };
+    } catch {
+      return viaLogger;
+    }
+  }
+
+  function send(priority: number, message: string, fields: Record<string, string>): void {
+    sink ??= choose();
+    const p = sink(priority, message, fields).catch(() => fallback(priority, message, fields));
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  }
+
+  return {
+    transition(t: Transition) {
+      const fields: Record<string, string> = { MESSAGE_ID: MESSAGE_IDS[t.kind] };
+      if (t.record !== undefined) fields["DDNS_RECORD"] = t.record;
+      if (t.family !== undefined) fields["DDNS_FAMILY"] = t.family;
+      if (t.provider !== undefined) fields["DDNS_PROVIDER"] = t.provider;
+      if (t.old !== undefined) fields["DDNS_OLD"] = t.old;
+      if (t.new !== undefined) fields["DDNS_NEW"] = t.new;
+      send(t.priority, t.message, fields);
+    },
+    warn(message: string) {
+      send(4, message, {});
+    },
+    async close() {
+      await Promise.all([...pending]);
+    },
+  };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, " ");
+}

@@ -1,0 +1,156 @@
+import { open, readFile, rename, unlink, mkdir } from "node:fs/promises";
+import { constants } from "node:fs";
+import { join } from "node:path";
+import { DdnsError } from "../errors.js";
+import { STATE_VERSION, type LoadResult, type RecordState, type State, type StateStore } from "./types.js";
+
+const FILE = "state.json";
+/** A state file larger than this is not ours: set it aside rather than parse it. */
+const MAX_BYTES = 1 << 20;
+
+export function emptyState(): State {
+  return { version: STATE_VERSION, records: {} };
+}
+
+/**
+ * The state file under the state directory. `now` names a corrupt file set aside
+ * (`state.json.corrupt-<ISO time>`), so the operator can still read it.
+ */
+export function createFileStore(dir: string, now: () => number): StateStore {
+  const path = join(dir, FILE);
+  return {
+    path,
+    async load(): Promise<LoadResult> {
+      let text: string;
+      try {
+        const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+        try {
+          const buf = Buffer.alloc(MAX_BYTES + 1);
+          const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+          if (bytesRead > MAX_BYTES) return await setAside(path, now, "it is larger than 1 MiB");
+          text = buf.subarray(0, bytesRead).toString("utf8");
+        } finally {
+          await fh.close();
+        }
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") return { kind: "missing", state: emptyState() };
+        if (code === "ELOOP") return await setAside(path, now, "it is a symbolic link");
+        throw new DdnsError("STATE_UNWRITABLE", `cannot read the state file ${path}: ${code ?? String(e)}`, { cause: e });
+      }
+      const reason = validate(text);
+      if (typeof reason === "string") return await setAside(path, now, reason);
+      return { kind: "ok", state: reason };
+    },
+    async save(state: State): Promise<void> {
+      const tmp = join(dir, `.${FILE}.${process.pid}.tmp`);
+      const data = JSON.stringify(state, null, 1) + "\n";
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o750 });
+        const fh = await open(tmp, "w", 0o640);
+        try {
+          await fh.writeFile(data);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, path);
+        const dh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+        try {
+          await dh.sync();
+        } finally {
+          await dh.close();
+        }
+      } catch (e) {
+        await unlink(tmp).catch(() => undefined);
+        const code = (e as NodeJS.ErrnoException).code ?? String(e);
+        throw new DdnsError(
+          "STATE_UNWRITABLE",
+          `cannot save the state file ${path} (${code}); the previous state is intact`,
+          { cause: e },
+        );
+      }
+    },
+  };
+}
+
+async function setAside(path: string, now: () => number, reason: string): Promise<LoadResult> {
+  const setAsidePath = `${path}.corrupt-${new Date(now()).toISOString().replace(/[:.]/g, "-")}`;
+  try {
+    await rename(path, setAsidePath);
+  } catch (e) {
+    throw new DdnsError("STATE_UNWRITABLE", `the state file ${path} is corrupt (${reason}) and cannot be set aside`, { cause: e });
+  }
+  return { kind: "corrupt", state: emptyState(), setAside: setAsidePath, reason };
+}
+
+/** Returns the state, or why the text is not a valid state. */
+export function validate(text: string): State | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return "it is not valid JSON";
+  }
+  if (!isObject(raw)) return "it is not a JSON object";
+  if (raw["version"] !== STATE_VERSION) return `its version is ${JSON.stringify(raw["version"])}, not ${STATE_VERSION}`;
+  const records = raw["records"];
+  if (!isObject(records)) return "it has no records object";
+  const out: State = { version: STATE_VERSION, records: {} };
+  for (const [key, value] of Object.entries(records)) {
+    const r = validateRecord(value);
+    if (typeof r === "string") return `record ${JSON.stringify(key)}: ${r}`;
+    out.records[key] = r;
+  }
+  const pushes = raw["pushes"];
+  if (pushes !== undefined) {
+    if (!isObject(pushes)) return "pushes is not an object";
+    out.pushes = {};
+    for (const [name, p] of Object.entries(pushes)) {
+      if (!isObject(p) || typeof p["address"] !== "string" || !isTime(p["at"])) return `push ${JSON.stringify(name)} is malformed`;
+      out.pushes[name] = { address: p["address"], at: p["at"], ...(typeof p["from"] === "string" ? { from: p["from"] } : {}) };
+    }
+  }
+  return out;
+}
+
+function validateRecord(v: unknown): RecordState | string {
+  if (!isObject(v)) return "not an object";
+  const { provider, published, failures } = v;
+  if (typeof provider !== "string") return "provider is not a string";
+  if (published !== null && !(Array.isArray(published) && published.every((a) => typeof a === "string"))) return "published is malformed";
+  if (typeof failures !== "number" || !Number.isInteger(failures) || failures < 0) return "failures is malformed";
+  const r: RecordState = { provider, published: published === null ? null : [...(published as string[])], failures };
+  for (const k of ["pushedAt", "changedAt", "retryAt"] as const) {
+    if (v[k] === undefined) continue;
+    if (!isTime(v[k])) return `${k} is malformed`;
+    r[k] = v[k];
+  }
+  if (v["lastError"] !== undefined) {
+    if (typeof v["lastError"] !== "string") return "lastError is malformed";
+    r.lastError = v["lastError"];
+  }
+  if (v["fingerprint"] !== undefined) {
+    if (typeof v["fingerprint"] !== "string") return "fingerprint is malformed";
+    r.fingerprint = v["fingerprint"];
+  }
+  const l = v["latched"];
+  if (l !== undefined) {
+    if (!isObject(l) || typeof l["reason"] !== "string" || !isTime(l["at"]) || typeof l["fingerprint"] !== "string") return "latched is malformed";
+    r.latched = { reason: l["reason"], at: l["at"], fingerprint: l["fingerprint"] };
+  }
+  const c = v["cache"];
+  if (c !== undefined) {
+    if (!isObject(c) || !Object.values(c).every((x) => typeof x === "string")) return "cache is malformed";
+    r.cache = { ...(c as Record<string, string>) };
+  }
+  return r;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isTime(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0;
+}
