@@ -1,12 +1,16 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { duckdnsSpec } from "./duckdns-spec.js";
 
 /**
  * Every provider type ddns knows. Specs are small and loaded on every run (config
  * validation needs their keys); implementations load lazily through `spec.load()`.
  * Add a provider: write `<type>-spec.ts` and `<type>.ts`, list the spec here.
  */
-const SPECS: readonly ProviderSpec[] = [cloudflareSpec];
+const SPECS: readonly ProviderSpec[] = [
+  cloudflareSpec,
+  duckdnsSpec,
+];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
 

@@ -31,8 +31,6 @@ export interface Ctx {
   now(): number;
 }
 
-export const DEFAULT_DEADLINE_MS = 15_000;
-
 export function ctxFor(settings: ProviderSettings, keyHint: string, now: () => number) {
   return (record: string): Ctx => ({ provider: settings.type, table: settings.name, keyHint, record, now });
 }
@@ -51,7 +49,7 @@ export function str(settings: ProviderSettings, key: string): string {
 /** Sends one request; a network failure becomes a transient outcome. */
 export async function send(http: HttpClient, req: HttpRequest, signal: AbortSignal, ctx: Ctx): Promise<Result<HttpResponse>> {
   try {
-    return ok(await http.request({ deadlineMs: DEFAULT_DEADLINE_MS, ...req, signal }));
+    return ok(await http.request({ ...req, signal }));
   } catch (e) {
     // DdnsError NET_* messages name the host, never the query, headers or body.
     const why = isDdnsError(e) ? e.message : "the request failed";
@@ -273,28 +271,48 @@ export async function applyRecords(existing: readonly IdRecord[], desired: reado
 }
 
 /**
- * Runs `one` for each update in order. After a table-wide failure (credentials, rate
- * limit) the remaining updates get the same outcome without a request. Every reason
- * is scrubbed of the table's secret values as a last line of defence.
+ * Runs `one` for each group of updates in order (a group shares one request; its
+ * outcome applies to every update in it). After a table-wide failure (credentials,
+ * rate limit) the remaining groups get the same outcome without a request. Every
+ * reason is scrubbed of the table's secret values as a last line of defence.
  */
-export async function pushEach(
+export async function pushGroups(
+  groups: readonly (readonly RecordUpdate[])[],
+  settings: ProviderSettings,
+  one: (g: readonly RecordUpdate[]) => Promise<PushOutcome | Failure>,
+): Promise<Map<string, PushOutcome>> {
+  const out = new Map<string, PushOutcome>();
+  let stop: Failure | null = null;
+  for (const g of groups) {
+    let o: PushOutcome | Failure;
+    if (stop !== null) {
+      o = { ...stop, reason: `not sent for ${g.map((u) => u.name).join(", ")}: ${stop.reason}` };
+    } else {
+      o = await one(g);
+      if ((o.kind === "transient" || o.kind === "permanent") && "tableWide" in o && o.tableWide === true) stop = o;
+    }
+    for (const u of g) out.set(u.key, scrub(o, settings));
+  }
+  return out;
+}
+
+export function pushEach(
   updates: readonly RecordUpdate[],
   settings: ProviderSettings,
   one: (u: RecordUpdate) => Promise<PushOutcome | Failure>,
 ): Promise<Map<string, PushOutcome>> {
-  const out = new Map<string, PushOutcome>();
-  let stop: Failure | null = null;
-  for (const u of updates) {
-    let o: PushOutcome | Failure;
-    if (stop !== null) {
-      o = { ...stop, reason: `not sent for ${u.name}: ${stop.reason}` };
-    } else {
-      o = await one(u);
-      if ((o.kind === "transient" || o.kind === "permanent") && "tableWide" in o && o.tableWide === true) stop = o;
-    }
-    out.set(u.key, scrub(o, settings));
-  }
-  return out;
+  return pushGroups(
+    updates.map((u) => [u]),
+    settings,
+    (g) => one(g[0]!),
+  );
+}
+
+/** Updates grouped by a key, in first-seen order. */
+export function groupBy(updates: readonly RecordUpdate[], key: (u: RecordUpdate) => string): RecordUpdate[][] {
+  const m = new Map<string, RecordUpdate[]>();
+  for (const u of updates) m.set(key(u), [...(m.get(key(u)) ?? []), u]);
+  return [...m.values()];
 }
 
 function scrub(o: PushOutcome | Failure, settings: ProviderSettings): PushOutcome {
