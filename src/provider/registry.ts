@@ -1,6 +1,7 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
+import { rfc2136Spec } from "./rfc2136-spec.js";
 
 /**
  * Every provider type ddns knows. Specs are small and loaded on every run (config
@@ -10,6 +11,7 @@ import { duckdnsSpec } from "./duckdns-spec.js";
 const SPECS: readonly ProviderSpec[] = [
   cloudflareSpec,
   duckdnsSpec,
+  rfc2136Spec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));

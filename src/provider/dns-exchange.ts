@@ -1,0 +1,145 @@
+/**
+ * One DNS request/answer exchange with one server, over UDP (TCP when the answer is
+ * truncated) or over TCP only. The DNS counterpart of src/net/http.ts: the only
+ * place the rfc2136 provider opens sockets.
+ *
+ * - The server is an IP literal: nothing here resolves a name.
+ * - UDP: a connected socket (the kernel drops datagrams from other peers, and
+ *   ICMP port-unreachable becomes ECONNREFUSED); answers with another ID are
+ *   ignored; the request is sent again every 2 s until the deadline (an UPDATE that
+ *   replaces an RRset is idempotent, so a duplicate does no harm).
+ * - TCP: RFC 1035 §4.2.2 two-byte length prefix.
+ * - Rejects with DdnsError NET_TIMEOUT, NET_REFUSED, NET_ABORTED, NET_PROTOCOL or
+ *   NET_OTHER; messages name the server, never the message content.
+ */
+import { createSocket } from "node:dgram";
+import { connect, isIP } from "node:net";
+import { DdnsError } from "../errors.js";
+
+export interface DnsServer {
+  host: string;
+  port: number;
+}
+
+export interface ExchangeOptions {
+  tcp: boolean;
+  deadlineMs: number;
+  signal: AbortSignal;
+}
+
+const RESEND_MS = 2000;
+const MAX_TCP_ANSWER = 65535;
+
+export function formatServer(s: DnsServer): string {
+  return isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
+}
+
+/** "192.0.2.1", "192.0.2.1:5353", "2001:db8::1", "[2001:db8::1]:5353"; null if not an IP literal. */
+export function parseServer(text: string): DnsServer | null {
+  const t = text.trim();
+  let host = t;
+  let port = 53;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  const v4port = /^([\d.]+):(\d+)$/.exec(t);
+  if (bracket) {
+    host = bracket[1]!;
+    if (bracket[2] !== undefined) port = Number(bracket[2]);
+  } else if (v4port) {
+    host = v4port[1]!;
+    port = Number(v4port[2]);
+  }
+  if (isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+  if (bracket && isIP(host) !== 6) return null;
+  return { host, port };
+}
+
+function netError(e: unknown, server: DnsServer): DdnsError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const where = formatServer(server);
+  if (code === "ECONNREFUSED") return new DdnsError("NET_REFUSED", `${where} refused the connection`, { cause: e });
+  return new DdnsError("NET_OTHER", `talking to ${where} failed (${code ?? "error"})`, { cause: e });
+}
+
+/** Sends `request` and resolves with the first answer carrying its ID. */
+export async function exchange(server: DnsServer, request: Buffer, opts: ExchangeOptions): Promise<Buffer> {
+  if (!opts.tcp) {
+    const answer = await exchangeUdp(server, request, opts);
+    // TC bit: the answer did not fit; ask again over TCP (RFC 1035 §4.2.1).
+    if ((answer.readUInt16BE(2) & 0x0200) === 0) return answer;
+  }
+  return exchangeTcp(server, request, opts);
+}
+
+function guard<T>(server: DnsServer, opts: ExchangeOptions, body: (done: (e: Error | null, v?: T) => void) => () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let cleanup: () => void = () => undefined;
+    let settled = false;
+    const done = (e: Error | null, v?: T): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal.removeEventListener("abort", onAbort);
+      cleanup();
+      if (e) reject(e);
+      else resolve(v as T);
+    };
+    const onAbort = (): void => done(new DdnsError("NET_ABORTED", `the exchange with ${formatServer(server)} was aborted`));
+    const timer = setTimeout(
+      () => done(new DdnsError("NET_TIMEOUT", `${formatServer(server)} did not answer within ${Math.round(opts.deadlineMs / 1000)} s`)),
+      opts.deadlineMs,
+    );
+    if (opts.signal.aborted) return onAbort();
+    opts.signal.addEventListener("abort", onAbort, { once: true });
+    cleanup = body(done);
+  });
+}
+
+function exchangeUdp(server: DnsServer, request: Buffer, opts: ExchangeOptions): Promise<Buffer> {
+  const id = request.readUInt16BE(0);
+  return guard<Buffer>(server, opts, (done) => {
+    const sock = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
+    let resend: NodeJS.Timeout | undefined;
+    const send = (): void => {
+      sock.send(request, (e) => {
+        if (e) done(netError(e, server));
+      });
+    };
+    sock.on("error", (e) => done(netError(e, server)));
+    sock.on("message", (msg) => {
+      if (msg.length >= 12 && msg.readUInt16BE(0) === id) done(null, msg);
+    });
+    sock.connect(server.port, server.host, () => {
+      send();
+      resend = setInterval(send, RESEND_MS);
+    });
+    return () => {
+      clearInterval(resend);
+      sock.close();
+    };
+  });
+}
+
+function exchangeTcp(server: DnsServer, request: Buffer, opts: ExchangeOptions): Promise<Buffer> {
+  return guard<Buffer>(server, opts, (done) => {
+    const sock = connect({ host: server.host, port: server.port });
+    const chunks: Buffer[] = [];
+    let have = 0;
+    sock.on("connect", () => {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(request.length, 0);
+      sock.write(Buffer.concat([len, request]));
+    });
+    sock.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      have += chunk.length;
+      if (have > MAX_TCP_ANSWER + 2) return done(new DdnsError("NET_TOO_LARGE", `${formatServer(server)} sent too much`));
+      if (have < 2) return;
+      const all = Buffer.concat(chunks);
+      const want = all.readUInt16BE(0);
+      if (all.length >= 2 + want) done(null, all.subarray(2, 2 + want));
+    });
+    sock.on("end", () => done(new DdnsError("NET_PROTOCOL", `${formatServer(server)} closed the TCP connection without a whole answer`)));
+    sock.on("error", (e) => done(netError(e, server)));
+    return () => sock.destroy();
+  });
+}
