@@ -1,0 +1,90 @@
+/**
+ * Detection for every family: each family's sources are tried in config order and the
+ * first "found" wins. Families run in parallel.
+ *
+ * Cost on the no-op path: the event, interface and static sources are loaded with
+ * this module; http, dns and command are loaded with `import()` only when their turn
+ * comes, and the HTTP client factory is called at most once, only by the http source.
+ * A source that throws (a bug) is reported as unavailable, never thrown on.
+ */
+import type { NetworkInterfaceInfo } from "node:os";
+import type { FamilyConfig } from "../config/types.js";
+import type { FamilyDetection } from "../engine/types.js";
+import type { HttpClient } from "../net/types.js";
+import type { Detection, EventRecord, Family, IpSource, SourceName } from "./types.js";
+import type { UdpSocketFactory } from "./dns.js";
+import { FAMILIES } from "./types.js";
+import { createEventSource } from "./event.js";
+import { createInterfaceSource } from "./interface.js";
+import { createStaticSource } from "./static.js";
+
+export interface DetectDeps {
+  /** The events this run claimed (events.ts). */
+  events: readonly EventRecord[];
+  /** A client, or a factory called lazily (at most once) when an http source runs. */
+  http: HttpClient | (() => Promise<HttpClient>);
+  networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
+  /** Normally "/proc/net/if_inet6". */
+  procIfInet6: string;
+  /** For the dns source; node:dgram's createSocket by default. */
+  udp?: UdpSocketFactory;
+  signal: AbortSignal;
+}
+
+/** Builds one source; the deps' http factory is shared through `getHttp`. */
+export async function loadSource(name: SourceName, cfg: FamilyConfig, deps: DetectDeps, getHttp: () => Promise<HttpClient>): Promise<IpSource> {
+  switch (name) {
+    case "static":
+      return createStaticSource(cfg);
+    case "event":
+      return createEventSource(cfg, deps.events);
+    case "interface":
+      return createInterfaceSource(cfg, deps);
+    case "http":
+      return (await import("./http.js")).createHttpSource(cfg, getHttp);
+    case "dns":
+      return (await import("./dns.js")).createDnsSource(cfg, deps.udp === undefined ? {} : { udp: deps.udp });
+    case "command":
+      return (await import("./command.js")).createCommandSource(cfg);
+  }
+}
+
+/** Runs one source with the family's deadline; never throws. */
+export async function runSource(name: SourceName, family: Family, cfg: FamilyConfig, deps: DetectDeps, getHttp: () => Promise<HttpClient>): Promise<Detection> {
+  const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(cfg.timeoutMs)]);
+  try {
+    const source = await loadSource(name, cfg, deps, getHttp);
+    return await source.detect(family, signal);
+  } catch (e) {
+    const why = deps.signal.aborted ? "aborted" : signal.aborted ? `timed out after ${cfg.timeoutMs} ms` : `failed: ${(e as Error)?.message ?? String(e)}`;
+    return { kind: "unavailable", source: name, reason: why };
+  }
+}
+
+/** The http client factory, memoised so both families share one client. */
+export function lazyHttp(http: DetectDeps["http"]): () => Promise<HttpClient> {
+  if (typeof http !== "function") return () => Promise.resolve(http);
+  let p: Promise<HttpClient> | undefined;
+  return () => (p ??= http());
+}
+
+export async function detectFamily(family: Family, cfg: FamilyConfig, deps: DetectDeps, getHttp: () => Promise<HttpClient>): Promise<FamilyDetection> {
+  if (!cfg.enabled) return { kind: "disabled" };
+  const reasons: string[] = [];
+  let last: Detection | undefined;
+  for (const name of cfg.sources) {
+    if (deps.signal.aborted) break;
+    const d = await runSource(name, family, cfg, deps, getHttp);
+    if (d.kind === "found") return d;
+    reasons.push(`${name}: ${d.reason}`);
+    last = d;
+  }
+  if (!last) return { kind: "unavailable", source: cfg.sources[0] ?? "static", reason: deps.signal.aborted ? "aborted" : "no source configured" };
+  return { kind: "unavailable", source: last.source, reason: reasons.join("; ") };
+}
+
+export async function detectAll(families: Record<Family, FamilyConfig>, deps: DetectDeps): Promise<Record<Family, FamilyDetection>> {
+  const getHttp = lazyHttp(deps.http);
+  const results = await Promise.all(FAMILIES.map((f) => detectFamily(f, families[f], deps, getHttp)));
+  return { ipv4: results[0]!, ipv6: results[1]! };
+}
