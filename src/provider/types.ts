@@ -88,6 +88,11 @@ export interface ProviderSpec {
   keys: KeySpec[];
   /** Default API base URL (what `endpoint` replaces). */
   defaultEndpoint: string;
+  /**
+   * Default `refresh_days`: push an unchanged record again after this many days,
+   * for protocols that forget hosts not refreshed (dyndns2 services: 25). Absent: 0, never.
+   */
+  refreshDays?: number;
   /** Loads the implementation (a dynamic import: a separate chunk). */
   load(): Promise<(settings: ProviderSettings, deps: ProviderDeps) => DnsProvider>;
 }

@@ -1,0 +1,104 @@
+import { open } from "node:fs/promises";
+import { resolve } from "node:path";
+import toml from "toml";
+import { DdnsError } from "../errors.js";
+import { FAMILIES } from "../ip-source/types.js";
+import type { Family } from "../ip-source/types.js";
+import { readFamily } from "./family.js";
+import { LineIndex } from "./line-index.js";
+import { Problems, checkKeys, isTable } from "./problems.js";
+import { readProviders } from "./providers.js";
+import { readPush, readRecords } from "./records.js";
+import { errnoText } from "./secrets.js";
+import type { Config, FamilyConfig } from "./types.js";
+
+/** A config larger than this is not a ddns config (and would only cost memory). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const TOP_KEYS = ["ipv4", "ipv6", "providers", "records", "push"] as const;
+
+export interface ParseOptions {
+  /** `$CREDENTIALS_DIRECTORY`, where `K_credential` secrets are read. */
+  credentialsDir?: string | undefined;
+  /** Mode bits of the file; when set, an inline secret in a group/other-readable file is refused. */
+  fileMode?: number | undefined;
+  /** mtime (ms) of the file: what an inline secret contributes to a provider's fingerprint. */
+  fileMtimeMs?: number | undefined;
+}
+
+/**
+ * Reads and validates the config file (DESIGN.md "Config").
+ * Throws DdnsError CONFIG_UNREADABLE when the file cannot be read, SECRET_UNREADABLE
+ * when only secret files/credentials could not be read, else CONFIG_INVALID with one
+ * "FILE:LINE: key: what is wrong" line per problem. Messages never hold a secret.
+ */
+export async function loadConfig(opts: { file: string; credentialsDir?: string | undefined }): Promise<Config> {
+  const file = resolve(opts.file);
+  let text: string;
+  let mode: number;
+  let mtimeMs: number;
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (e) {
+    throw new DdnsError("CONFIG_UNREADABLE", `${file}: cannot read the config (${errnoText(e)})`, { cause: e });
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new DdnsError("CONFIG_UNREADABLE", `${file}: cannot read the config (not a regular file)`);
+    if (st.size > MAX_CONFIG_BYTES) throw new DdnsError("CONFIG_INVALID", `${file}:1: (file): larger than 1 MiB; is it the right file?`);
+    mode = st.mode;
+    mtimeMs = st.mtimeMs;
+    const bytes = await handle.readFile();
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new DdnsError("CONFIG_INVALID", `${file}:1: (file): not valid UTF-8 text`);
+    }
+  } catch (e) {
+    if (e instanceof DdnsError) throw e;
+    throw new DdnsError("CONFIG_UNREADABLE", `${file}: cannot read the config (${errnoText(e)})`, { cause: e });
+  } finally {
+    await handle.close();
+  }
+  return parseConfigText(text, file, { credentialsDir: opts.credentialsDir, fileMode: mode, fileMtimeMs: mtimeMs });
+}
+
+/**
+ * Validates config text as if read from `file` (used by loadConfig, tests and fuzzing).
+ * Async because secret files and credentials are read.
+ */
+export async function parseConfigText(text: string, file: string, opts: ParseOptions = {}): Promise<Config> {
+  const path = resolve(file);
+  const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  let doc: unknown;
+  try {
+    doc = toml.parse(source);
+  } catch (e) {
+    throw syntaxError(path, e);
+  }
+  const p = new Problems(path, LineIndex.build(source));
+  if (!isTable(doc)) throw new DdnsError("CONFIG_INVALID", `${path}:1: (top level): not a TOML table`);
+  checkKeys(p, [], doc, TOP_KEYS);
+
+  const ctx = { file: path, fileMode: opts.fileMode, fileMtimeMs: opts.fileMtimeMs, credentialsDir: opts.credentialsDir };
+  const families = Object.fromEntries(FAMILIES.map((f) => [f, readFamily(p, f, doc[f])])) as Record<Family, FamilyConfig>;
+  const providers = await readProviders(p, ctx, doc.providers);
+  const records = readRecords(p, doc.records, families, providers.declared);
+  const push = await readPush(p, ctx, doc.push, records);
+  p.throwIfAny();
+
+  const config: Config = { file: path, families, providers: providers.entries, records };
+  if (push !== undefined) config.push = push;
+  return config;
+}
+
+function syntaxError(file: string, e: unknown): DdnsError {
+  const err = e as { line?: unknown; location?: { start?: { line?: unknown } }; message?: unknown };
+  const line = typeof err.line === "number" ? err.line : typeof err.location?.start?.line === "number" ? err.location.start.line : 1;
+  let message = typeof err.message === "string" ? err.message : "not valid TOML";
+  // peggy lists every token it expected; the operator needs the gist and the line.
+  message = message.replace(/^Expected .* but (.*) found\.$/s, "unexpected $1").replace(/^unexpected "\\n"$/, "unexpected end of line");
+  if (message.length > 200) message = `${message.slice(0, 200)}...`;
+  return new DdnsError("CONFIG_INVALID", `${file}:${line}: syntax: ${message}`, { cause: e });
+}

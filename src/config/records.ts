@@ -1,0 +1,153 @@
+import type { Family } from "../ip-source/types.js";
+import { FAMILIES } from "../ip-source/types.js";
+import type { ProviderSpec } from "../provider/types.js";
+import type { KeyPath } from "./line-index.js";
+import type { FamilyConfig, PushConfig, RecordConfig } from "./types.js";
+import type { Problems } from "./problems.js";
+import { checkKeys, describe, isTable, readInteger, readString, readStringList, readTable } from "./problems.js";
+import type { SecretContext } from "./secrets.js";
+import { readSecret, secretKeyNames } from "./secrets.js";
+import { didYouMean } from "./suggest.js";
+import { normalizeHostname } from "./values.js";
+
+const RECORD_KEYS = ["name", "provider", "families", "ttl"] as const;
+
+/** Validates `[[records]]` (absent: none, and ddns has nothing to do). */
+export function readRecords(
+  p: Problems,
+  raw: unknown,
+  families: Record<Family, FamilyConfig>,
+  providers: Map<string, ProviderSpec | undefined>,
+): RecordConfig[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    p.add(["records"], isTable(raw) ? "write each record as its own [[records]] table (double brackets)" : `must be [[records]] tables, not ${describe(raw)}`);
+    return [];
+  }
+  const out: RecordConfig[] = [];
+  const seen = new Map<string, number>(); // "<name>/<family>" -> line
+  raw.forEach((item, n) => {
+    const path: KeyPath = ["records", n];
+    const t = readTable(p, path, item);
+    if (t === undefined) return;
+    checkKeys(p, path, t, RECORD_KEYS);
+    const line = p.lineOf(path);
+
+    let name: string | undefined;
+    if (t.name === undefined) p.add([...path, "name"], `missing "name" (the host name to keep current, e.g. "home.example.org")`);
+    else {
+      const s = readString(p, [...path, "name"], t.name);
+      const r = s === undefined ? undefined : normalizeHostname(s, { wildcard: true, minLabels: 2 });
+      if (r !== undefined && !r.ok) p.add([...path, "name"], r.reason);
+      else if (r !== undefined) name = r.name;
+    }
+
+    let provider: string | undefined;
+    let spec: ProviderSpec | undefined;
+    if (t.provider === undefined) p.add([...path, "provider"], `missing "provider" (the name of a [providers.NAME] table)`);
+    else {
+      provider = readString(p, [...path, "provider"], t.provider);
+      if (provider !== undefined && !providers.has(provider)) {
+        const known = [...providers.keys()];
+        const hint = known.length === 0 ? "; there is no [providers.NAME] table" : didYouMean(provider, known);
+        p.add([...path, "provider"], `no provider "${provider}" is configured${hint}`);
+        provider = undefined;
+      } else if (provider !== undefined) spec = providers.get(provider);
+    }
+
+    const fams = readRecordFamilies(p, [...path, "families"], t.families, families, spec);
+    let ttl: number | undefined;
+    if (t.ttl !== undefined) ttl = readInteger(p, [...path, "ttl"], t.ttl, 1, 86400);
+
+    if (name === undefined || provider === undefined || fams === undefined) return;
+    for (const f of fams) {
+      const first = seen.get(`${name}/${f}`);
+      if (first !== undefined) p.add([...path, "name"], `"${name}" (${f}) is already configured by the record at line ${first}`);
+      else seen.set(`${name}/${f}`, line);
+    }
+    const record: RecordConfig = { name, provider, families: fams, line };
+    if (ttl !== undefined) record.ttl = ttl;
+    out.push(record);
+  });
+  return out;
+}
+
+function readRecordFamilies(
+  p: Problems,
+  path: KeyPath,
+  raw: unknown,
+  families: Record<Family, FamilyConfig>,
+  spec: ProviderSpec | undefined,
+): Family[] | undefined {
+  const supported = spec?.families ?? FAMILIES;
+  if (raw === undefined) {
+    const fams = FAMILIES.filter((f) => families[f].enabled && supported.includes(f));
+    if (fams.length === 0) {
+      p.add(path, FAMILIES.some((f) => families[f].enabled) ? `the provider's type cannot update any enabled family` : "both [ipv4] and [ipv6] are disabled");
+      return undefined;
+    }
+    return fams;
+  }
+  const list = readStringList(p, path, raw, { nonEmpty: true });
+  if (list === undefined) return undefined;
+  const out: Family[] = [];
+  let ok = true;
+  list.forEach((s, n) => {
+    const at = [...path, n];
+    if (!(FAMILIES as readonly string[]).includes(s)) {
+      p.add(at, `unknown family "${s}"${didYouMean(s, FAMILIES)}; families are ipv4, ipv6`);
+      ok = false;
+      return;
+    }
+    const f = s as Family;
+    if (out.includes(f)) {
+      p.add(at, `"${f}" is listed twice`);
+      ok = false;
+    } else if (!families[f].enabled) {
+      p.add(at, `"${f}" is disabled ([${f}] enabled = false)`);
+      ok = false;
+    } else if (!supported.includes(f)) {
+      p.add(at, `provider type "${spec?.type ?? ""}" cannot update ${f} records`);
+      ok = false;
+    } else out.push(f);
+  });
+  return ok ? out : undefined;
+}
+
+const PUSH_KEYS = ["names", "username", ...secretKeyNames("password"), ...secretKeyNames("token")];
+
+/** Validates `[push]` (the router push receiver); undefined when the table is absent. */
+export async function readPush(p: Problems, ctx: SecretContext, raw: unknown, records: readonly RecordConfig[]): Promise<PushConfig | undefined> {
+  if (raw === undefined) return undefined;
+  const path: KeyPath = ["push"];
+  const t = readTable(p, path, raw);
+  if (t === undefined) return undefined;
+  checkKeys(p, path, t, PUSH_KEYS);
+  const out: PushConfig = { names: [] };
+
+  if (t.names === undefined) p.add(["push", "names"], "missing names (the record names a router's push may set)");
+  else {
+    const known = [...new Set(records.map((r) => r.name))];
+    (readStringList(p, ["push", "names"], t.names, { nonEmpty: true }) ?? []).forEach((s, n) => {
+      const r = normalizeHostname(s, { wildcard: true, minLabels: 2 });
+      if (!r.ok) p.add(["push", "names", n], r.reason);
+      else if (!known.includes(r.name)) p.add(["push", "names", n], `"${r.name}" is not the name of any [[records]]${didYouMean(r.name, known)}`);
+      else if (!out.names.includes(r.name)) out.names.push(r.name);
+    });
+  }
+  if (t.username !== undefined) {
+    const u = readString(p, ["push", "username"], t.username);
+    if (u !== undefined) out.username = u;
+  }
+  const password = await readSecret(p, ctx, path, t, "password");
+  if (password.kind === "ok") out.password = password.value;
+  const token = await readSecret(p, ctx, path, t, "token");
+  if (token.kind === "ok") out.token = token.value;
+
+  if (password.kind === "absent" && token.kind === "absent") {
+    p.add(path, "set username and password, or token: without them anyone who can reach the receiver could set these records");
+  }
+  if (password.kind !== "absent" && t.username === undefined) p.add(["push", "username"], "missing username (password needs it)");
+  if (password.kind === "absent" && t.username !== undefined) p.add(["push", "username"], "username needs password (or password_file, password_credential)");
+  return out;
+}

@@ -1,0 +1,81 @@
+import { isIPv4, isIPv6 } from "node:net";
+import type { Family } from "../ip-source/types.js";
+
+/** The canonical text of an IP literal of `family`, or why it is not one. */
+export function canonicalIp(s: string, family: Family): { ok: true; ip: string } | { ok: false; reason: string } {
+  if (family === "ipv4") {
+    if (isIPv4(s)) return { ok: true, ip: s };
+    return { ok: false, reason: isIPv6(s) ? "is an IPv6 address, not IPv4" : "is not an IPv4 address" };
+  }
+  if (!isIPv6(s)) return { ok: false, reason: isIPv4(s) ? "is an IPv4 address, not IPv6" : "is not an IPv6 address" };
+  if (s.includes("%")) return { ok: false, reason: "must not carry a zone (%...)" };
+  // The WHATWG URL parser prints IPv6 in RFC 5952 form (lower case, longest zero run compressed).
+  const ip = new URL(`http://[${s}]/`).hostname.slice(1, -1);
+  if (/^::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}$/.test(ip)) return { ok: false, reason: "is an IPv4-mapped address; list the IPv4 address under [ipv4]" };
+  return { ok: true, ip };
+}
+
+/** 127.0.0.0/8, ::1 and localhost, as the WHATWG URL parser prints a hostname. */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === "localhost" || hostname === "[::1]") return true;
+  return isIPv4(hostname) && hostname.startsWith("127.");
+}
+
+/**
+ * Checks a URL ddns will call: https, or plain http to a loopback host only; no user
+ * name or password in it (they would end up in messages). Returns the parsed URL or
+ * the reason, which never repeats a URL that holds credentials.
+ */
+export function checkUrl(s: string): { ok: true; url: URL } | { ok: false; reason: string } {
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return { ok: false, reason: "is not a URL" };
+  }
+  // Shown without query or fragment, which may hold a token.
+  const shown = `${url.protocol}//${url.host}${url.pathname}`;
+  if (url.username !== "" || url.password !== "") {
+    return { ok: false, reason: "must not hold a user name or password; use the secret keys for credentials" };
+  }
+  if (url.protocol === "https:") return { ok: true, url };
+  if (url.protocol === "http:") {
+    if (isLoopbackHost(url.hostname)) return { ok: true, url };
+    return { ok: false, reason: `"${shown}" uses plain http://, which is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https://` };
+  }
+  return { ok: false, reason: `"${shown}" must be an https:// URL` };
+}
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * A host name lower-cased, without its trailing dot; `*.` may lead when `wildcard`.
+ * At least `minLabels` labels.
+ */
+export function normalizeHostname(
+  s: string,
+  opts: { wildcard: boolean; minLabels: number },
+): { ok: true; name: string } | { ok: false; reason: string } {
+  let name = s.toLowerCase();
+  if (name.endsWith(".")) name = name.slice(0, -1);
+  if (/[^\x20-\x7e]/.test(name)) {
+    return { ok: false, reason: `"${s}" is not an ASCII host name; write international names in their xn-- (punycode) form` };
+  }
+  if (name.length > 253) return { ok: false, reason: `"${s}" is longer than 253 characters` };
+  const labels = name.split(".");
+  const rest = opts.wildcard && labels[0] === "*" ? labels.slice(1) : labels;
+  if (rest.length < opts.minLabels) {
+    return { ok: false, reason: `"${s}" must be a fully qualified name such as "home.example.org"` };
+  }
+  const bad = rest.find((l) => !LABEL.test(l));
+  if (bad !== undefined) {
+    const why = bad === "" ? "has an empty label" : bad === "*" ? `may hold "*" only as its first label` : `has an invalid label "${bad}" (letters, digits and inner hyphens, at most 63)`;
+    return { ok: false, reason: `"${s}" ${why}` };
+  }
+  return { ok: true, name };
+}
+
+/** A Linux interface name (IFNAMSIZ 16, including the NUL). */
+export function isInterfaceName(s: string): boolean {
+  return s.length >= 1 && s.length <= 15 && s !== "." && s !== ".." && !/[\s/]/.test(s);
+}
