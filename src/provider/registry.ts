@@ -2,6 +2,7 @@ import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
 import { rfc2136Spec } from "./rfc2136-spec.js";
+import { powerdnsSpec } from "./powerdns-spec.js";
 
 /**
  * Every provider type ddns knows. Specs are small and loaded on every run (config
@@ -12,6 +13,7 @@ const SPECS: readonly ProviderSpec[] = [
   cloudflareSpec,
   duckdnsSpec,
   rfc2136Spec,
+  powerdnsSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));

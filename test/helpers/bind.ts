@@ -33,7 +33,7 @@ export interface BindServer {
 }
 
 /** A port free for both UDP and TCP on 127.0.0.1 (named cannot take port 0). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let i = 0; i < 20; i++) {
     const srv = createServer();
     await new Promise<void>((res) => srv.listen(0, "127.0.0.1", res));
