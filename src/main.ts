@@ -1,3 +1,90 @@
-// Composition root: argv/env -> dependencies -> command -> exit code.
+// Composition root: argv/env -> dependencies -> command -> exit code. The only
+// module that reads process.env and argv, and the only one that maps errors to exit
+// statuses and words for the operator.
+import { DdnsError } from "./errors.js";
+import { parseRunArgs } from "./cli/fast-args.js";
+import { EXIT, type GlobalOptions, type Runtime } from "./cli/runtime.js";
+import { stderrIsJournal } from "./log/create.js";
+
 export const VERSION = "0.1.0";
-process.stdout.write(`ddns ${VERSION}\n`);
+const PROJECT_URL = "https://salsa.debian.org/ddns-team/ddns";
+
+function firstPath(list: string | undefined): string | undefined {
+  const first = list?.split(":")[0];
+  return first ? first : undefined;
+}
+
+function defaults(env: NodeJS.ProcessEnv): GlobalOptions {
+  const confDir = firstPath(env["CONFIGURATION_DIRECTORY"]);
+  return {
+    config: confDir ? `${confDir}/ddns.toml` : "/etc/ddns/ddns.toml",
+    stateDir: firstPath(env["STATE_DIRECTORY"]) ?? "/var/lib/ddns",
+    eventsDir: "/run/ddns/events",
+    dryRun: false,
+  };
+}
+
+function runtime(env: NodeJS.ProcessEnv): Runtime {
+  const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(line + "\n");
+  return {
+    version: VERSION,
+    userAgent: `ddns/${VERSION} (+${PROJECT_URL})`,
+    now: () => Date.now(),
+    random: Math.random,
+    pid: process.pid,
+    uid: process.getuid?.() ?? 0,
+    credentialsDir: env["CREDENTIALS_DIRECTORY"] || undefined,
+    journal: stderrIsJournal(env["JOURNAL_STREAM"]),
+    notify: Boolean(env["NOTIFY_SOCKET"]),
+    out: write(process.stdout),
+    err: write(process.stderr),
+    procIfInet6: env["DDNS_PROC_IF_INET6"] || "/proc/net/if_inet6",
+  };
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const rt = runtime(env);
+  const defs = defaults(env);
+  try {
+    const run = parseRunArgs(argv, defs);
+    if (run !== undefined) {
+      const { runCommand } = await import("./cli/run.js");
+      return await runCommand(run, rt);
+    }
+    const { runCli } = await import("./cli/commands.js");
+    return await runCli(argv, defs, rt);
+  } catch (e) {
+    return report(e, rt);
+  }
+}
+
+/** Maps an error to the design's exit status and one sentence on stderr. */
+function report(e: unknown, rt: Runtime): number {
+  if (e instanceof DdnsError) {
+    switch (e.code) {
+      case "CONFIG_INVALID":
+      case "CONFIG_UNREADABLE":
+      case "SECRET_UNREADABLE":
+        rt.err(`ddns: ${e.message}`);
+        return EXIT.config;
+      case "STATE_UNWRITABLE":
+        rt.err(`ddns: ${e.message}`);
+        return EXIT.transient;
+      case "USAGE":
+        rt.err(`ddns: ${e.message}`);
+        return EXIT.usage;
+      default:
+        rt.err(`ddns: ${e.message}`);
+        return EXIT.bug;
+    }
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  rt.err(`ddns: internal error: ${msg}. This is a bug; please report it.`);
+  if (process.env["DDNS_DEBUG"] && e instanceof Error && e.stack) rt.err(e.stack);
+  return EXIT.bug;
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => process.exit(code),
+  () => process.exit(EXIT.bug),
+);

@@ -4,7 +4,7 @@ import { MESSAGE_IDS } from "./message-ids.js";
 import type { Logger, Transition } from "./types.js";
 
 /** The native addon's shape (systemd-journald 1.5). */
-interface Journald {
+export interface Journald {
   err(msg: string, fields?: Record<string, string>): void;
   warning(msg: string, fields?: Record<string, string>): void;
   notice(msg: string, fields?: Record<string, string>): void;
@@ -22,7 +22,16 @@ type Sink = (priority: number, message: string, fields: Record<string, string>) 
  * (SyslogLevelPrefix=). Nothing is loaded until the first entry: a no-op run pays
  * nothing for logging.
  */
-export function createJournalLogger(stderr: (line: string) => void, loggerPath = "logger"): Logger {
+export interface JournalOptions {
+  /** The util-linux `logger` binary. */
+  loggerPath?: string;
+  /** Loads the native addon, or returns undefined (tests force the fallbacks). */
+  addon?: () => Journald | undefined;
+}
+
+export function createJournalLogger(stderr: (line: string) => void, opts: JournalOptions = {}): Logger {
+  const loggerPath = opts.loggerPath ?? "logger";
+  const loadAddon = opts.addon ?? nativeAddon;
   let sink: Sink | undefined;
   const pending = new Set<Promise<void>>();
 
@@ -47,20 +56,15 @@ export function createJournalLogger(stderr: (line: string) => void, loggerPath =
     });
 
   function choose(): Sink {
-    try {
-      const require = createRequire(import.meta.url);
-      const Ctor = require("systemd-journald") as new (defaults: Record<string, string>) => Journald;
-      const j = new Ctor({ syslog_identifier: "ddns" });
-      return async (priority, message, fields) => {
+    const j = loadAddon();
+    if (j === undefined) return viaLogger;
+    return async (priority, message, fields) => {
         const f = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.toLowerCase(), v]));
         if (priority <= 3) j.err(message, f);
         else if (priority === 4) j.warning(message, f);
         else if (priority === 5) j.notice(message, f);
         else j.info(message, f);
-      };
-    } catch {
-      return viaLogger;
-    }
+    };
   }
 
   function send(priority: number, message: string, fields: Record<string, string>): void {
@@ -87,6 +91,16 @@ export function createJournalLogger(stderr: (line: string) => void, loggerPath =
       await Promise.all([...pending]);
     },
   };
+}
+
+function nativeAddon(): Journald | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const Ctor = require("systemd-journald") as new (defaults: Record<string, string>) => Journald;
+    return new Ctor({ syslog_identifier: "ddns" });
+  } catch {
+    return undefined;
+  }
 }
 
 function oneLine(s: string): string {

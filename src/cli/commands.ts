@@ -1,0 +1,82 @@
+import yargs from "yargs";
+import { DdnsError } from "../errors.js";
+import { EXIT, type GlobalOptions, type RunOptions, type Runtime } from "./runtime.js";
+
+/**
+ * The human command line (yargs), loaded only when argv is not a plain `ddns run`
+ * (see fast-args.ts): help, version, status, check, detect, providers, and `run`
+ * with any option spelling yargs accepts.
+ */
+export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): Promise<number> {
+  let code: number = EXIT.ok;
+  let pending: Promise<number> | undefined;
+  const parser = yargs(argv)
+    .scriptName("ddns")
+    .usage("$0 <command> [options]\n\nKeeps DNS records pointed at this machine's addresses. Started by systemd (ddns.path, ddns.timer).")
+    .option("config", { type: "string", default: defs.config, describe: "config file", requiresArg: true })
+    .option("state-dir", { type: "string", default: defs.stateDir, describe: "state directory", requiresArg: true })
+    .option("events-dir", { type: "string", default: defs.eventsDir, describe: "event files directory", requiresArg: true })
+    .option("dry-run", { type: "boolean", default: false, describe: "plan and print; push nothing, write nothing" })
+    .command(
+      "run",
+      "reconcile once and exit (what ddns.service runs)",
+      (y) => y.option("force", { type: "boolean", default: false, describe: "push even if state says current (latches and backoffs still hold)" }),
+      (a) => {
+        pending = import("./run.js").then((m) => m.runCommand({ ...globals(a), force: Boolean(a["force"]) } as RunOptions, rt));
+      },
+    )
+    .command(
+      "status",
+      "records, their published addresses, last change, next retry, latched errors",
+      (y) => y.option("json", { type: "boolean", default: false, describe: "machine-readable output" }),
+      (a) => {
+        pending = import("./status.js").then((m) => m.statusCommand(globals(a), Boolean(a["json"]), rt));
+      },
+    )
+    .command(
+      "check",
+      "validate the config (with --online, also the credentials, read-only)",
+      (y) => y.option("online", { type: "boolean", default: false, describe: "ask each provider whether the credentials work (read-only)" }),
+      (a) => {
+        pending = import("./check.js").then((m) => m.checkCommand(globals(a), Boolean(a["online"]), rt));
+      },
+    )
+    .command(
+      "detect",
+      "the addresses each family's sources see now",
+      (y) => y.option("json", { type: "boolean", default: false, describe: "machine-readable output" }),
+      (a) => {
+        pending = import("./detect.js").then((m) => m.detectCommand(globals(a), Boolean(a["json"]), rt));
+      },
+    )
+    .command(
+      "providers",
+      "the provider types and the config keys each takes",
+      (y) => y.option("json", { type: "boolean", default: false, describe: "machine-readable output" }),
+      (a) => {
+        pending = import("./providers.js").then((m) => m.providersCommand(Boolean(a["json"]), rt));
+      },
+    )
+    .demandCommand(1, "name a command: run, status, check, detect or providers")
+    .strict()
+    .version(rt.version)
+    .help()
+    .alias("h", "help")
+    .wrap(Math.min(100, process.stdout.columns || 80))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new DdnsError("USAGE", `${msg}\nTry 'ddns --help'.`);
+    });
+  await parser.parseAsync();
+  if (pending !== undefined) code = await pending;
+  return code;
+}
+
+function globals(a: Record<string, unknown>): GlobalOptions {
+  return {
+    config: String(a["config"]),
+    stateDir: String(a["state-dir"]),
+    eventsDir: String(a["events-dir"]),
+    dryRun: Boolean(a["dry-run"]),
+  };
+}

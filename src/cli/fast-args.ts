@@ -1,0 +1,32 @@
+import type { GlobalOptions, RunOptions } from "./runtime.js";
+
+/**
+ * The argv parser for the service's own invocation (`ddns run [options]`). yargs
+ * costs ~50 ms of module evaluation per start (PERFORMANCE.md), more than the rest
+ * of a no-op run; this recognises exactly the run options and returns undefined for
+ * anything else (help, other commands, a typo), which then goes to yargs, so every
+ * message about a bad command line still comes from one place.
+ */
+export function parseRunArgs(argv: readonly string[], defaults: GlobalOptions): RunOptions | undefined {
+  if (argv[0] !== "run") return undefined;
+  const opts: RunOptions = { ...defaults, force: false };
+  const valued: Record<string, "config" | "stateDir" | "eventsDir"> = {
+    "--config": "config",
+    "--state-dir": "stateDir",
+    "--events-dir": "eventsDir",
+  };
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = valued[name];
+    if (key !== undefined) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === "") return undefined;
+      opts[key] = value;
+    } else if (arg === "--dry-run") opts.dryRun = true;
+    else if (arg === "--force") opts.force = true;
+    else return undefined;
+  }
+  return opts;
+}

@@ -1,0 +1,172 @@
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import type { Config, ProviderEntry } from "../config/types.js";
+import { loadConfig } from "../config/load.js";
+import { execute } from "../engine/run.js";
+import { plan } from "../engine/plan.js";
+import type { Plan } from "../engine/types.js";
+import { claimEvents } from "../ip-source/events.js";
+import { detectAll } from "../ip-source/detect.js";
+import { createLogger } from "../log/create.js";
+import type { Logger } from "../log/types.js";
+import type { HttpClient } from "../net/types.js";
+import { providerSpec } from "../provider/registry.js";
+import type { DnsProvider } from "../provider/types.js";
+import { createFileStore } from "../state/file-store.js";
+import { acquireLock } from "../state/lock.js";
+import type { State } from "../state/types.js";
+import { EXIT, type RunOptions, type Runtime } from "./runtime.js";
+import { networkInterfaces } from "node:os";
+
+/** How long one run may spend on provider requests before it gives up (transient). */
+const RUN_DEADLINE_MS = 90_000;
+
+/** `ddns run`: reconcile once. Returns the exit status. */
+export async function runCommand(opts: RunOptions, rt: Runtime): Promise<number> {
+  const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir });
+  const logger = createLogger({ journal: rt.journal, secrets: secretsOf(config) });
+  try {
+    return opts.dryRun ? await dryRun(config, opts, rt, logger) : await reconcile(config, opts, rt, logger);
+  } finally {
+    await logger.close();
+  }
+}
+
+async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: Logger): Promise<number> {
+  const lockPath = join(dirname(opts.eventsDir), "ddns.lock");
+  const lock = await acquireLock(lockPath, rt.pid, rt.now());
+  if (lock.kind === "held") {
+    // The run holding the lock (or the next one ddns.path starts) sees our events.
+    rt.err(`another ddns run (pid ${lock.pid}) is in progress; leaving the work to it`);
+    return EXIT.ok;
+  }
+  const claimed = await claimEvents(opts.eventsDir, { allowedUids: [...new Set([0, rt.uid])] });
+  try {
+    for (const r of claimed.refused) {
+      logger.transition({ kind: "event-refused", priority: 4, message: `refused event file ${r.file}: ${r.reason}` });
+    }
+    const store = createFileStore(opts.stateDir, rt.now);
+    const loaded = await store.load();
+    if (loaded.kind === "corrupt") {
+      logger.transition({
+        kind: "state-reset",
+        priority: 4,
+        message: `the state file ${store.path} was unusable (${loaded.reason}); it was set aside as ${loaded.setAside} and will be rebuilt`,
+      });
+    }
+    const signal = AbortSignal.timeout(RUN_DEADLINE_MS);
+    const http = lazyHttp(rt);
+    const detected = await detectAll(config.families, {
+      events: claimed.events,
+      http,
+      networkInterfaces,
+      procIfInet6: rt.procIfInet6,
+      signal,
+    });
+    const p = plan({ config, detected, state: loaded.state, now: rt.now(), force: opts.force });
+    if (p.idle) return EXIT.ok; // no network, no write
+    notifyStatus(rt, `updating ${p.actions.filter((a) => a.kind === "push").length} record(s)`);
+    const result = await execute(p, loaded.state, {
+      config,
+      now: rt.now,
+      random: rt.random,
+      provider: (entry) => buildProvider(entry, http, rt),
+      logger,
+      signal,
+    });
+    const next = prune(result.state, config);
+    if (JSON.stringify(next) !== JSON.stringify(loaded.state)) await store.save(next);
+    notifyStatus(rt, result.outcome === "ok" ? "records current" : `last run: ${result.outcome} failure`);
+    return result.outcome === "permanent" ? EXIT.permanent : result.outcome === "transient" ? EXIT.transient : EXIT.ok;
+  } finally {
+    await claimed.finish();
+    await lock.lock.release();
+  }
+}
+
+/** `--dry-run`: detect and plan, print the plan; no lock, no request, no write, events left in place. */
+async function dryRun(config: Config, opts: RunOptions, rt: Runtime, logger: Logger): Promise<number> {
+  const store = createFileStore(opts.stateDir, rt.now);
+  const state = await readOnlyState(store.path);
+  const detected = await detectAll(config.families, {
+    events: [],
+    http: lazyHttp(rt),
+    networkInterfaces,
+    procIfInet6: rt.procIfInet6,
+    signal: AbortSignal.timeout(RUN_DEADLINE_MS),
+  });
+  const p = plan({ config, detected, state, now: rt.now(), force: opts.force });
+  for (const line of describePlan(p)) rt.out(line);
+  void logger;
+  return EXIT.ok;
+}
+
+export function describePlan(p: Plan): string[] {
+  if (p.actions.length === 0) return ["no records are configured: nothing to do"];
+  return p.actions.map((a) => {
+    const who = `${a.record.name} (${a.family})`;
+    switch (a.kind) {
+      case "push":
+        return `${who}: would push ${a.addresses.join(" ")} (${a.why}${a.previous ? `, published ${a.previous.join(" ")}` : ""})`;
+      case "noop":
+        return `${who}: nothing to do (${a.why})`;
+      case "wait":
+        return `${who}: waiting out a backoff until ${new Date(a.until).toISOString()}`;
+      case "latched":
+        return `${who}: latched off: ${a.reason}`;
+    }
+  });
+}
+
+async function readOnlyState(path: string): Promise<State> {
+  const { readFile } = await import("node:fs/promises");
+  const { validate, emptyState } = await import("../state/file-store.js");
+  try {
+    const v = validate(await readFile(path, "utf8"));
+    return typeof v === "string" ? emptyState() : v;
+  } catch {
+    return emptyState();
+  }
+}
+
+function lazyHttp(rt: Runtime): () => Promise<HttpClient> {
+  let client: Promise<HttpClient> | undefined;
+  return () => (client ??= import("../net/http.js").then((m) => m.createHttpClient({ userAgent: rt.userAgent })));
+}
+
+async function buildProvider(entry: ProviderEntry, http: () => Promise<HttpClient>, rt: Runtime): Promise<DnsProvider> {
+  const spec = providerSpec(entry.type);
+  if (spec === undefined) throw new Error(`unknown provider type ${entry.type}`);
+  const create = await spec.load();
+  return create(entry, { http: await http(), now: rt.now, userAgent: rt.userAgent });
+}
+
+/** Drops state of records no longer configured: state stays bounded by the config. */
+function prune(state: State, config: Config): State {
+  const keep = new Set(config.records.flatMap((r) => r.families.map((f) => `${r.name}/${f}`)));
+  const records = Object.fromEntries(Object.entries(state.records).filter(([k]) => keep.has(k)));
+  return { ...state, records };
+}
+
+export function secretsOf(config: Config): string[] {
+  const out: string[] = [];
+  for (const p of config.providers.values()) {
+    for (const k of p.secretKeys) {
+      const v = p.values[k];
+      if (typeof v === "string") out.push(v);
+    }
+  }
+  if (config.push?.password) out.push(config.push.password);
+  if (config.push?.token) out.push(config.push.token);
+  return out;
+}
+
+function notifyStatus(rt: Runtime, text: string): void {
+  if (!rt.notify) return;
+  try {
+    const require = createRequire(import.meta.url);
+    (require("sd-notify") as { sendStatus(s: string): void }).sendStatus(text);
+  } catch {
+    // The addon is optional (not in the Debian package): STATUS= is a nicety.
+  }
+}
