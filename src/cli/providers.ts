@@ -9,7 +9,7 @@ export async function providersCommand(json: boolean, rt: Runtime): Promise<numb
     families: s.families,
     endpoint: s.defaultEndpoint,
     keys: [
-      { name: "endpoint", kind: "url", required: false, doc: `API base URL (default ${s.defaultEndpoint})` },
+      ...(s.defaultEndpoint ? [{ name: "endpoint", kind: "url", required: false, doc: `API base URL (default ${s.defaultEndpoint})` }] : []),
       ...s.keys.map((k) => ({ name: k.name, kind: k.kind, required: k.required === true, doc: k.doc, ...(k.default !== undefined ? { default: k.default } : {}) })),
     ],
   }));

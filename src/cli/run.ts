@@ -40,11 +40,12 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
     rt.err(`another ddns run (pid ${lock.pid}) is in progress; leaving the work to it`);
     return EXIT.ok;
   }
-  const claimed = await claimEvents(opts.eventsDir, { allowedUids: [...new Set([0, rt.uid])] });
+  const claimed = await claimEvents(opts.eventsDir, { allowedUids: [...new Set([0, rt.uid])], now: rt.now() });
   try {
     for (const r of claimed.refused) {
       logger.transition({ kind: "event-refused", priority: 4, message: `refused event file ${r.file}: ${r.reason}` });
     }
+    for (const w of claimed.warnings) logger.warn(`event file ${w}`);
     const store = createFileStore(opts.stateDir, rt.now);
     const loaded = await store.load();
     if (loaded.kind === "corrupt") {

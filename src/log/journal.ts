@@ -42,17 +42,22 @@ export function createJournalLogger(stderr: (line: string) => void, opts: Journa
     new Promise((resolve) => {
       const lines = [`MESSAGE=${oneLine(message)}`, `PRIORITY=${priority}`, "SYSLOG_IDENTIFIER=ddns"];
       for (const [k, v] of Object.entries(fields)) lines.push(`${k}=${oneLine(v)}`);
-      let child;
+      let settled = false;
+      const done = (ok: boolean): void => {
+        if (settled) return;
+        settled = true;
+        if (ok) resolve();
+        else void fallback(priority, message, fields).then(resolve);
+      };
       try {
-        child = spawn(loggerPath, ["--journald"], { stdio: ["pipe", "ignore", "ignore"] });
+        const child = spawn(loggerPath, ["--journald"], { stdio: ["pipe", "ignore", "ignore"] });
+        child.on("error", () => done(false));
+        child.on("close", (code) => done(code === 0));
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(lines.join("\n") + "\n");
       } catch {
-        void fallback(priority, message, fields).then(resolve);
-        return;
+        done(false);
       }
-      child.on("error", () => void fallback(priority, message, fields).then(resolve));
-      child.on("close", (code) => (code === 0 ? resolve() : void fallback(priority, message, fields).then(resolve)));
-      child.stdin.on("error", () => undefined);
-      child.stdin.end(lines.join("\n") + "\n");
     });
 
   function choose(): Sink {
