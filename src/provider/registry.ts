@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { freednsSpec } from "./freedns-spec.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
 import { rfc2136Spec } from "./rfc2136-spec.js";
 import { powerdnsSpec } from "./powerdns-spec.js";
@@ -14,6 +15,7 @@ const SPECS: readonly ProviderSpec[] = [
   duckdnsSpec,
   rfc2136Spec,
   powerdnsSpec,
+  freednsSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
