@@ -1,6 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "./types.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
-import { baseUrl, canonical, classifyStatus, ctxFor, excerpt, groupBy, malformed, pushGroups, send, str, type Failure } from "./rest.js";
+import { canonical } from "./record-sets.js";
+import { baseUrl, classifyStatus, ctxFor, excerpt, groupBy, malformed, pushGroups, send, str, type Failure } from "./rest.js";
 
 /**
  * Duck DNS: `GET /update?domains=SUB&token=T&ip=V4&ipv6=V6&verbose=true`
@@ -23,7 +24,7 @@ export function createDuckdns(settings: ProviderSettings, deps: ProviderDeps): D
 
   async function pushName(group: readonly RecordUpdate[], signal: AbortSignal): Promise<PushOutcome | Failure> {
     const name = group[0]!.name;
-    const c = ctx(name);
+    const c = ctx(name, signal);
     const lower = name.toLowerCase().replace(/\.$/, "");
     const sub = lower.endsWith(SUFFIX) ? lower.slice(0, -SUFFIX.length) : "";
     if (sub === "" || sub.includes(".")) {
@@ -35,7 +36,7 @@ export function createDuckdns(settings: ProviderSettings, deps: ProviderDeps): D
     if (v4 !== undefined) q.set("ip", v4);
     if (v6 !== undefined) q.set("ipv6", v6);
     q.set("verbose", "true");
-    const r = await send(deps.http, { method: "GET", url: `${base}/update?${q}`, headers: { accept: "text/plain" } }, signal, c);
+    const r = await send(deps.http, { method: "GET", url: `${base}/update?${q}`, headers: { accept: "text/plain" } }, c);
     if (!r.ok) return r.failure;
     const failure = classifyStatus(r.value, c, excerpt(r.value.body));
     if (failure !== null) return failure;

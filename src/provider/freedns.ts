@@ -17,13 +17,13 @@ export function createFreedns(settings: ProviderSettings, deps: ProviderDeps): D
   return perUpdate(settings, async (u: RecordUpdate, signal): Promise<PushOutcome | Failure> => {
     const key = u.family === "ipv4" ? "token" : "ipv6_token";
     const token = str(settings, key);
-    const c = { ...ctx(u.name), keyHint: key };
+    const c = { ...ctx(u.name, signal), keyHint: key };
     if (token === "") {
       return { kind: "permanent", reason: `no FreeDNS token for the ${u.family === "ipv4" ? "A" : "AAAA"} record of ${u.name}: set ${key} in [providers.${settings.name}]` };
     }
     const address = u.addresses[0]!;
     const url = `${base}/dynamic/update.php?${encodeURIComponent(token)}&address=${encodeURIComponent(address)}`;
-    const r = await send(deps.http, { method: "GET", url, headers: { accept: "text/plain" } }, signal, c);
+    const r = await send(deps.http, { method: "GET", url, headers: { accept: "text/plain" } }, c);
     if (!r.ok) return r.failure;
     const text = r.value.body.trim();
     const s = r.value.status;

@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { digitaloceanSpec } from "./digitalocean-spec.js";
 import { freednsSpec } from "./freedns-spec.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
 import { rfc2136Spec } from "./rfc2136-spec.js";
@@ -16,6 +17,7 @@ const SPECS: readonly ProviderSpec[] = [
   rfc2136Spec,
   powerdnsSpec,
   freednsSpec,
+  digitaloceanSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));

@@ -13,6 +13,8 @@ import { isDdnsError } from "../errors.js";
 export type Failure = Extract<PushOutcome, { kind: "transient" | "permanent" }> & {
   /** The same answer would come for every other record of this table: stop sending. */
   tableWide?: boolean;
+  /** A cached id was not found (404): look the record up again once. */
+  stale?: boolean;
 };
 export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
@@ -29,10 +31,12 @@ export interface Ctx {
   keyHint: string;
   record: string;
   now(): number;
+  /** The push's signal (deadline and cancellation). */
+  signal: AbortSignal;
 }
 
 export function ctxFor(settings: ProviderSettings, keyHint: string, now: () => number) {
-  return (record: string): Ctx => ({ provider: settings.type, table: settings.name, keyHint, record, now });
+  return (record: string, signal: AbortSignal): Ctx => ({ provider: settings.type, table: settings.name, keyHint, record, now, signal });
 }
 
 /** The endpoint key or the spec's default, without a trailing slash. */
@@ -47,9 +51,9 @@ export function str(settings: ProviderSettings, key: string): string {
 }
 
 /** Sends one request; a network failure becomes a transient outcome. */
-export async function send(http: HttpClient, req: HttpRequest, signal: AbortSignal, ctx: Ctx): Promise<Result<HttpResponse>> {
+export async function send(http: HttpClient, req: HttpRequest, ctx: Ctx): Promise<Result<HttpResponse>> {
   try {
-    return ok(await http.request({ ...req, signal }));
+    return ok(await http.request({ ...req, signal: ctx.signal }));
   } catch (e) {
     // DdnsError NET_* messages name the host, never the query, headers or body.
     const why = isDdnsError(e) ? e.message : "the request failed";
@@ -57,13 +61,22 @@ export async function send(http: HttpClient, req: HttpRequest, signal: AbortSign
   }
 }
 
-/** Retry-After as seconds or an HTTP date; undefined when absent or unusable. */
+/**
+ * How long a provider asks us to wait: Retry-After (seconds or an HTTP date), else a
+ * RateLimit-Reset / X-RateLimit-Reset header (epoch seconds when large, else seconds
+ * to wait), as DigitalOcean, Hetzner and Linode send. Undefined when none is usable.
+ */
 export function retryAfterMs(headers: Record<string, string>, now: number): number | undefined {
   const v = headers["retry-after"]?.trim();
-  if (v === undefined || v === "") return undefined;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  if (v !== undefined && v !== "") {
+    if (/^\d+$/.test(v)) return Number(v) * 1000;
+    const at = Date.parse(v);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  const reset = (headers["ratelimit-reset"] ?? headers["x-ratelimit-reset"])?.trim();
+  if (reset === undefined || !/^\d+$/.test(reset)) return undefined;
+  const n = Number(reset);
+  return n > 1_000_000_000 ? Math.max(0, n * 1000 - now) : n * 1000;
 }
 
 /** A short, printable excerpt of a provider's words (never the request). */
@@ -129,145 +142,51 @@ export function classifyStatus(res: HttpResponse, ctx: Ctx, detail: string): Fai
   return { kind: "permanent", reason: `${ctx.provider} refused the update of ${ctx.record} (HTTP ${s}${d})` };
 }
 
-/** Canonical text of an address, so that provider spellings compare equal. */
-export function canonical(address: string): string {
-  if (!address.includes(":")) return address.trim();
-  try {
-    return new URL(`http://[${address.trim()}]/`).hostname.slice(1, -1);
-  } catch {
-    return address.trim().toLowerCase();
-  }
+/** The provider's own error words from a JSON (or text) error body. */
+export function jsonDetail(body: string): string {
+  const j = parseJson(body);
+  if (!isObject(j)) return excerpt(body, 120);
+  const pick = (v: unknown): string | undefined => {
+    if (typeof v === "string" && v !== "") return v;
+    if (isObject(v)) return pick(v["message"]) ?? pick(v["reason"]) ?? pick(v["detail"]);
+    if (Array.isArray(v)) return v.map(pick).filter((x) => x !== undefined).join("; ") || undefined;
+    return undefined;
+  };
+  const text = pick(j["message"]) ?? pick(j["error"]) ?? pick(j["errors"]) ?? pick(j["detail"]) ?? pick(j["statusDescription"]) ?? "";
+  return excerpt(text, 160);
 }
 
-export function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const x = new Set(a.map(canonical));
-  const y = new Set(b.map(canonical));
-  return x.size === y.size && [...x].every((v) => y.has(v));
-}
-
-export function rrType(update: RecordUpdate): "A" | "AAAA" {
-  return update.family === "ipv4" ? "A" : "AAAA";
-}
-
-/** `name` relative to `zone` ("" for the apex); null when the name is not inside it. */
-export function relativeName(name: string, zone: string): string | null {
-  const n = name.toLowerCase().replace(/\.$/, "");
-  const z = zone.toLowerCase().replace(/\.$/, "");
-  if (n === z) return "";
-  return n.endsWith(`.${z}`) ? n.slice(0, -(z.length + 1)) : null;
-}
-
-/** Zones that could hold `name`, longest first, never a bare TLD. */
-export function zoneCandidates(name: string): string[] {
-  const labels = name.toLowerCase().replace(/\.$/, "").split(".");
-  const out: string[] = [];
-  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join("."));
-  return out;
+export interface JsonReply {
+  status: number;
+  headers: Record<string, string>;
+  json: unknown;
 }
 
 /**
- * The configured `zone`, or the longest suffix of the name the provider says it
- * has (`probe` answers with the zone's id, or null when that zone is not there).
+ * One JSON API exchange: network failures, error statuses and unparsable bodies
+ * become failures. `allow404` hands a 404 back (a lookup that found nothing);
+ * `stale404` marks it stale (a cached id is gone). `empty` accepts an empty body.
  */
-export async function findZone(
-  name: string,
-  configured: string,
-  probe: (zone: string) => Promise<Result<string | null>>,
-  ctx: Ctx,
-): Promise<Result<{ zone: string; id: string }>> {
-  if (configured !== "") {
-    if (relativeName(name, configured) === null) {
-      return fail({ kind: "permanent", reason: `${ctx.record} is not inside zone ${configured}: check zone in [providers.${ctx.table}]` });
-    }
-    const r = await probe(configured);
-    if (!r.ok) return r;
-    if (r.value !== null) return ok({ zone: configured, id: r.value });
-  } else {
-    for (const zone of zoneCandidates(name)) {
-      const r = await probe(zone);
-      if (!r.ok) return r;
-      if (r.value !== null) return ok({ zone, id: r.value });
-    }
-  }
-  return fail({
-    kind: "permanent",
-    reason: `${ctx.provider} has no zone holding ${ctx.record} in this account: check the name, or set zone in [providers.${ctx.table}]`,
-  });
+export async function callJson(
+  http: HttpClient,
+  req: HttpRequest,
+  c: Ctx,
+  opts: { allow404?: boolean; stale404?: boolean; empty?: boolean } = {},
+): Promise<Result<JsonReply>> {
+  const r = await send(http, { ...req, headers: { accept: "application/json", ...req.headers } }, c);
+  if (!r.ok) return r;
+  const res = r.value;
+  if (res.status === 404 && opts.allow404 === true) return ok({ status: 404, headers: res.headers, json: parseJson(res.body) });
+  const failure = classifyStatus(res, c, jsonDetail(res.body));
+  if (failure !== null) return fail(res.status === 404 && opts.stale404 === true ? { ...failure, stale: true } : failure);
+  if (res.body.trim() === "" && opts.empty === true) return ok({ status: res.status, headers: res.headers, json: null });
+  const json = parseJson(res.body);
+  if (json === undefined) return fail(malformed(c, `HTTP ${res.status}, not JSON`));
+  return ok({ status: res.status, headers: res.headers, json });
 }
 
-/** Cached record ids of one name and family, as "id=address" pairs. */
-export interface IdRecord {
-  id: string;
-  value: string;
-}
-
-export function encodeIds(records: readonly IdRecord[]): string {
-  return records.map((r) => `${r.id}=${r.value}`).join(" ");
-}
-
-export function decodeIds(text: string | undefined): IdRecord[] | null {
-  if (text === undefined || text === "") return null;
-  const out: IdRecord[] = [];
-  for (const pair of text.split(" ")) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0 || eq === pair.length - 1) return null;
-    out.push({ id: pair.slice(0, eq), value: pair.slice(eq + 1) });
-  }
-  return out;
-}
-
-/** The writes that turn `existing` records into `desired` addresses: reuse ids first. */
-export function reconcile(existing: readonly IdRecord[], desired: readonly string[]) {
-  const want = [...new Set(desired.map(canonical))];
-  const keep: IdRecord[] = [];
-  const free: IdRecord[] = [];
-  const held = new Set<string>();
-  for (const r of existing) {
-    const v = canonical(r.value);
-    if (want.includes(v) && !held.has(v)) {
-      keep.push(r);
-      held.add(v);
-    } else {
-      free.push(r);
-    }
-  }
-  const missing = want.filter((v) => !held.has(v));
-  const updates: IdRecord[] = [];
-  const creates: string[] = [];
-  missing.forEach((value, i) => {
-    const slot = free[i];
-    if (slot !== undefined) updates.push({ id: slot.id, value });
-    else creates.push(value);
-  });
-  const deletes = free.slice(missing.length).map((r) => r.id);
-  return { keep, updates, creates, deletes };
-}
-
-export interface RecordOps {
-  update(id: string, value: string): Promise<Result<void>>;
-  create(value: string): Promise<Result<string>>;
-  remove(id: string): Promise<Result<void>>;
-}
-
-/** Carries out `reconcile`; returns the ids now holding the desired addresses. */
-export async function applyRecords(existing: readonly IdRecord[], desired: readonly string[], ops: RecordOps): Promise<Result<IdRecord[]>> {
-  const plan = reconcile(existing, desired);
-  const now: IdRecord[] = [...plan.keep];
-  for (const u of plan.updates) {
-    const r = await ops.update(u.id, u.value);
-    if (!r.ok) return r;
-    now.push(u);
-  }
-  for (const value of plan.creates) {
-    const r = await ops.create(value);
-    if (!r.ok) return r;
-    now.push({ id: r.value, value });
-  }
-  for (const id of plan.deletes) {
-    const r = await ops.remove(id);
-    if (!r.ok) return r;
-  }
-  return ok(now);
+export function jsonHeaders(extra: Record<string, string>): Record<string, string> {
+  return { "content-type": "application/json", ...extra };
 }
 
 /**

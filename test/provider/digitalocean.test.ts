@@ -1,0 +1,122 @@
+import { describe, it, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { createDigitalocean } from "../../src/provider/digitalocean.js";
+import type { PushOutcome, RecordUpdate } from "../../src/provider/types.js";
+import { startDigitalocean, type DigitaloceanMock } from "../helpers/digitalocean-server.js";
+import { TEST_NOW, testDeps, testSettings } from "../helpers/mock-api.js";
+
+const TOKEN = "dop_v1_4f0c5e0b8e4c1d2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2";
+const NAME = "home.example.org";
+const up = (addresses: string[], extra: Partial<RecordUpdate> = {}): RecordUpdate => ({
+  key: `${extra.name ?? NAME}/${extra.family ?? "ipv4"}`,
+  name: NAME,
+  family: "ipv4",
+  addresses,
+  previous: null,
+  ...extra,
+});
+
+let mock: DigitaloceanMock;
+afterEach(async () => {
+  assert.deepEqual(mock.violations, []);
+  await mock.close();
+});
+const provider = (values: Record<string, string> = {}) =>
+  createDigitalocean(testSettings("digitalocean", { token: TOKEN, endpoint: `${mock.url}/v2`, ...values }, ["token"]), testDeps());
+const push = async (u: RecordUpdate[], values?: Record<string, string>) => provider(values).push(u, AbortSignal.timeout(5000));
+const reasonOf = (o: PushOutcome | undefined) => (o?.kind === "transient" || o?.kind === "permanent" ? o.reason : "");
+const noSecret = (out: Map<string, PushOutcome>) => assert.ok(!JSON.stringify([...out]).includes(TOKEN));
+
+describe("Provider - digitalocean", () => {
+  it("no record, no cache/push/finds the zone, creates, caches ids", async () => {
+    mock = await startDigitalocean(TOKEN, "example.org", []);
+    const out = await push([up(["203.0.113.7"], { ttl: 300 })]);
+    const o = out.get(`${NAME}/ipv4`);
+    assert.equal(o?.kind, "updated");
+    assert.deepEqual(
+      mock.requests.map((r) => `${r.method} ${r.path}`),
+      ["GET /v2/domains/home.example.org", "GET /v2/domains/example.org", "GET /v2/domains/example.org/records", "POST /v2/domains/example.org/records"],
+    );
+    assert.deepEqual(JSON.parse(mock.requests[3]!.body), { type: "A", name: "home", data: "203.0.113.7", ttl: 300 });
+    assert.deepEqual(mock.records.map((r) => [r.name, r.type, r.data, r.ttl]), [["home", "A", "203.0.113.7", 300]]);
+    assert.deepEqual(o?.kind === "updated" ? o.cache : {}, { zone: "example.org", zoneId: "example.org", records: `${mock.records[0]!.id}=203.0.113.7` });
+  });
+
+  it("cached ids/push a new address/one PATCH", async () => {
+    mock = await startDigitalocean(TOKEN, "example.org", [{ type: "AAAA", name: "home", data: "2001:db8::1", ttl: 60 }]);
+    const id = mock.records[0]!.id;
+    const cache = { zone: "example.org", zoneId: "example.org", records: `${id}=2001:db8::1` };
+    const out = await push([up(["2001:db8::7"], { family: "ipv6", cache, previous: ["2001:db8::1"] })]);
+    assert.equal(mock.requests.length, 1);
+    assert.equal(`${mock.requests[0]!.method} ${mock.requests[0]!.path}`, `PATCH /v2/domains/example.org/records/${id}`);
+    assert.deepEqual(JSON.parse(mock.requests[0]!.body), { type: "AAAA", data: "2001:db8::7" });
+    assert.deepEqual(out.get(`${NAME}/ipv6`), { kind: "updated", cache: { ...cache, records: `${id}=2001:db8::7` } });
+  });
+
+  it("record already right/push with zone set/one GET, unchanged, nothing written", async () => {
+    mock = await startDigitalocean(TOKEN, "example.org", [{ type: "A", name: "home", data: "203.0.113.7", ttl: 60 }]);
+    const out = await push([up(["203.0.113.7"])], { zone: "example.org" });
+    assert.equal(out.get(`${NAME}/ipv4`)?.kind, "unchanged");
+    assert.deepEqual(mock.requests.map((r) => r.method), ["GET"]);
+    assert.equal(mock.requests[0]!.query.get("name"), NAME);
+    assert.equal(mock.requests[0]!.query.get("type"), "A");
+  });
+
+  it("nothing due/push/no request", async () => {
+    mock = await startDigitalocean(TOKEN, "example.org", []);
+    assert.equal((await push([])).size, 0);
+    assert.equal(mock.requests.length, 0);
+  });
+
+  it("cached id deleted meanwhile/push/looks up again once and creates", async () => {
+    mock = await startDigitalocean(TOKEN, "example.org", []);
+    const cache = { zone: "example.org", zoneId: "example.org", records: "999=203.0.113.1" };
+    const out = await push([up(["203.0.113.7"], { cache })]);
+    assert.equal(out.get(`${NAME}/ipv4`)?.kind, "updated");
+    assert.deepEqual(mock.requests.map((r) => r.method), ["PATCH", "GET", "POST"]);
+  });
+
+  it("two addresses then one/push twice/creates both, then deletes the extra", async () => {
+    mock = await startDigitalocean(TOKEN, "example.org", []);
+    const first = (await push([up(["203.0.113.7", "203.0.113.8"])], { zone: "example.org" })).get(`${NAME}/ipv4`);
+    assert.equal(mock.records.length, 2);
+    const cache = first?.kind === "updated" ? first.cache : undefined;
+    mock.requests.length = 0;
+    await push([up(["203.0.113.8"], cache ? { cache } : {})], { zone: "example.org" });
+    assert.deepEqual(mock.requests.map((r) => r.method), ["DELETE"]);
+    assert.deepEqual(mock.records.map((r) => r.data), ["203.0.113.8"]);
+  });
+
+  it("wrong token/push two records/permanent naming token, second not sent, no secret", async () => {
+    mock = await startDigitalocean("another-token", "example.org", []);
+    const out = await push([up(["203.0.113.7"]), up(["2001:db8::7"], { family: "ipv6" })], { zone: "example.org" });
+    const o = out.get(`${NAME}/ipv4`);
+    assert.equal(o?.kind, "permanent");
+    assert.match(reasonOf(o), /digitalocean refused the credentials for home\.example\.org \(HTTP 401: Unable to authenticate you\.\): check token in \[providers\.home\]/);
+    assert.equal(out.get(`${NAME}/ipv6`)?.kind, "permanent");
+    assert.equal(mock.requests.length, 1);
+    noSecret(out);
+  });
+
+  it("rate limited/push/transient until ratelimit-reset, zone kept in cache", async () => {
+    mock = await startDigitalocean(TOKEN, "example.org", []);
+    const reset = Math.floor(TEST_NOW / 1000) + 90;
+    mock.once({ status: 429, headers: { "ratelimit-reset": String(reset) }, body: { id: "too_many_requests", message: "API rate limit exceeded." } });
+    const o = (await push([up(["203.0.113.7"])], { zone: "example.org" })).get(`${NAME}/ipv4`);
+    assert.equal(o?.kind, "transient");
+    assert.equal(o?.kind === "transient" ? o.retryAfterMs : 0, 90_000);
+    assert.match(reasonOf(o), /API rate limit exceeded/);
+  });
+
+  it("malformed or failing answer/push/transient", async () => {
+    mock = await startDigitalocean(TOKEN, "example.org", []);
+    mock.once({ status: 200, body: "<html>cloudflare says hi</html>" });
+    mock.once({ status: 200, body: { domain_records: [{ id: "x" }] } });
+    mock.once({ status: 503, body: { id: "service_unavailable", message: "try later" } });
+    for (let i = 0; i < 3; i++) {
+      const out = await push([up(["203.0.113.7"])], { zone: "example.org" });
+      assert.equal(out.get(`${NAME}/ipv4`)?.kind, "transient");
+      noSecret(out);
+    }
+  });
+});
