@@ -1,7 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "./types.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
-import { canonical } from "./record-sets.js";
-import { baseUrl, classifyStatus, ctxFor, excerpt, groupBy, malformed, pushGroups, send, str, type Failure } from "./rest.js";
+import { baseUrl, canonical, classifyStatus, ctxFor, excerpt, groupBy, malformed, pushGroups, send, str, type Failure } from "./rest.js";
 
 /**
  * Duck DNS: `GET /update?domains=SUB&token=T&ip=V4&ipv6=V6&verbose=true`
@@ -36,7 +35,7 @@ export function createDuckdns(settings: ProviderSettings, deps: ProviderDeps): D
     if (v4 !== undefined) q.set("ip", v4);
     if (v6 !== undefined) q.set("ipv6", v6);
     q.set("verbose", "true");
-    const r = await send(deps.http, { method: "GET", url: `${base}/update?${q}`, headers: { accept: "text/plain" } }, c);
+    const r = await send(deps.http, { method: "GET", url: `${base}/update?${q}`, headers: { accept: "text/plain" } }, signal, c);
     if (!r.ok) return r.failure;
     const failure = classifyStatus(r.value, c, excerpt(r.value.body));
     if (failure !== null) return failure;

@@ -23,7 +23,7 @@ export function createFreedns(settings: ProviderSettings, deps: ProviderDeps): D
     }
     const address = u.addresses[0]!;
     const url = `${base}/dynamic/update.php?${encodeURIComponent(token)}&address=${encodeURIComponent(address)}`;
-    const r = await send(deps.http, { method: "GET", url, headers: { accept: "text/plain" } }, c);
+    const r = await send(deps.http, { method: "GET", url, headers: { accept: "text/plain" } }, signal, c);
     if (!r.ok) return r.failure;
     const text = r.value.body.trim();
     const s = r.value.status;

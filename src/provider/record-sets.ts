@@ -1,5 +1,5 @@
 import type { PushOutcome, RecordUpdate } from "./types.js";
-import { fail, ok, type Ctx, type Failure, type Result } from "./rest.js";
+import { canonical, fail, ok, relativeName, rrType, sameSet, zoneCandidates, type Ctx, type Failure, type Result } from "./rest.js";
 
 /**
  * Names, zones and address sets shared by the DNS-API providers: canonical address
@@ -7,42 +7,6 @@ import { fail, ok, type Ctx, type Failure, type Result } from "./rest.js";
  * for APIs that keep one record (with an id) per address, the reconciliation of
  * those records with the wanted set and the id cache that makes a change one request.
  */
-/** Canonical text of an address, so that provider spellings compare equal. */
-export function canonical(address: string): string {
-  if (!address.includes(":")) return address.trim();
-  try {
-    return new URL(`http://[${address.trim()}]/`).hostname.slice(1, -1);
-  } catch {
-    return address.trim().toLowerCase();
-  }
-}
-
-export function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const x = new Set(a.map(canonical));
-  const y = new Set(b.map(canonical));
-  return x.size === y.size && [...x].every((v) => y.has(v));
-}
-
-export function rrType(update: RecordUpdate): "A" | "AAAA" {
-  return update.family === "ipv4" ? "A" : "AAAA";
-}
-
-/** `name` relative to `zone` ("" for the apex); null when the name is not inside it. */
-export function relativeName(name: string, zone: string): string | null {
-  const n = name.toLowerCase().replace(/\.$/, "");
-  const z = zone.toLowerCase().replace(/\.$/, "");
-  if (n === z) return "";
-  return n.endsWith(`.${z}`) ? n.slice(0, -(z.length + 1)) : null;
-}
-
-/** Zones that could hold `name`, longest first, never a bare TLD. */
-export function zoneCandidates(name: string): string[] {
-  const labels = name.toLowerCase().replace(/\.$/, "").split(".");
-  const out: string[] = [];
-  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join("."));
-  return out;
-}
-
 /**
  * The configured `zone`, or the longest suffix of the name the provider says it
  * has (`probe` answers with the zone's id, or null when that zone is not there).

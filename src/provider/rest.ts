@@ -35,8 +35,10 @@ export interface Ctx {
   signal: AbortSignal;
 }
 
+const NEVER = new AbortController().signal;
+
 export function ctxFor(settings: ProviderSettings, keyHint: string, now: () => number) {
-  return (record: string, signal: AbortSignal): Ctx => ({ provider: settings.type, table: settings.name, keyHint, record, now, signal });
+  return (record: string, signal: AbortSignal = NEVER): Ctx => ({ provider: settings.type, table: settings.name, keyHint, record, now, signal });
 }
 
 /** The endpoint key or the spec's default, without a trailing slash. */
@@ -51,9 +53,9 @@ export function str(settings: ProviderSettings, key: string): string {
 }
 
 /** Sends one request; a network failure becomes a transient outcome. */
-export async function send(http: HttpClient, req: HttpRequest, ctx: Ctx): Promise<Result<HttpResponse>> {
+export async function send(http: HttpClient, req: HttpRequest, signal: AbortSignal, ctx: Ctx): Promise<Result<HttpResponse>> {
   try {
-    return ok(await http.request({ ...req, signal: ctx.signal }));
+    return ok(await http.request({ ...req, signal }));
   } catch (e) {
     // DdnsError NET_* messages name the host, never the query, headers or body.
     const why = isDdnsError(e) ? e.message : "the request failed";
@@ -173,7 +175,7 @@ export async function callJson(
   c: Ctx,
   opts: { allow404?: boolean; stale404?: boolean; empty?: boolean } = {},
 ): Promise<Result<JsonReply>> {
-  const r = await send(http, { ...req, headers: { accept: "application/json", ...req.headers } }, c);
+  const r = await send(http, { ...req, headers: { accept: "application/json", ...req.headers } }, c.signal, c);
   if (!r.ok) return r;
   const res = r.value;
   if (res.status === 404 && opts.allow404 === true) return ok({ status: 404, headers: res.headers, json: parseJson(res.body) });
@@ -187,6 +189,42 @@ export async function callJson(
 
 export function jsonHeaders(extra: Record<string, string>): Record<string, string> {
   return { "content-type": "application/json", ...extra };
+}
+
+/** Canonical text of an address, so that provider spellings compare equal. */
+export function canonical(address: string): string {
+  if (!address.includes(":")) return address.trim();
+  try {
+    return new URL(`http://[${address.trim()}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.trim().toLowerCase();
+  }
+}
+
+export function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a.map(canonical));
+  const y = new Set(b.map(canonical));
+  return x.size === y.size && [...x].every((v) => y.has(v));
+}
+
+export function rrType(update: RecordUpdate): "A" | "AAAA" {
+  return update.family === "ipv4" ? "A" : "AAAA";
+}
+
+/** `name` relative to `zone` ("" for the apex); null when the name is not inside it. */
+export function relativeName(name: string, zone: string): string | null {
+  const n = name.toLowerCase().replace(/\.$/, "");
+  const z = zone.toLowerCase().replace(/\.$/, "");
+  if (n === z) return "";
+  return n.endsWith(`.${z}`) ? n.slice(0, -(z.length + 1)) : null;
+}
+
+/** Zones that could hold `name`, longest first, never a bare TLD. */
+export function zoneCandidates(name: string): string[] {
+  const labels = name.toLowerCase().replace(/\.$/, "").split(".");
+  const out: string[] = [];
+  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join("."));
+  return out;
 }
 
 /**

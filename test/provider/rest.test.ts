@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { retryAfterMs } from "../../src/provider/rest.js";
-import { canonical, decodeIds, encodeIds, reconcile, relativeName, sameSet, zoneCandidates } from "../../src/provider/record-sets.js";
+import { canonical, relativeName, retryAfterMs, sameSet, zoneCandidates } from "../../src/provider/rest.js";
+import { decodeIds, encodeIds, reconcile } from "../../src/provider/record-sets.js";
 
 describe("Provider - rest helpers", () => {
   it("retry-after seconds or date/parse/milliseconds", () => {
