@@ -5,6 +5,7 @@ import { freednsSpec } from "./freedns-spec.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
 import { rfc2136Spec } from "./rfc2136-spec.js";
 import { powerdnsSpec } from "./powerdns-spec.js";
+import { route53Spec } from "./route53-spec.js";
 
 /**
  * Every provider type ddns knows. Specs are small and loaded on every run (config
@@ -18,6 +19,7 @@ const SPECS: readonly ProviderSpec[] = [
   powerdnsSpec,
   freednsSpec,
   digitaloceanSpec,
+  route53Spec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
