@@ -1,6 +1,6 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCommandSource } from "../../src/ip-source/command.js";
@@ -44,16 +44,31 @@ describe("IpSource - command", () => {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     assert.equal(d.kind, "unavailable");
     assert.match((d as { reason: string }).reason, /timed out/);
-    assert.ok(ms < 2000, `took ${ms} ms`);
+    assert.ok(ms < 5000, `took ${ms} ms`);
   });
 
-  it("grandchild holding stdout/detect/still returns at the timeout", async () => {
-    const p = script("fork", "sleep 5 & sleep 5");
+  it("grandchild holding stdout/detect/returns at the timeout, whole process group killed", async () => {
+    const pidFile = join(dir, "grandchild.pid");
+    const p = script("fork", `sleep 30 & echo $! > ${pidFile}; sleep 30`);
     const t0 = process.hrtime.bigint();
     const d = await detect([p], "ipv4", 300);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    assert.equal(d.kind, "unavailable");
-    assert.ok(ms < 2000, `took ${ms} ms`);
+    assert.match((d as { reason: string }).reason, /timed out after 300 ms/);
+    assert.ok(ms < 5000, `took ${ms} ms`);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    // SIGKILL is delivered at once, but reaping by init may take a moment.
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      try {
+        process.kill(pid, 0);
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        if (/^\d+ \(.*\) Z/.test(stat)) alive = false;
+        else await new Promise((r) => setTimeout(r, 20));
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, `grandchild ${pid} survived`);
   });
 
   it("run aborted/detect/unavailable aborted", async () => {

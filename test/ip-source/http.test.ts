@@ -86,7 +86,7 @@ describe("IpSource - http", () => {
     const d = await createHttpSource(familyConfig({ urls: [`${v4.url}/hang`], timeoutMs: 300 }), getHttp).detect("ipv4", AbortSignal.timeout(300));
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     assert.equal(d.kind, "unavailable");
-    assert.ok(ms < 1500, `took ${ms} ms`);
+    assert.ok(ms < 5000, `took ${ms} ms`);
   });
 
   it("ipv6 echo on ::1/detect/asked over IPv6, canonical answer", async () => {
