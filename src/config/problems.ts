@@ -1,6 +1,6 @@
 import { DdnsError } from "../errors.js";
 import type { KeyPath, LineIndex } from "./line-index.js";
-import { didYouMean } from "./suggest.js";
+import { nearest } from "./suggest.js";
 
 /** One thing wrong with the config, at the line of its key. Never holds a secret. */
 export interface Problem {
@@ -65,11 +65,20 @@ export function describe(v: unknown): string {
   return typeof v;
 }
 
-/** Reports every key of `table` not in `allowed`, with the nearest allowed key suggested. */
-export function checkKeys(p: Problems, path: KeyPath, table: Table, allowed: readonly string[]): void {
+/**
+ * Reports every key of `table` not in `allowed`, with the nearest allowed key
+ * suggested. Returns the suggested keys, so that "missing X" need not follow
+ * "unknown key Y (did you mean X?)".
+ */
+export function checkKeys(p: Problems, path: KeyPath, table: Table, allowed: readonly string[]): Set<string> {
+  const suggested = new Set<string>();
   for (const key of Object.keys(table)) {
-    if (!allowed.includes(key)) p.add([...path, key], `unknown key "${key}"${didYouMean(key, allowed)}`);
+    if (allowed.includes(key)) continue;
+    const near = nearest(key, allowed);
+    if (near !== undefined) suggested.add(near);
+    p.add([...path, key], `unknown key "${key}"${near === undefined ? "" : ` (did you mean "${near}"?)`}`);
   }
+  return suggested;
 }
 
 export function readTable(p: Problems, path: KeyPath, v: unknown): Table | undefined {

@@ -7,7 +7,7 @@ import type { Problems, Table } from "./problems.js";
 import { checkKeys, readBool, readInteger, readString, readStringList, readTable } from "./problems.js";
 import type { SecretContext } from "./secrets.js";
 import { readSecret, secretKeyNames } from "./secrets.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean, nearest } from "./suggest.js";
 import { checkUrl } from "./values.js";
 
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -46,7 +46,9 @@ export async function readProviders(p: Problems, ctx: SecretContext, raw: unknow
 
 function readType(p: Problems, path: KeyPath, t: Table): ProviderSpec | undefined {
   if (t.type === undefined) {
-    p.add([...path, "type"], `missing "type" (one of ${typeList()})`);
+    const typo = Object.keys(t).find((k) => nearest(k, ["type"]) !== undefined);
+    if (typo !== undefined) p.add([...path, typo], `unknown key "${typo}" (did you mean "type"?)`);
+    else p.add([...path, "type"], `missing "type" (one of ${typeList()})`);
     return undefined;
   }
   const type = readString(p, [...path, "type"], t.type);
@@ -76,7 +78,8 @@ async function readProvider(
   const before = p.list.length;
   const allowed: string[] = [...COMMON_PROVIDER_KEYS];
   for (const k of spec.keys) allowed.push(...(k.kind === "secret" ? secretKeyNames(k.name) : [k.name]));
-  checkKeys(p, path, t, allowed);
+  const typos = checkKeys(p, path, t, allowed);
+  const misspelt = (names: readonly string[]): boolean => names.some((n) => typos.has(n));
 
   const values: ProviderEntry["values"] = { type: spec.type };
   const secretKeys: string[] = [];
@@ -88,14 +91,14 @@ async function readProvider(
         values[key.name] = r.value;
         secretKeys.push(key.name);
         sources[key.name] = r.source;
-      } else if (r.kind === "absent" && key.required === true) {
+      } else if (r.kind === "absent" && key.required === true && !misspelt(secretKeyNames(key.name))) {
         p.add([...path, key.name], `missing ${key.name} (${key.doc}): set ${secretKeyNames(key.name).join(", or ")}`);
       }
       continue;
     }
     const v = readKey(p, [...path, key.name], t[key.name], key);
     if (v !== undefined) values[key.name] = v;
-    else if (t[key.name] === undefined && key.required === true) p.add([...path, key.name], `missing ${key.name} (${key.doc})`);
+    else if (t[key.name] === undefined && key.required === true && !misspelt([key.name])) p.add([...path, key.name], `missing ${key.name} (${key.doc})`);
   }
 
   values.endpoint = spec.defaultEndpoint.replace(/\/+$/, "");

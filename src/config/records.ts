@@ -30,12 +30,13 @@ export function readRecords(
     const path: KeyPath = ["records", n];
     const t = readTable(p, path, item);
     if (t === undefined) return;
-    checkKeys(p, path, t, RECORD_KEYS);
+    const typos = checkKeys(p, path, t, RECORD_KEYS);
     const line = p.lineOf(path);
 
     let name: string | undefined;
-    if (t.name === undefined) p.add([...path, "name"], `missing "name" (the host name to keep current, e.g. "home.example.org")`);
-    else {
+    if (t.name === undefined) {
+      if (!typos.has("name")) p.add([...path, "name"], `missing "name" (the host name to keep current, e.g. "home.example.org")`);
+    } else {
       const s = readString(p, [...path, "name"], t.name);
       const r = s === undefined ? undefined : normalizeHostname(s, { wildcard: true, minLabels: 2 });
       if (r !== undefined && !r.ok) p.add([...path, "name"], r.reason);
@@ -44,8 +45,9 @@ export function readRecords(
 
     let provider: string | undefined;
     let spec: ProviderSpec | undefined;
-    if (t.provider === undefined) p.add([...path, "provider"], `missing "provider" (the name of a [providers.NAME] table)`);
-    else {
+    if (t.provider === undefined) {
+      if (!typos.has("provider")) p.add([...path, "provider"], `missing "provider" (the name of a [providers.NAME] table)`);
+    } else {
       provider = readString(p, [...path, "provider"], t.provider);
       if (provider !== undefined && !providers.has(provider)) {
         const known = [...providers.keys()];
@@ -122,11 +124,12 @@ export async function readPush(p: Problems, ctx: SecretContext, raw: unknown, re
   const path: KeyPath = ["push"];
   const t = readTable(p, path, raw);
   if (t === undefined) return undefined;
-  checkKeys(p, path, t, PUSH_KEYS);
+  const typos = checkKeys(p, path, t, PUSH_KEYS);
   const out: PushConfig = { names: [] };
 
-  if (t.names === undefined) p.add(["push", "names"], "missing names (the record names a router's push may set)");
-  else {
+  if (t.names === undefined) {
+    if (!typos.has("names")) p.add(["push", "names"], "missing names (the record names a router's push may set)");
+  } else {
     const known = [...new Set(records.map((r) => r.name))];
     (readStringList(p, ["push", "names"], t.names, { nonEmpty: true }) ?? []).forEach((s, n) => {
       const r = normalizeHostname(s, { wildcard: true, minLabels: 2 });
