@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { digitaloceanSpec } from "./digitalocean-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, str, type Ctx } from "./rest.js";
+import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, str, type CallOpts, type Ctx } from "./rest.js";
 
 /**
  * DigitalOcean API v2 (digitalocean/openapi, specification/resources/domains):
@@ -15,7 +15,7 @@ export function createDigitalocean(settings: ProviderSettings, deps: ProviderDep
   const headers = jsonHeaders({ authorization: `Bearer ${str(settings, "token")}` });
   const ctx = ctxFor(settings, "token", deps.now);
 
-  const call = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, c: Ctx, body?: object, opts = {}) =>
+  const call = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, c: Ctx, body?: object, opts: CallOpts = {}) =>
     callJson(deps.http, { method, url: `${base}${path}`, headers, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
 
   const api: IdRecordApi = {
@@ -23,7 +23,9 @@ export function createDigitalocean(settings: ProviderSettings, deps: ProviderDep
     async probeZone(zone, c) {
       const r = await call("GET", `/domains/${encodeURIComponent(zone)}`, c, undefined, { allow404: true });
       if (!r.ok) return r;
-      return ok(r.value.status === 404 ? null : zone);
+      if (r.value.status === 404) return ok(null);
+      const d = isObject(r.value.json) ? r.value.json["domain"] : undefined;
+      return isObject(d) && d["name"] === zone ? ok(zone) : fail(malformed(c, "no domain in the answer"));
     },
     async list(z, rel, type, c) {
       const fqdn = rel === "" ? z.zone : `${rel}.${z.zone}`;

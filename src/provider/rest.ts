@@ -169,12 +169,13 @@ export interface JsonReply {
  * become failures. `allow404` hands a 404 back (a lookup that found nothing);
  * `stale404` marks it stale (a cached id is gone). `empty` accepts an empty body.
  */
-export async function callJson(
-  http: HttpClient,
-  req: HttpRequest,
-  c: Ctx,
-  opts: { allow404?: boolean; stale404?: boolean; empty?: boolean } = {},
-): Promise<Result<JsonReply>> {
+export interface CallOpts {
+  allow404?: boolean;
+  stale404?: boolean;
+  empty?: boolean;
+}
+
+export async function callJson(http: HttpClient, req: HttpRequest, c: Ctx, opts: CallOpts = {}): Promise<Result<JsonReply>> {
   const r = await send(http, { ...req, headers: { accept: "application/json", ...req.headers } }, c.signal, c);
   if (!r.ok) return r;
   const res = r.value;

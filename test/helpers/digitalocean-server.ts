@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
-import { startMockApi, type MockApi, type MockReply } from "./mock-api.js";
+import { startMockApi, type MockReply } from "./mock-api.js";
+import type { SuiteMock } from "./record-api-suite.js";
 
 /**
  * DigitalOcean API v2 domains and domain records, as digitalocean/openapi
@@ -14,7 +15,7 @@ export interface DoRecord {
   ttl: number;
 }
 
-export interface DigitaloceanMock extends MockApi {
+export interface DigitaloceanMock extends SuiteMock {
   records: DoRecord[];
 }
 
@@ -26,7 +27,9 @@ export async function startDigitalocean(token: string, domain: string, records: 
   const show = (r: DoRecord) => ({ ...r, priority: null, port: null, weight: null, flags: null, tag: null });
   const validData = (type: unknown, data: unknown) => typeof data === "string" && (type === "A" ? isIPv4(data) : type === "AAAA" ? isIPv6(data) : false);
 
+  let writes = 0;
   const api = await startMockApi((req, violate) => {
+    if (req.method !== "GET") writes++;
     if (req.headers.authorization !== `Bearer ${token}`) return { status: 401, body: { id: "unauthorized", message: "Unable to authenticate you." } };
     const m = /^\/v2\/domains\/([^/]+)(\/records(?:\/(\d+))?)?$/.exec(req.path);
     if (m === null) return violate("path");
@@ -70,5 +73,9 @@ export async function startDigitalocean(token: string, domain: string, records: 
     if (typeof body["ttl"] === "number") rec.ttl = body["ttl"];
     return { status: 200, body: { domain_record: show(rec) } };
   });
-  return Object.assign(api, { records: store });
+  return Object.assign(api, {
+    records: store,
+    stored: () => store.map((r) => ({ name: r.name === "@" ? "" : r.name, type: r.type, value: r.data, ttl: r.ttl })),
+    writes: () => writes,
+  });
 }

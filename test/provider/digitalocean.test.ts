@@ -1,9 +1,10 @@
 import { describe, it, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { createDigitalocean } from "../../src/provider/digitalocean.js";
-import type { PushOutcome, RecordUpdate } from "../../src/provider/types.js";
+import type { RecordUpdate } from "../../src/provider/types.js";
 import { startDigitalocean, type DigitaloceanMock } from "../helpers/digitalocean-server.js";
 import { TEST_NOW, testDeps, testSettings } from "../helpers/mock-api.js";
+import { recordApiSuite } from "../helpers/record-api-suite.js";
 
 const TOKEN = "dop_v1_4f0c5e0b8e4c1d2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2";
 const NAME = "home.example.org";
@@ -24,8 +25,6 @@ afterEach(async () => {
 const provider = (values: Record<string, string> = {}) =>
   createDigitalocean(testSettings("digitalocean", { token: TOKEN, endpoint: `${mock.url}/v2`, ...values }, ["token"]), testDeps());
 const push = async (u: RecordUpdate[], values?: Record<string, string>) => provider(values).push(u, AbortSignal.timeout(5000));
-const reasonOf = (o: PushOutcome | undefined) => (o?.kind === "transient" || o?.kind === "permanent" ? o.reason : "");
-const noSecret = (out: Map<string, PushOutcome>) => assert.ok(!JSON.stringify([...out]).includes(TOKEN));
 
 describe("Provider - digitalocean", () => {
   it("no record, no cache/push/finds the zone, creates, caches ids", async () => {
@@ -62,12 +61,6 @@ describe("Provider - digitalocean", () => {
     assert.equal(mock.requests[0]!.query.get("type"), "A");
   });
 
-  it("nothing due/push/no request", async () => {
-    mock = await startDigitalocean(TOKEN, "example.org", []);
-    assert.equal((await push([])).size, 0);
-    assert.equal(mock.requests.length, 0);
-  });
-
   it("cached id deleted meanwhile/push/looks up again once and creates", async () => {
     mock = await startDigitalocean(TOKEN, "example.org", []);
     const cache = { zone: "example.org", zoneId: "example.org", records: "999=203.0.113.1" };
@@ -87,36 +80,24 @@ describe("Provider - digitalocean", () => {
     assert.deepEqual(mock.records.map((r) => r.data), ["203.0.113.8"]);
   });
 
-  it("wrong token/push two records/permanent naming token, second not sent, no secret", async () => {
-    mock = await startDigitalocean("another-token", "example.org", []);
-    const out = await push([up(["203.0.113.7"]), up(["2001:db8::7"], { family: "ipv6" })], { zone: "example.org" });
-    const o = out.get(`${NAME}/ipv4`);
-    assert.equal(o?.kind, "permanent");
-    assert.match(reasonOf(o), /digitalocean refused the credentials for home\.example\.org \(HTTP 401: Unable to authenticate you\.\): check token in \[providers\.home\]/);
-    assert.equal(out.get(`${NAME}/ipv6`)?.kind, "permanent");
-    assert.equal(mock.requests.length, 1);
-    noSecret(out);
-  });
+});
 
-  it("rate limited/push/transient until ratelimit-reset, zone kept in cache", async () => {
-    mock = await startDigitalocean(TOKEN, "example.org", []);
-    const reset = Math.floor(TEST_NOW / 1000) + 90;
-    mock.once({ status: 429, headers: { "ratelimit-reset": String(reset) }, body: { id: "too_many_requests", message: "API rate limit exceeded." } });
-    const o = (await push([up(["203.0.113.7"])], { zone: "example.org" })).get(`${NAME}/ipv4`);
-    assert.equal(o?.kind, "transient");
-    assert.equal(o?.kind === "transient" ? o.retryAfterMs : 0, 90_000);
-    assert.match(reasonOf(o), /API rate limit exceeded/);
-  });
-
-  it("malformed or failing answer/push/transient", async () => {
-    mock = await startDigitalocean(TOKEN, "example.org", []);
-    mock.once({ status: 200, body: "<html>cloudflare says hi</html>" });
-    mock.once({ status: 200, body: { domain_records: [{ id: "x" }] } });
-    mock.once({ status: 503, body: { id: "service_unavailable", message: "try later" } });
-    for (let i = 0; i < 3; i++) {
-      const out = await push([up(["203.0.113.7"])], { zone: "example.org" });
-      assert.equal(out.get(`${NAME}/ipv4`)?.kind, "transient");
-      noSecret(out);
-    }
-  });
+recordApiSuite({
+  type: "digitalocean",
+  start: (seed) => startDigitalocean(TOKEN, "example.org", seed.map((r) => ({ type: r.type, name: r.name || "@", data: r.value, ttl: r.ttl ?? 1800 }))),
+  provider: (m, values = {}) => createDigitalocean(testSettings("digitalocean", { token: TOKEN, endpoint: `${m.url}/v2`, ...values }, ["token"]), testDeps()),
+  secrets: [TOKEN, "dop_v1_wrong"],
+  badCredentials: { token: "dop_v1_wrong" },
+  keyHint: /\(HTTP 401: Unable to authenticate you\.\): check token in \[providers\.home\]/,
+  rateLimit: {
+    status: 429,
+    headers: { "ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": String(Math.floor(TEST_NOW / 1000) + 90) },
+    body: { id: "too_many_requests", message: "API rate limit exceeded." },
+  },
+  retryAfterMs: 90_000,
+  garbage: [
+    { status: 200, body: "<html>maintenance</html>" },
+    { status: 200, body: { domain_records: [{ id: "x" }] } },
+    { status: 503, body: { id: "service_unavailable", message: "Service unavailable" } },
+  ],
 });

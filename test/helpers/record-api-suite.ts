@@ -1,0 +1,151 @@
+import { describe, it, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import type { DnsProvider, PushOutcome, RecordUpdate } from "../../src/provider/types.js";
+import type { MockApi, MockReply } from "./mock-api.js";
+
+/**
+ * The behaviour every DNS-API provider owes (issue 5), run against that provider's
+ * strict mock: create, a cached change in one request, unchanged without a write,
+ * nothing sent when nothing is due, a wrong credential (permanent, names the key,
+ * stops the table), a rate limit (transient with the provider's wait), malformed
+ * answers (transient), and no secret in any outcome.
+ */
+export interface StoredRecord {
+  /** Relative name, "" for the apex. */
+  name: string;
+  type: string;
+  value: string;
+  ttl?: number;
+}
+
+export interface SuiteMock extends MockApi {
+  /** What the mock's zone holds now. */
+  stored(): StoredRecord[];
+  /** Requests that changed the zone. */
+  writes(): number;
+}
+
+export interface SuiteOptions {
+  type: string;
+  /** Starts the mock for zone example.org with these records, accepting `goodSecrets`. */
+  start(seed: StoredRecord[]): Promise<SuiteMock>;
+  /** A provider for the mock; `values` override the table's keys. */
+  provider(mock: SuiteMock, values?: Record<string, string>): DnsProvider;
+  /** Secret values to look for in every outcome. */
+  secrets: string[];
+  /** Keys that make the credential wrong. */
+  badCredentials: Record<string, string>;
+  /** The key(s) an auth failure must name. */
+  keyHint: RegExp;
+  rateLimit: MockReply;
+  /** The wait the rate-limit reply asks for, ms (undefined: none given). */
+  retryAfterMs: number | undefined;
+  /** Replies that are not what the API answers: each must give a transient outcome. */
+  garbage: MockReply[];
+  /** Requests a change costs when the previous push's cache is handed back. */
+  cachedChangeRequests?: number;
+  /** The provider tells "already right" apart (false: it always writes). */
+  detectsUnchanged?: boolean;
+  ttl?: number;
+}
+
+const NAME = "home.example.org";
+export const update = (addresses: string[], extra: Partial<RecordUpdate> = {}): RecordUpdate => ({
+  key: `${NAME}/${extra.family ?? (addresses[0]?.includes(":") ? "ipv6" : "ipv4")}`,
+  name: NAME,
+  family: addresses[0]?.includes(":") ? "ipv6" : "ipv4",
+  addresses,
+  previous: null,
+  ...extra,
+});
+export const reasonOf = (o: PushOutcome | undefined) => (o?.kind === "transient" || o?.kind === "permanent" ? o.reason : "");
+
+export function recordApiSuite(o: SuiteOptions): void {
+  let mock: SuiteMock | undefined;
+  afterEach(async () => {
+    if (mock === undefined) return;
+    const m = mock;
+    mock = undefined;
+    assert.deepEqual(m.violations, []);
+    await m.close();
+  });
+  const start = async (seed: StoredRecord[]) => (mock = await o.start(seed));
+  const push = async (m: SuiteMock, updates: RecordUpdate[], values?: Record<string, string>) => {
+    const out = await o.provider(m, values).push(updates, AbortSignal.timeout(5000));
+    const text = JSON.stringify([...out]);
+    for (const s of o.secrets) assert.ok(!text.includes(s), "a secret is in an outcome");
+    return out;
+  };
+  const home = (m: SuiteMock, type = "A") => m.stored().filter((r) => r.name === "home" && r.type === type);
+
+  describe(`Provider - ${o.type} (common behaviour)`, () => {
+    it("no record/push/created with the family's type and ttl", async () => {
+      const m = await start([]);
+      const out = await push(m, [update(["203.0.113.7"], { ttl: o.ttl ?? 600 })]);
+      assert.equal(out.get(`${NAME}/ipv4`)?.kind, "updated", reasonOf(out.get(`${NAME}/ipv4`)));
+      assert.deepEqual(
+        home(m).map((r) => [r.value, r.ttl]),
+        [["203.0.113.7", o.ttl ?? 600]],
+      );
+    });
+
+    it("previous push cached/push a change/the fewest requests, record changed", async () => {
+      const m = await start([{ name: "home", type: "AAAA", value: "2001:db8::1", ttl: 3600 }]);
+      const first = (await push(m, [update(["2001:db8::2"])])).get(`${NAME}/ipv6`);
+      assert.equal(first?.kind, "updated", reasonOf(first));
+      const cache = first?.kind === "updated" ? first.cache : undefined;
+      m.requests.length = 0;
+      const out = await push(m, [update(["2001:db8::7"], { previous: ["2001:db8::2"], ...(cache ? { cache } : {}) })]);
+      assert.equal(out.get(`${NAME}/ipv6`)?.kind, "updated", reasonOf(out.get(`${NAME}/ipv6`)));
+      assert.equal(m.requests.length, o.cachedChangeRequests ?? 1, m.requests.map((r) => `${r.method} ${r.path}`).join(", "));
+      assert.deepEqual(home(m, "AAAA").map((r) => r.value), ["2001:db8::7"]);
+    });
+
+    it("record already right/push/" + (o.detectsUnchanged === false ? "written again" : "unchanged, nothing written"), async () => {
+      const m = await start([{ name: "home", type: "A", value: "203.0.113.7", ttl: 3600 }]);
+      const out = await push(m, [update(["203.0.113.7"])]);
+      assert.equal(out.get(`${NAME}/ipv4`)?.kind, o.detectsUnchanged === false ? "updated" : "unchanged");
+      if (o.detectsUnchanged !== false) assert.equal(m.writes(), 0);
+      assert.deepEqual(home(m).map((r) => r.value), ["203.0.113.7"]);
+    });
+
+    it("nothing due/push/no request", async () => {
+      const m = await start([]);
+      assert.equal((await push(m, [])).size, 0);
+      assert.equal(m.requests.length, 0);
+    });
+
+    it("wrong credentials/push two records/permanent naming the key, second not sent", async () => {
+      const m = await start([]);
+      const out = await push(m, [update(["203.0.113.7"]), update(["2001:db8::7"])], o.badCredentials);
+      const first = out.get(`${NAME}/ipv4`);
+      assert.equal(first?.kind, "permanent");
+      assert.match(reasonOf(first), /home\.example\.org/);
+      assert.match(reasonOf(first), o.keyHint);
+      assert.equal(out.get(`${NAME}/ipv6`)?.kind, "permanent");
+      assert.equal(m.requests.length, 1);
+      assert.equal(home(m).length, 0);
+    });
+
+    it("rate limited/push two records/transient with the wait, second not sent", async () => {
+      const m = await start([]);
+      m.once(o.rateLimit);
+      const out = await push(m, [update(["203.0.113.7"]), update(["2001:db8::7"])]);
+      const first = out.get(`${NAME}/ipv4`);
+      assert.equal(first?.kind, "transient", reasonOf(first));
+      assert.equal(first?.kind === "transient" ? first.retryAfterMs : "no", o.retryAfterMs);
+      assert.equal(out.get(`${NAME}/ipv6`)?.kind, "transient");
+      assert.equal(m.requests.length, 1);
+    });
+
+    it("malformed or failing answers/push/transient", async () => {
+      const m = await start([]);
+      for (const reply of o.garbage) {
+        m.once(reply);
+        const got = (await push(m, [update(["203.0.113.7"])])).get(`${NAME}/ipv4`);
+        assert.equal(got?.kind, "transient", `${JSON.stringify(reply)} gave ${JSON.stringify(got)}`);
+        m.requests.length = 0;
+      }
+    });
+  });
+}
