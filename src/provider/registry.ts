@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { linodeSpec } from "./linode-spec.js";
 import { digitaloceanSpec } from "./digitalocean-spec.js";
 import { freednsSpec } from "./freedns-spec.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
@@ -20,6 +21,7 @@ const SPECS: readonly ProviderSpec[] = [
   freednsSpec,
   digitaloceanSpec,
   route53Spec,
+  linodeSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
