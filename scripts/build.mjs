@@ -11,7 +11,7 @@ rmSync(root + "dist", { recursive: true, force: true });
 execFileSync(process.execPath, [root + "node_modules/typescript/bin/tsc", "-p", root + "tsconfig.json"], { stdio: "inherit" });
 
 await build({
-  entryPoints: { main: root + "src/main.ts" },
+  entryPoints: { main: root + "src/main.ts", "push-main": root + "src/push/main.ts" },
   outdir: root + "dist",
   bundle: true,
   splitting: true,
@@ -27,3 +27,4 @@ await build({
   logLevel: "warning",
 });
 chmodSync(root + "bin/ddns", 0o755);
+chmodSync(root + "bin/ddns-push", 0o755);

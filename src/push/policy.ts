@@ -1,5 +1,6 @@
-import { isIPv4, isIPv6 } from "node:net";
 import type { PushConfig } from "../config/types.js";
+import { normalizeHostname } from "../config/values.js";
+import { canonical, printable } from "../ip-source/sanity.js";
 import { authenticate } from "./auth.js";
 import {
   ADDRESS_LIMIT,
@@ -45,9 +46,9 @@ export function decide(input: PolicyInput): Decision {
   const ipv6: string[] = [];
   if (request.addresses.length <= ADDRESS_LIMIT) {
     for (const raw of request.addresses) {
-      const addr = canonicalAddress(raw);
-      if (addr === undefined) {
-        notes.push(`push from ${input.from}: ignored ${printable(raw)}: not an IP address`);
+      const addr = canonical(raw);
+      if (addr === null) {
+        notes.push(`push from ${input.from}: ignored "${printable(raw)}": not an IP address`);
         continue;
       }
       const family = addr.includes(":") ? 6 : 4;
@@ -68,8 +69,9 @@ export function decide(input: PolicyInput): Decision {
   const lines: string[] = [];
   const writes: PushRecord[] = [];
   for (const raw of request.hostnames) {
-    const name = normalName(raw);
-    if (!isDomainName(name)) {
+    const checked = normalizeHostname(raw, { wildcard: true, minLabels: 2 });
+    const name = checked.ok ? checked.name : "";
+    if (!checked.ok) {
       lines.push("notfqdn");
     } else if (!allowed.has(name)) {
       lines.push("nohost");
@@ -97,26 +99,8 @@ function unchanged(last: PushRecord | undefined, ipv4: string[], ipv6: string[])
   return (ipv4.length === 0 || eq(ipv4, last.ipv4)) && (ipv6.length === 0 || eq(ipv6, last.ipv6));
 }
 
+/** A configured or pushed name as compared: lower case, no trailing dot. */
 export function normalName(name: string): string {
   const n = name.toLowerCase();
   return n.endsWith(".") ? n.slice(0, -1) : n;
-}
-
-/** A fully qualified host name: two or more LDH labels (RFC 1123), at most 253 characters. */
-export function isDomainName(name: string): boolean {
-  if (name.length === 0 || name.length > 253) return false;
-  const labels = name.split(".");
-  return labels.length >= 2 && labels.every((l) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l)) && !/^\d+$/.test(labels.at(-1) ?? "");
-}
-
-/** The canonical text of an IP address (RFC 5952 for IPv6), or undefined when it is none. */
-export function canonicalAddress(raw: string): string | undefined {
-  if (isIPv4(raw)) return raw;
-  if (!isIPv6(raw) || raw.includes("%")) return undefined;
-  return new URL(`http://[${raw}]/`).hostname.slice(1, -1);
-}
-
-/** Quotes sender-supplied text for the journal: bounded and without control characters. */
-function printable(s: string): string {
-  return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}...` : s);
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { parseTable, type RateTable } from "./rate.js";
@@ -5,8 +6,9 @@ import type { PushRecord } from "./types.js";
 
 /**
  * The files of the push receiver:
- * - `<eventsDir>/push-<name>`: the event file (DESIGN.md "Event file") the reconciler
- *   drains. One per pushed name, so a newer push replaces an older unread one.
+ * - `<eventsDir>/push-<id>`: the event file (DESIGN.md "Event file") the reconciler
+ *   drains. One per pushed name, so a newer push replaces an older unread one; the
+ *   name itself is in its NAME= line (see pushId for the file name).
  * - `<pushDir>/last-<name>`: the last accepted push per name, same format, kept so
  *   that a repeated push is answered `nochg` without waking the reconciler.
  * - `<pushDir>/sources.json`: the per-source rate table (push/rate.ts), bounded.
@@ -32,7 +34,7 @@ export class PushStore {
   async last(name: string): Promise<PushRecord | undefined> {
     let text: string;
     try {
-      text = await readFile(join(this.pushDir, `last-${name}`), "utf8");
+      text = await readFile(join(this.pushDir, `last-${pushId(name)}`), "utf8");
     } catch {
       return undefined;
     }
@@ -41,13 +43,13 @@ export class PushStore {
 
   /** Writes the event file, then the last-push record (merged with the families this push did not carry). */
   async record(rec: PushRecord, previous: PushRecord | undefined): Promise<void> {
-    await this.writeAtomic(this.eventsDir, `push-${rec.name}`, recordText(rec));
+    await this.writeAtomic(this.eventsDir, `push-${pushId(rec.name)}`, recordText(rec));
     const merged: PushRecord = {
       ...rec,
       ipv4: rec.ipv4.length > 0 ? rec.ipv4 : (previous?.ipv4 ?? []),
       ipv6: rec.ipv6.length > 0 ? rec.ipv6 : (previous?.ipv6 ?? []),
     };
-    await this.writeAtomic(this.pushDir, `last-${rec.name}`, recordText(merged));
+    await this.writeAtomic(this.pushDir, `last-${pushId(rec.name)}`, recordText(merged));
   }
 
   async rateTable(): Promise<RateTable> {
@@ -63,19 +65,28 @@ export class PushStore {
   }
 
   private async writeAtomic(dir: string, name: string, text: string): Promise<void> {
-    const tmp = join(this.pushDir, `.${name}.${process.pid}.${++tmpSeq}.tmp`);
-    const fh = await open(tmp, "wx", 0o640);
     try {
-      await fh.writeFile(text);
-    } finally {
-      await fh.close();
-    }
-    try {
-      await rename(tmp, join(dir, name));
+      await writeAndRename(join(this.pushDir, `.${name}.${process.pid}.${++tmpSeq}.tmp`), join(dir, name), text);
     } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+      // eventsDir on another file system: the events directory's own temp convention.
+      await writeAndRename(join(dir, `.tmp.${name}.${process.pid}.${++tmpSeq}`), join(dir, name), text);
     }
+  }
+}
+
+async function writeAndRename(tmp: string, target: string, text: string): Promise<void> {
+  const fh = await open(tmp, "wx", 0o640);
+  try {
+    await fh.writeFile(text);
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, target);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
   }
 }
 
@@ -99,4 +110,16 @@ export function parseRecord(text: string): PushRecord | undefined {
   if (kv.get("SOURCE") !== "push" || name === undefined || !Number.isInteger(time)) return undefined;
   const list = (k: string): string[] => (kv.get(k) ?? "").split(" ").filter((a) => a !== "");
   return { name, ipv4: list("IPV4"), ipv6: list("IPV6"), time, from: kv.get("FROM") ?? "" };
+}
+
+/**
+ * The file name part for a pushed name: the name itself when the events directory's
+ * reader takes it ("push-" plus at most 59 characters of letters, digits, dots and
+ * hyphens), else a shortened name plus a digest. A wildcard's "*" becomes "_".
+ */
+export function pushId(name: string): string {
+  const plain = name.replace(/^\*/, "_");
+  if (plain.length <= 59) return plain;
+  const digest = createHash("sha256").update(name).digest("hex").slice(0, 16);
+  return `${plain.slice(0, 42)}-${digest}`;
 }

@@ -24,7 +24,21 @@ export function toUpdateRequest(head: RequestHead, from: string | undefined): Up
   const hostnames = list("hostname");
   let addresses = [...list("myip"), ...list("myipv6")];
   if (addresses.length === 0 && from !== undefined && from !== "local") addresses = [from];
-  return { kind: "update", update: { hostnames, addresses, credentials: credentials(head.headers.get("authorization")) } };
+  let presented = credentials(head.headers.get("authorization"));
+  if (presented.kind === "none") presented = queryCredentials(q);
+  return { kind: "update", update: { hostnames, addresses, credentials: presented } };
+}
+
+/**
+ * Credentials in the query, for routers that cannot send an Authorization header
+ * (FRITZ!Box's `<username>`/`<pass>` placeholders, some wget-based firmware over
+ * https): `username` + `password`, or `token`. Only used without the header.
+ */
+function queryCredentials(q: URLSearchParams): Credentials {
+  const password = q.get("password");
+  if (password !== null) return { kind: "basic", username: q.get("username") ?? "", password };
+  const token = q.get("token");
+  return token !== null ? { kind: "bearer", token } : { kind: "none" };
 }
 
 /** Parses an Authorization header: Basic (RFC 7617) or Bearer (RFC 6750). */

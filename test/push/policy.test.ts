@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type { PushConfig } from "../../src/config/types.js";
 import { authenticate } from "../../src/push/auth.js";
-import { canonicalAddress, decide, isDomainName, type PolicyInput } from "../../src/push/policy.js";
-import type { Credentials, PushRecord } from "../../src/push/types.js";
-import { credentials } from "../../src/push/update-request.js";
+import { decide, type PolicyInput } from "../../src/push/policy.js";
+import type { Credentials, PushRecord, RequestHead } from "../../src/push/types.js";
+import { credentials, toUpdateRequest } from "../../src/push/update-request.js";
 
 const PASSWORD = "s3cret-push-password";
 const config: PushConfig = { names: ["home.example.org", "nas.example.org"], username: "router", password: PASSWORD };
@@ -76,6 +76,8 @@ describe("Push - policy", () => {
   it("not a domain name/decide/notfqdn", () => {
     assert.deepEqual(decide(input({ hostnames: ["home"] })).lines, ["notfqdn"]);
     assert.deepEqual(decide(input({ hostnames: ["a..b"] })).lines, ["notfqdn"]);
+    assert.deepEqual(decide(input({ hostnames: ["-a.example.org"] })).lines, ["notfqdn"]);
+    assert.deepEqual(decide(input({ hostnames: ["a_b.example.org"] })).lines, ["notfqdn"]);
     assert.deepEqual(decide(input({ hostnames: [] })).lines, ["notfqdn"]);
   });
 
@@ -102,6 +104,7 @@ describe("Push - policy", () => {
   it("bogus address text/decide/badip", () => {
     assert.deepEqual(decide(input({ addresses: ["999.1.1.1"] })).lines, ["badip"]);
     assert.deepEqual(decide(input({ addresses: ["fe80::1%eth0"] })).lines, ["badip"]);
+    assert.deepEqual(decide(input({ addresses: ["01.2.3.4"] })).lines, ["badip"]);
     assert.deepEqual(decide(input({ addresses: [] })).lines, ["badip"]);
   });
 
@@ -153,13 +156,51 @@ describe("Push - policy", () => {
     assert.deepEqual(credentials(undefined), { kind: "none" });
   });
 
-  it("names and addresses/validate/as documented", () => {
-    assert.equal(isDomainName("home.example.org"), true);
-    assert.equal(isDomainName("-a.example.org"), false);
-    assert.equal(isDomainName("1.2.3.4"), false);
-    assert.equal(isDomainName("a_b.example.org"), false);
-    assert.equal(canonicalAddress("2001:0DB8::0001"), "2001:db8::1");
-    assert.equal(canonicalAddress("01.2.3.4"), undefined);
-    assert.equal(canonicalAddress("example.org"), undefined);
+  it("wildcard name configured/decide/good for exactly that name", () => {
+    const cfg: PushConfig = { ...config, names: ["*.example.org"] };
+    assert.deepEqual(decide(input({ hostnames: ["*.example.org"] }, cfg)).lines, ["good 192.0.2.7"]);
+    assert.deepEqual(decide(input({ hostnames: ["a.example.org"] }, cfg)).lines, ["nohost"]);
+  });
+});
+
+describe("Push - update request", () => {
+  const head = (query: string, headers: Array<[string, string]> = []): RequestHead => ({
+    method: "GET",
+    path: "/nic/update",
+    query,
+    version: "HTTP/1.1",
+    headers: new Map([["host", "ddns"], ...headers]),
+  });
+
+  it("FRITZ!Box URL without IPv6/read/empty list item dropped", () => {
+    const r = toUpdateRequest(head("hostname=home.example.org&myip=192.0.2.7,"), "198.51.100.1");
+    assert.equal(r.kind, "update");
+    if (r.kind === "update") assert.deepEqual([r.update.hostnames, r.update.addresses], [["home.example.org"], ["192.0.2.7"]]);
+  });
+
+  it("myip and myipv6 and several hostnames/read/all kept in order", () => {
+    const r = toUpdateRequest(head("hostname=a.example.org,b.example.org&myip=192.0.2.7&myipv6=2001:db8::1"), undefined);
+    if (r.kind === "update") assert.deepEqual([r.update.hostnames, r.update.addresses], [["a.example.org", "b.example.org"], ["192.0.2.7", "2001:db8::1"]]);
+    else assert.fail("not an update");
+  });
+
+  it("no address given/read/the sender's address (dyndns2), none for the Unix socket", () => {
+    const r = toUpdateRequest(head("hostname=a.example.org"), "198.51.100.1");
+    if (r.kind === "update") assert.deepEqual(r.update.addresses, ["198.51.100.1"]);
+    const local = toUpdateRequest(head("hostname=a.example.org"), "local");
+    if (local.kind === "update") assert.deepEqual(local.update.addresses, []);
+  });
+
+  it("credentials in the query/read/used only without an Authorization header", () => {
+    const q = toUpdateRequest(head("hostname=a.example.org&username=router&password=pw"), undefined);
+    if (q.kind === "update") assert.deepEqual(q.update.credentials, basic("router", "pw"));
+    const t = toUpdateRequest(head("hostname=a.example.org&token=tk"), undefined);
+    if (t.kind === "update") assert.deepEqual(t.update.credentials, { kind: "bearer", token: "tk" });
+    const h = toUpdateRequest(head("hostname=a.example.org&password=pw", [["authorization", "Bearer hdr"]]), undefined);
+    if (h.kind === "update") assert.deepEqual(h.update.credentials, { kind: "bearer", token: "hdr" });
+  });
+
+  it("other path/read/not found", () => {
+    assert.equal(toUpdateRequest({ ...head(""), path: "/" }, undefined).kind, "not-found");
   });
 });
