@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { tempDir } from "./helpers.js";
+
+const root = process.env.DDNS_TEST_ROOT ?? fileURLToPath(new URL("../../../", import.meta.url));
+const SECRET = "S3cr3t-cli-91ab";
+
+function ddns(args: string[]): { status: number | null; out: string } {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C" };
+  const r = spawnSync(process.execPath, [join(root, "bin/ddns"), ...args], { env, encoding: "utf8", timeout: 20_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe("Config - exit status through the CLI", () => {
+  it("bad configs/check and run/exit 78 with FILE:LINE: key, no stack, no secret", async () => {
+    const t = await tempDir();
+    try {
+      const typo = await t.write("typo.toml", "[ipv4]\nsourcs = [\"http\"]\n");
+      const open = await t.write("open.toml", `[providers.home]\ntype = "cloudflare"\ntoken = "${SECRET}"\n`, 0o644);
+      const missing = join(t.dir, "missing.toml");
+      const cases: [string, RegExp][] = [
+        [typo, new RegExp(`${typo}:2: ipv4\\.sourcs: unknown key "sourcs" \\(did you mean "sources"\\?\\)`)],
+        [open, new RegExp(`${open}:3: providers\\.home\\.token: .*chmod 600`)],
+        [missing, new RegExp(`${missing}: cannot read the config`)],
+      ];
+      for (const [file, expected] of cases) {
+        const run = ["run", "--config", file, "--state-dir", join(t.dir, "state"), "--events-dir", join(t.dir, "ev")];
+        for (const args of file === typo ? [["check", "--config", file], run] : [run]) {
+          const r = ddns(args);
+          assert.equal(r.status, 78, `${args.join(" ")}:\n${r.out}`);
+          assert.match(r.out, expected);
+          assert.doesNotMatch(r.out, /\n\s+at /, "stack trace");
+          assert.ok(!r.out.includes(SECRET), "secret shown");
+        }
+      }
+    } finally {
+      await t.done();
+    }
+  });
+});
