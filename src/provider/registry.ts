@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { vultrSpec } from "./vultr-spec.js";
 import { linodeSpec } from "./linode-spec.js";
 import { digitaloceanSpec } from "./digitalocean-spec.js";
 import { freednsSpec } from "./freedns-spec.js";
@@ -22,6 +23,7 @@ const SPECS: readonly ProviderSpec[] = [
   digitaloceanSpec,
   route53Spec,
   linodeSpec,
+  vultrSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
