@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { namecomSpec } from "./namecom-spec.js";
 import { vultrSpec } from "./vultr-spec.js";
 import { linodeSpec } from "./linode-spec.js";
 import { digitaloceanSpec } from "./digitalocean-spec.js";
@@ -24,6 +25,7 @@ const SPECS: readonly ProviderSpec[] = [
   route53Spec,
   linodeSpec,
   vultrSpec,
+  namecomSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
