@@ -106,6 +106,27 @@ describe("IpSource - detectAll", () => {
     assert.deepEqual(s.ipv4, { kind: "found", source: "event", addresses: ["81.2.69.4"] });
   });
 
+  it("hanging command source/detect/cut at timeout_ms, next source used", async () => {
+    const t0 = process.hrtime.bigint();
+    const r = await detectAll(
+      {
+        ipv4: familyConfig({ sources: ["command", "static"], command: ["/bin/sleep", "30"], addresses: ["81.2.69.5"], timeoutMs: 200 }),
+        ipv6: familyConfig({ enabled: false }),
+      },
+      deps(),
+    );
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.deepEqual(r.ipv4, { kind: "found", source: "static", addresses: ["81.2.69.5"] });
+    assert.ok(ms < 3000, `took ${ms} ms`);
+  });
+
+  it("run aborted/detect/unavailable, later sources not tried", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const r = await detectAll({ ipv4: familyConfig({ sources: ["static"], addresses: ["81.2.69.5"] }), ipv6: familyConfig({ enabled: false }) }, deps({ signal: ac.signal }));
+    assert.deepEqual(r.ipv4, { kind: "unavailable", source: "static", reason: "aborted" });
+  });
+
   it("event/interface run/no http, dgram or child_process module loaded", () => {
     const detectJs = fileURLToPath(new URL("../../src/ip-source/detect.js", import.meta.url));
     const script = `

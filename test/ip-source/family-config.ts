@@ -1,19 +1,7 @@
 import type { FamilyConfig } from "../../src/config/types.js";
+import { defaultFamily } from "../../src/config/family.js";
 
-/** A FamilyConfig with harmless defaults, for tests (the loader is elsewhere). */
+/** The loader's defaults with a short timeout, plus the test's overrides. */
 export function familyConfig(over: Partial<FamilyConfig> = {}): FamilyConfig {
-  return {
-    enabled: true,
-    sources: ["event", "interface"],
-    interfaces: [],
-    urls: [],
-    addresses: [],
-    command: [],
-    dnsServers: [],
-    dnsName: "",
-    prefer: "stable",
-    acceptPrivate: false,
-    timeoutMs: 2000,
-    ...over,
-  };
+  return { ...defaultFamily("ipv4"), timeoutMs: 2000, ...over };
 }
