@@ -9,6 +9,7 @@ import { duckdnsSpec } from "./duckdns-spec.js";
 import { rfc2136Spec } from "./rfc2136-spec.js";
 import { powerdnsSpec } from "./powerdns-spec.js";
 import { route53Spec } from "./route53-spec.js";
+import { desecSpec } from "./desec-spec.js";
 
 /**
  * Every provider type ddns knows. Specs are small and loaded on every run (config
@@ -26,6 +27,7 @@ const SPECS: readonly ProviderSpec[] = [
   linodeSpec,
   vultrSpec,
   namecomSpec,
+  desecSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
