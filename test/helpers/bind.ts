@@ -99,18 +99,29 @@ export async function startBind(keyAlgorithms: Record<string, string>, zones: Bi
     });
   });
   const exited = new Promise<void>((res) => child.once("exit", () => res()));
+  // "running" can come before every listener answers on a busy machine: ask for the first zone's SOA until it does.
+  const ask = (name: string, type: string) =>
+    new Promise<string[]>((resolve, reject) => {
+      execFile(DIG, ["+short", "+norec", "+time=2", "+tries=1", "-p", String(port), "@127.0.0.1", name, type], (err, stdout) => {
+        if (err) return reject(err);
+        resolve(stdout.split("\n").filter((l) => l !== "").sort());
+      });
+    });
+  for (let i = 0; zones[0] !== undefined; i++) {
+    const soa = await ask(zones[0].name, "SOA").catch(() => []);
+    if (soa.length > 0) break;
+    if (i > 100) {
+      child.kill("SIGKILL");
+      throw new Error(`named did not answer on port ${port}:\n${log}`);
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
 
   return {
     port,
     dir,
     keys,
-    query: (name, type) =>
-      new Promise((resolve, reject) => {
-        execFile(DIG, ["+short", "+norec", "+time=2", "+tries=1", "-p", String(port), "@127.0.0.1", name, type], (err, stdout) => {
-          if (err) return reject(err);
-          resolve(stdout.split("\n").filter((l) => l !== "").sort());
-        });
-      }),
+    query: (name, type) => ask(name, type),
     async stop() {
       if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
