@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { cloudnsSpec } from "./cloudns-spec.js";
 import { namecomSpec } from "./namecom-spec.js";
 import { vultrSpec } from "./vultr-spec.js";
 import { linodeSpec } from "./linode-spec.js";
@@ -28,6 +29,7 @@ const SPECS: readonly ProviderSpec[] = [
   vultrSpec,
   namecomSpec,
   desecSpec,
+  cloudnsSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
