@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { KeySpec, ProviderSpec } from "../provider/types.js";
 import { COMMON_PROVIDER_KEYS, providerSpec, providerSpecs } from "../provider/registry.js";
 import type { KeyPath } from "./line-index.js";
@@ -160,8 +159,17 @@ function fingerprint(
 ): string {
   const canonical: Record<string, unknown> = {};
   for (const k of Object.keys(values).sort()) canonical[k] = secretKeys.includes(k) ? sources[k] : values[k];
-  return createHash("sha256")
-    .update(JSON.stringify({ name, values: canonical }))
-    .digest("hex")
-    .slice(0, 16);
+  return fnv1a64(JSON.stringify({ name, values: canonical }));
+}
+
+/**
+ * FNV-1a, 64 bits, as hex. The fingerprint only has to change when its input does
+ * (the input holds no secret), so a cryptographic hash buys nothing here, and
+ * node:crypto costs every run ~1.8 MiB of peak memory (PERFORMANCE.md).
+ */
+export function fnv1a64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  const bytes = new TextEncoder().encode(text);
+  for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, "0");
 }

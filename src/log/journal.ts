@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import { spawn } from "node:child_process";
 import { MESSAGE_IDS } from "./message-ids.js";
 import type { Logger, Transition } from "./types.js";
 
@@ -49,15 +48,14 @@ export function createJournalLogger(stderr: (line: string) => void, opts: Journa
         if (ok) resolve();
         else void fallback(priority, message, fields).then(resolve);
       };
-      try {
+      // node:child_process is loaded only when there is something to log.
+      import("node:child_process").then(({ spawn }) => {
         const child = spawn(loggerPath, ["--journald"], { stdio: ["pipe", "ignore", "ignore"] });
         child.on("error", () => done(false));
         child.on("close", (code) => done(code === 0));
         child.stdin.on("error", () => undefined);
         child.stdin.end(lines.join("\n") + "\n");
-      } catch {
-        done(false);
-      }
+      }).catch(() => done(false));
     });
 
   function choose(): Sink {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 
 // build/test/push/ -> repository root; the bundle is what ddns-push@.service runs.
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const bundle = join(root, "dist/push-main.js");
+const bundle = join(root, "dist/ddns-push.cjs");
 const PASSWORD = "pw-from-credential-9f3";
 
 const CONFIG = `
@@ -40,7 +40,7 @@ interface Run {
   ms: number;
 }
 
-describe("Push - the bundled receiver process", { skip: existsSync(bundle) ? false : "dist/push-main.js not built" }, () => {
+describe("Push - the bundled receiver process", { skip: existsSync(bundle) ? false : "dist/ddns-push.cjs not built" }, () => {
   let dir = "";
   let server: Server;
   let port = 0;
