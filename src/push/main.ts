@@ -43,20 +43,25 @@ try {
 const remote = env.REMOTE_ADDR ?? conn.remoteAddress;
 const from = remote === undefined || remote === "" ? "local" : remote.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
 
-const store = new PushStore(eventsDir, pushDir);
-await store.prepare().catch((e: unknown) => log(3, `push: cannot prepare ${pushDir}: ${e instanceof Error ? e.message : String(e)}`));
-try {
-  const served = await serveConnection(conn, conn, {
-    from,
-    now: () => Math.floor(Date.now() / 1000),
-    signal: AbortSignal.timeout(READ_DEADLINE_MS),
-    setup: () => loadPushSetup(configFile, env.CREDENTIALS_DIRECTORY),
-    store,
-    log,
-  });
-  process.exitCode = served.kind === "failed" ? 1 : 0;
-} catch (e) {
-  log(3, `push: internal error: ${e instanceof Error ? e.message : String(e)}`);
-  conn.destroy();
-  process.exitCode = 1;
+// One CommonJS bundle (no top-level await): see scripts/build.mjs.
+async function serve(): Promise<void> {
+  const store = new PushStore(eventsDir, pushDir);
+  await store.prepare().catch((e: unknown) => log(3, `push: cannot prepare ${pushDir}: ${e instanceof Error ? e.message : String(e)}`));
+  try {
+    const served = await serveConnection(conn, conn, {
+      from,
+      now: () => Math.floor(Date.now() / 1000),
+      signal: AbortSignal.timeout(READ_DEADLINE_MS),
+      setup: () => loadPushSetup(configFile, env.CREDENTIALS_DIRECTORY),
+      store,
+      log,
+    });
+    process.exitCode = served.kind === "failed" ? 1 : 0;
+  } catch (e) {
+    log(3, `push: internal error: ${e instanceof Error ? e.message : String(e)}`);
+    conn.destroy();
+    process.exitCode = 1;
+  }
 }
+
+void serve();
