@@ -39,8 +39,10 @@ export interface ProviderEntry extends ProviderSettings {
   /** Days after which a record is pushed again although unchanged (0 = never). */
   refreshDays: number;
   /**
-   * Changes whenever the table or a secret source changes (the secret's file path,
-   * size and mtime, never its value). A latched record unlatches when it changes.
+   * Changes whenever the table or a secret source changes, never with a secret's
+   * value itself: K_file contributes its path, size and mtime; K_credential its name
+   * and size (not its mtime: systemd writes credentials afresh at every service start);
+   * an inline K the config file's mtime. A latched record unlatches when it changes.
    */
   fingerprint: string;
 }
