@@ -75,7 +75,7 @@ export async function serveConnection(input: Readable, output: Writable, deps: C
     let extra: string[] = [];
     if (admission.kind === "abuse") {
       if (admission.note !== undefined) deps.log(4, admission.note);
-      decision = { status: 429, lines: ["abuse"], writes: [], authFailed: false, challenge: false, notes: [] };
+      decision = { status: 429, lines: ["abuse"], writes: [], changed: [], authFailed: false, challenge: false, notes: [] };
       extra = [`Retry-After: ${admission.retryAfter}`];
     } else {
       const setup = await deps.setup();
@@ -99,8 +99,7 @@ export async function serveConnection(input: Readable, output: Writable, deps: C
       }
       for (const w of decision.writes) {
         await deps.store.record(w, known.get(w.name));
-        const addrs = [...w.ipv4, ...w.ipv6].join(" ");
-        deps.log(5, `push: ${w.name} pushed ${addrs} from ${w.from}`);
+        if (decision.changed.includes(w.name)) deps.log(5, `push: ${w.name} pushed ${[...w.ipv4, ...w.ipv6].join(" ")} from ${w.from}`);
       }
       if (decision.challenge) extra = ['WWW-Authenticate: Basic realm="ddns", charset="UTF-8"'];
     }

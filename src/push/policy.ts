@@ -29,7 +29,9 @@ export interface PolicyInput {
  * (`notfqdn` for none, `numhost` past the limit), then one line per hostname in
  * request order: `notfqdn` (not a domain name), `nohost` (not in `[push] names`),
  * `badip` (no usable address was sent), `nochg ADDR` (same as this name's last
- * push, nothing written) or `good ADDR` (an event file will be written).
+ * push) or `good ADDR`. Both `good` and `nochg` write the name's event file: after
+ * a run that failed (its event already drained), the router's repeat is what gets
+ * the address published; when it already is, that run is a no-op without network.
  */
 export function decide(input: PolicyInput): Decision {
   const { config, request } = input;
@@ -68,6 +70,7 @@ export function decide(input: PolicyInput): Decision {
   const allowed = new Set(config.names.map(normalName));
   const lines: string[] = [];
   const writes: PushRecord[] = [];
+  const changed: string[] = [];
   for (const raw of request.hostnames) {
     const checked = normalizeHostname(raw, { wildcard: true, minLabels: 2 });
     const name = checked.ok ? checked.name : "";
@@ -78,18 +81,20 @@ export function decide(input: PolicyInput): Decision {
       notes.push(`push from ${input.from}: ${name} is not in [push] names, refused`);
     } else if (shown === "") {
       lines.push("badip");
-    } else if (writes.some((w) => w.name === name) || unchanged(input.last(name), ipv4, ipv6)) {
+    } else if (writes.some((w) => w.name === name)) {
       lines.push(`nochg ${shown}`);
     } else {
-      lines.push(`good ${shown}`);
+      const same = unchanged(input.last(name), ipv4, ipv6);
+      lines.push(`${same ? "nochg" : "good"} ${shown}`);
       writes.push({ name, ipv4, ipv6, time: input.now, from: input.from });
+      if (!same) changed.push(name);
     }
   }
-  return answer(200, lines, { notes, writes });
+  return answer(200, lines, { notes, writes, changed });
 }
 
 function answer(status: number, lines: string[], extra: Partial<Decision>): Decision {
-  return { status, lines, writes: [], authFailed: false, challenge: false, notes: [], ...extra };
+  return { status, lines, writes: [], changed: [], authFailed: false, challenge: false, notes: [], ...extra };
 }
 
 /** Same as the last push for every family this push carries. */

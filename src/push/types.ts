@@ -8,8 +8,8 @@
  * - Reading is bounded: the request line plus headers may not pass `HEAD_LIMIT`
  *   bytes and must arrive within the read deadline; no request body is read.
  * - Every request gets exactly one answer; a secret is never echoed or logged.
- * - An event file is written (atomically) before `good` is answered; an answer of
- *   `good` means the reconciler will see the address.
+ * - An event file is written (atomically) before `good` or `nochg` is answered: such
+ *   an answer means the reconciler will see the address.
  */
 
 /** Request line plus headers, bytes. Routers send well under 1 KiB. */
@@ -81,8 +81,10 @@ export interface Decision {
   status: number;
   /** Body lines, one per hostname in request order (or one line for the request). */
   lines: string[];
-  /** Names to record, with the addresses pushed. */
+  /** Names to record (event file and last push), with the addresses pushed. */
   writes: PushRecord[];
+  /** The names among `writes` whose addresses differ from their last push (logged). */
+  changed: string[];
   /** Set when credentials were presented and did not match (counted per source). */
   authFailed: boolean;
   /** Ask the client for credentials (401 challenge): none were sent. */

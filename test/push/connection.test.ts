@@ -83,11 +83,13 @@ describe("Push - one connection", () => {
     assert.ok(!readdirSync(join(h.dir, "push")).some((f) => f.endsWith(".tmp")));
   });
 
-  it("same push again/serve/nochg and the event file untouched", async () => {
+  it("same push again after the event was drained/serve/nochg, event written again, not logged as a change", async () => {
     rmSync(join(h.dir, "events", "push-home.example.org"));
+    const logged = h.logs.length;
     const res = await exchange(h.port, [get("hostname=home.example.org&myip=192.0.2.7")]);
     assert.match(res, /\r\n\r\nnochg 192\.0\.2\.7\n$/);
-    assert.deepEqual(readdirSync(join(h.dir, "events")), []);
+    assert.deepEqual(readdirSync(join(h.dir, "events")), ["push-home.example.org"]);
+    assert.equal(h.logs.length, logged);
   });
 
   it("IPv6 via myipv6/serve/good, file carries IPV6 only", async () => {

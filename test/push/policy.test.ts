@@ -34,13 +34,15 @@ describe("Push - policy", () => {
     assert.equal(d.status, 200);
     assert.deepEqual(d.lines, ["good 192.0.2.7"]);
     assert.deepEqual(d.writes, [{ name: "home.example.org", ipv4: ["192.0.2.7"], ipv6: [], time: 1_800_000_000, from: "198.51.100.1" }]);
+    assert.deepEqual(d.changed, ["home.example.org"]);
   });
 
-  it("same address as the last push/decide/nochg and no write", () => {
+  it("same address as the last push/decide/nochg, written again (heals a failed run) but not a change", () => {
     const last = { "home.example.org": { name: "home.example.org", ipv4: ["192.0.2.7"], ipv6: ["2001:db8::1"], time: 1, from: "x" } };
     const d = decide(input({ last }));
     assert.deepEqual(d.lines, ["nochg 192.0.2.7"]);
-    assert.deepEqual(d.writes, []);
+    assert.deepEqual(d.writes.map((w) => w.name), ["home.example.org"]);
+    assert.deepEqual(d.changed, []);
   });
 
   it("changed address/decide/good", () => {
