@@ -147,10 +147,12 @@ export async function readPush(p: Problems, ctx: SecretContext, raw: unknown, re
   const token = await readSecret(p, ctx, path, t, "token");
   if (token.kind === "ok") out.token = token.value;
 
-  if (password.kind === "absent" && token.kind === "absent") {
+  if (password.kind === "absent" && token.kind === "absent" && t.username === undefined) {
     p.add(path, "set username and password, or token: without them anyone who can reach the receiver could set these records");
   }
   if (password.kind !== "absent" && t.username === undefined) p.add(["push", "username"], "missing username (password needs it)");
-  if (password.kind === "absent" && t.username !== undefined) p.add(["push", "username"], "username needs password (or password_file, password_credential)");
+  if (password.kind === "absent" && token.kind === "absent" && t.username !== undefined) {
+    p.add(["push", "username"], "username needs password (or password_file, password_credential) or token");
+  }
   return out;
 }

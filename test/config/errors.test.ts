@@ -72,6 +72,7 @@ const CASES: [string, string, number, string, RegExp][] = [
   ["push name not a record", `${REC()}\n[push]\nnames = ["home.example.com"]\ntoken = "t"\n`, 11, "push.names", /^"home\.example\.com" is not the name of any \[\[records\]\] \(did you mean "home\.example\.org"\?\)$/],
   ["push without credentials", `${REC()}\n[push]\nnames = ["home.example.org"]\n`, 10, "push", /set username and password, or token/],
   ["push password without username", `${REC()}\n[push]\nnames = ["home.example.org"]\npassword = "p"\n`, 10, "push.username", /missing username/],
+  ["push username alone", `${REC()}\n[push]\nnames = ["home.example.org"]\nusername = "router"\n`, 12, "push.username", /^username needs password .* or token$/],
   ["push unknown key", `${REC()}\n[push]\nnames = ["home.example.org"]\ntoken = "t"\nhosts = []\n`, 13, "push.hosts", /^unknown key "hosts"$/],
   ["dotted key in a family", "ipv4.sourses = [\"http\"]\n", 1, "ipv4.sourses", /did you mean "sources"/],
   ["inline table family", "ipv6 = { enabled = true,\n  prefr = \"stable\" }\n", 2, "ipv6.prefr", /did you mean "prefer"/],

@@ -104,6 +104,11 @@ password = "pw-inline-456"
     assert.deepEqual(c.push, { names: ["home.example.org"], username: "router", password: "pw-inline-456" });
   });
 
+  it("push with username and token/parse/accepted (Basic user name checked, token as password)", async () => {
+    const c = await parse(`${CLOUDFLARE}\n[[records]]\nname = "a.example.org"\nprovider = "home"\n[push]\nnames = ["A.example.org."]\nusername = "fritz"\ntoken = "t0k"\n`);
+    assert.deepEqual(c.push, { names: ["a.example.org"], username: "fritz", token: "t0k" });
+  });
+
   it("provider without endpoint or refresh_days/parse/spec defaults", async () => {
     const c = await parse(CLOUDFLARE);
     const home = c.providers.get("home");
