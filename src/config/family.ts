@@ -85,9 +85,17 @@ export function readFamily(p: Problems, family: Family, raw: unknown): FamilyCon
     const list = readStringList(p, at("dns_servers"), t.dns_servers, { nonEmpty: true }) ?? [];
     out.dnsServers = [];
     list.forEach((s, n) => {
-      const r = canonicalIp(s, family);
-      if (r.ok) out.dnsServers.push(r.ip);
-      else p.add([family, "dns_servers", n], `"${s}" ${r.reason} (dns_servers takes ${family === "ipv4" ? "IPv4" : "IPv6"} addresses, never names)`);
+      // An optional port: "192.0.2.1:5353" or "[2001:db8::1]:5353" (a resolver on a
+      // non-standard port, or a test server on loopback).
+      const m = family === "ipv4" ? /^([^:]+):(\d{1,5})$/.exec(s) : /^\[(.+)\]:(\d{1,5})$/.exec(s);
+      const port = m ? Number(m[2]) : undefined;
+      if (port !== undefined && (port < 1 || port > 65535)) {
+        p.add([family, "dns_servers", n], `"${s}": the port must be 1-65535`);
+        return;
+      }
+      const r = canonicalIp(m ? (m[1] ?? "") : s, family);
+      if (r.ok) out.dnsServers.push(port === undefined ? r.ip : family === "ipv4" ? `${r.ip}:${port}` : `[${r.ip}]:${port}`);
+      else p.add([family, "dns_servers", n], `"${s}" ${r.reason} (dns_servers takes ${family === "ipv4" ? "IPv4" : "IPv6"} addresses with an optional port, never names)`);
     });
   }
   if (t.dns_name !== undefined) {

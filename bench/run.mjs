@@ -1,0 +1,239 @@
+// `npm run bench`: whole-process benchmarks of ddns against floors measured in the
+// same run (PERFORMANCE.md explains each budget). Loopback only.
+//   node bench/run.mjs [--runs N] [--quick] [--gate]
+//   --quick  7 runs per side instead of 21 (CI)
+//   --gate   exit 1 only if a budget is missed by a wide margin (twice the allowed
+//            overshoot), so that a noisy machine does not block a landing
+import { mkdtempSync, writeFileSync, readFileSync, copyFileSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir, cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { createServer as createHttpsServer } from "node:https";
+import { measure, sideBySide, median } from "./measure.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const gate = args.includes("--gate");
+const runsArg = args.indexOf("--runs");
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 7 : 21;
+const DDNS = [process.execPath, join(root, "dist/ddns.cjs")];
+const NODE0 = [process.execPath, "-e", "0"];
+const TIMER_RUNS_PER_DAY = 96; // ddns.timer: every 15 minutes
+
+const helpers = join(root, "build/test/helpers/");
+const { startCloudflareServer } = await import(helpers + "cloudflare-server.js");
+const { startDyndns2Server } = await import(helpers + "dyndns2-server.js");
+const { startDnsServer, reply } = await import(helpers + "dns-server.js");
+const { makeSelfSignedCert } = await import(helpers + "tls.js");
+
+const dir = mkdtempSync(join(tmpdir(), "ddns-bench-"));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+const TOKEN = "bench-token-0123456789";
+const PASSWORD = "bench-password-0123";
+writeFileSync(join(dir, "cf.token"), TOKEN + "\n");
+writeFileSync(join(dir, "dyn.pass"), PASSWORD + "\n");
+
+const cf = await startCloudflareServer({ token: TOKEN, zones: [{ name: "example.org", id: "0123456789abcdef0123456789abcdef" }] });
+const dyn = await startDyndns2Server({ accounts: [{ username: "bench", password: PASSWORD, hosts: ["h1.example.net", "h2.example.net", "h3.example.net"] }] });
+
+/** A config + state + events directory set for one scenario. */
+function scenario(name, { ipv4, records }) {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  const write = (v4) =>
+    writeFileSync(
+      join(d, "ddns.toml"),
+      `${v4}
+[ipv6]
+enabled = false
+[providers.cf]
+type = "cloudflare"
+endpoint = "${cf.url}"
+token_file = "${join(dir, "cf.token")}"
+[providers.dyn]
+type = "dyndns2"
+endpoint = "${dyn.url}"
+username = "bench"
+password_file = "${join(dir, "dyn.pass")}"
+${records.map(([n, p]) => `[[records]]\nname = "${n}"\nprovider = "${p}"\n`).join("")}`,
+    );
+  write(ipv4);
+  const run = [...DDNS, "run", "--config", join(d, "ddns.toml"), "--state-dir", join(d, "state"), "--events-dir", join(d, "run/events")];
+  const state = join(d, "state/state.json");
+  return { d, run, state, write, save: () => copyFileSync(state, join(d, "saved.json")), restore: () => copyFileSync(join(d, "saved.json"), state) };
+}
+const staticV4 = (a) => `[ipv4]\nsources = ["static"]\naddress = "${a}"`;
+
+async function once(argv, env) {
+  const r = await measure(argv, env);
+  if (r.code !== 0) throw new Error(`${argv.slice(2, 4).join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+const counted = async (server, fn) => {
+  const n = server.count();
+  await fn();
+  return server.count() - n;
+};
+
+const rows = [];
+const counts = [];
+const failures = [];
+function budget(label, r, wall, rss, informational = false) {
+  const within = (x, b) => x <= b;
+  const wide = (x, b) => x > 1 + 2 * (b - 1);
+  const row = { label, ...r, wallBudget: wall, rssBudget: rss, informational };
+  rows.push(row);
+  if (!informational) {
+    if (wall !== undefined && (gate ? wide(r.wallRatio, wall) : !within(r.wallRatio, wall))) failures.push(`${label}: wall ${r.wallRatio.toFixed(2)}x > ${wall}x`);
+    if (rss !== undefined && (gate ? wide(r.rssRatio, rss) : !within(r.rssRatio, rss))) failures.push(`${label}: peak RSS ${r.rssRatio.toFixed(2)}x > ${rss}x`);
+  }
+}
+function count(label, got, want) {
+  counts.push({ label, got, want });
+  if (want !== undefined && got !== want) failures.push(`${label}: ${got} requests, budget ${want}`);
+}
+
+// 1. No-op run: two records, state current, no events.
+const noop = scenario("noop", { ipv4: staticV4("203.0.113.7"), records: [["a.example.org", "cf"], ["b.example.org", "cf"]] });
+count("cold start (two new Cloudflare records)", await counted(cf, () => once(noop.run)), undefined);
+const noopReq = await counted(cf, async () => {
+  const r = await sideBySide({
+    a: NODE0,
+    b: noop.run,
+    runs: RUNS,
+    check: (side, x) => {
+      if (side === "b" && (x.code !== 0 || x.stdout || x.stderr)) throw new Error(`no-op run was not silent: ${x.code} ${x.stdout}${x.stderr}`);
+    },
+  });
+  budget("no-op run vs `node -e 0`", r, 1.3, 1.15);
+});
+count(`steady state (${RUNS * 2 + 2} no-op runs)`, noopReq, 0);
+
+// 2. Update runs: one changed record, against the same request sent with node:http.
+const cfUp = scenario("cf-update", { ipv4: staticV4("203.0.113.7"), records: [["up.example.org", "cf"]] });
+await once(cfUp.run);
+cfUp.save();
+const cache = JSON.parse(readFileSync(cfUp.state, "utf8")).records["up.example.org/ipv4"].cache;
+cfUp.write(staticV4("203.0.113.8"));
+count("Cloudflare change with cached ids", await counted(cf, async () => { cfUp.restore(); await once(cfUp.run); }), 1);
+const cfPatch = ["PATCH", `${cf.url}/zones/${cache.zoneId}/dns_records/${cache.recordId}`, JSON.stringify({ authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }), JSON.stringify({ content: "203.0.113.8" })];
+budget("update run, Cloudflare (1 PATCH) vs node:http", await sideBySide({
+  a: [process.execPath, join(root, "bench/baseline-request.cjs"), ...cfPatch],
+  b: cfUp.run,
+  runs: RUNS,
+  prepare: (side) => side === "b" && cfUp.restore(),
+  check: (side, x) => { if (x.code !== 0) throw new Error(`${side} exited ${x.code}: ${x.stderr}`); },
+}), 1.5, 1.3);
+
+const dynUp = scenario("dyn-update", { ipv4: staticV4("203.0.113.7"), records: [["h1.example.net", "dyn"]] });
+await once(dynUp.run);
+dynUp.save();
+dynUp.write(staticV4("203.0.113.9"));
+count("dyndns2 change", await counted(dyn, async () => { dynUp.restore(); await once(dynUp.run); }), 1);
+const ua = `ddns/0.1.0 (+https://salsa.debian.org/ddns-team/ddns)`;
+const dynGet = ["GET", `${dyn.url}/nic/update?hostname=h1.example.net&myip=203.0.113.9`, JSON.stringify({ authorization: `Basic ${Buffer.from(`bench:${PASSWORD}`).toString("base64")}`, "user-agent": ua })];
+budget("update run, dyndns2 (1 GET) vs node:http", await sideBySide({
+  a: [process.execPath, join(root, "bench/baseline-request.cjs"), ...dynGet],
+  b: dynUp.run,
+  runs: RUNS,
+  prepare: (side) => side === "b" && dynUp.restore(),
+  check: (side, x) => { if (x.code !== 0) throw new Error(`${side} exited ${x.code}: ${x.stderr}`); },
+}), 1.5, 1.3);
+
+const two = scenario("dyn-two", { ipv4: staticV4("203.0.113.7"), records: [["h2.example.net", "dyn"], ["h3.example.net", "dyn"]] });
+await once(two.run);
+two.write(staticV4("203.0.113.10"));
+count("two records of one dyndns2 account change together", await counted(dyn, () => once(two.run)), 1);
+
+// The decisions the numbers forced (informational rows).
+budget("decision: the same GET through undici 7 vs node:http", await sideBySide({
+  a: [process.execPath, join(root, "bench/baseline-request.cjs"), ...dynGet],
+  b: [process.execPath, join(root, "bench/baseline-undici.mjs"), ...dynGet],
+  runs: Math.min(RUNS, 9),
+}), undefined, undefined, true);
+budget("decision: `ddns check` (yargs) vs `ddns run` no-op (own parser)", await sideBySide({
+  a: noop.run,
+  b: [...DDNS, "check", "--config", join(noop.d, "ddns.toml")],
+  runs: Math.min(RUNS, 9),
+}), undefined, undefined, true);
+
+// 4. Network cost per day behind NAT, timer only (96 runs), address unchanged.
+const cert = makeSelfSignedCert();
+writeFileSync(join(dir, "ca.pem"), cert.cert);
+let httpBytes = 0;
+let httpReqs = 0;
+const echo = createHttpsServer({ key: cert.key, cert: cert.cert }, (req, res) => {
+  httpReqs++;
+  res.writeHead(200, { "content-type": "text/plain" }).end("203.0.113.7\n");
+});
+// Raw TCP bytes both ways, TLS handshake included (the socket before TLS wraps it).
+echo.on("connection", (s) => s.on("close", () => (httpBytes += s.bytesRead + s.bytesWritten)));
+await new Promise((r) => echo.listen(0, "127.0.0.1", r));
+const nat = scenario("nat-http", { ipv4: `[ipv4]\nsources = ["http"]\nurls = ["https://127.0.0.1:${echo.address().port}/ip"]\naccept_private = true`, records: [["nat.example.org", "cf"]] });
+const caEnv = { PATH: "/usr/bin:/bin", NODE_EXTRA_CA_CERTS: join(dir, "ca.pem") };
+await once(nat.run, caEnv);
+httpBytes = 0; httpReqs = 0;
+const natCf = await counted(cf, () => once(nat.run, caEnv));
+await new Promise((r) => setTimeout(r, 50));
+const perRunHttp = { requests: httpReqs + natCf, bytes: httpBytes };
+
+let dnsBytes = 0;
+const dns = await startDnsServer("127.0.0.1", (q) => {
+  const m = reply(q, { answers: [{ type: 1, data: "203.0.113.7", ttl: 0 }] });
+  dnsBytes += q.raw.length + m.length;
+  return m;
+});
+const natDns = scenario("nat-dns", { ipv4: `[ipv4]\nsources = ["dns"]\ndns_servers = ["${dns.address}"]\naccept_private = true`, records: [["dns.example.org", "cf"]] });
+await once(natDns.run);
+dnsBytes = 0;
+const q0 = dns.queries.length;
+const dnsCf = await counted(cf, () => once(natDns.run));
+const perRunDns = { requests: dns.queries.length - q0 + dnsCf, bytes: dnsBytes };
+
+// 6. State size after 10,000 simulated runs with changing addresses (engine in-process).
+const { plan } = await import(join(root, "build/src/engine/plan.js"));
+const { execute } = await import(join(root, "build/src/engine/run.js"));
+const { config: fakeConfig } = await import(join(root, "build/test/fakes/config.js"));
+const cfg = fakeConfig([{ name: "a.example.org" }, { name: "b.example.org" }]);
+let state = { version: 1, records: {} };
+const sizes = {};
+let t = 1_800_000_000_000;
+const provider = { async push(updates) { return new Map(updates.map((u, i) => [u.key, (t / 1000) % 7 === 0 ? { kind: "transient", reason: "HTTP 503" } : { kind: "updated", cache: { zoneId: "z", recordId: `r${i}` } }])); } };
+const quiet = { transition() {}, warn() {}, async close() {} };
+for (let i = 1; i <= 10_000; i++) {
+  t += 3_600_000;
+  const addr = `198.51.100.${i % 250}`;
+  const p = plan({ config: cfg, detected: { ipv4: { kind: "found", source: "static", addresses: [addr] }, ipv6: { kind: "disabled" } }, state, now: t, force: false });
+  if (!p.idle) state = (await execute(p, state, { config: cfg, now: () => t, random: () => 0.5, provider: async () => provider, logger: quiet, signal: AbortSignal.timeout(1000) })).state;
+  if ([10, 100, 1000, 10_000].includes(i)) sizes[i] = Buffer.byteLength(JSON.stringify(state, null, 1) + "\n");
+}
+
+await cf.close();
+await dyn.close();
+await dns.close();
+echo.close();
+
+// Report.
+const f = (x, d = 0) => x.toFixed(d);
+const mib = (k) => f(k / 1024, 1);
+console.log(`\n## ddns benchmark — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${f(totalmem() / 2 ** 30)} GiB, ${RUNS} runs per side (medians, A B A B)\n`);
+console.log("| scenario | floor (A) wall / RSS | ddns (B) wall / RSS | wall ratio (budget) | RSS ratio (budget) |");
+console.log("| --- | --- | --- | --- | --- |");
+for (const r of rows) {
+  const b = (x, bud) => `${f(x, 2)}x${bud === undefined ? "" : ` (≤ ${bud})`}`;
+  console.log(`| ${r.label} | ${f(r.a.wallMs)} ms / ${mib(r.a.rssKiB)} MiB | ${f(r.b.wallMs)} ms / ${mib(r.b.rssKiB)} MiB | ${b(r.wallRatio, r.wallBudget)} | ${b(r.rssRatio, r.rssBudget)} |`);
+}
+console.log("\n| requests counted at the server | got | budget |\n| --- | --- | --- |");
+for (const c of counts) console.log(`| ${c.label} | ${c.got} | ${c.want ?? "—"} |`);
+console.log("\n| behind NAT, timer only (96 runs/day), address unchanged | per run | per day |\n| --- | --- | --- |");
+console.log(`| http detection (one HTTPS GET, TLS included) | ${perRunHttp.requests} req, ${perRunHttp.bytes} B | ${perRunHttp.requests * TIMER_RUNS_PER_DAY} req, ${f((perRunHttp.bytes * TIMER_RUNS_PER_DAY) / 1024, 1)} KiB |`);
+console.log(`| dns detection (one UDP query, payload only) | ${perRunDns.requests} req, ${perRunDns.bytes} B | ${perRunDns.requests * TIMER_RUNS_PER_DAY} req, ${f((perRunDns.bytes * TIMER_RUNS_PER_DAY) / 1024, 1)} KiB |`);
+console.log("\n| state file after N simulated runs (2 records, address changing every run) | bytes |\n| --- | --- |");
+for (const [n, s] of Object.entries(sizes)) console.log(`| ${n} | ${s} |`);
+console.log("\n(event-to-push latency through a real systemd: see test/system and PERFORMANCE.md)");
+if (failures.length) {
+  console.log(`\nBUDGETS MISSED${gate ? " (by more than twice the allowed margin)" : ""}:\n- ${failures.join("\n- ")}`);
+  process.exit(1);
+}
+console.log(`\nall budgets met${gate ? " (gate: within twice the allowed margin)" : ""}`);
+void median;
