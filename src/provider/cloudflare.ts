@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
 import { DdnsError } from "../errors.js";
-import { parseRetryAfter } from "./retry-after.js";
+import { retryAfterMs } from "./rest.js";
 
 /**
  * Cloudflare API v4 with an API token (notes/providers.md §18, facts.md).
@@ -237,7 +237,7 @@ class CloudflareProvider implements DnsProvider {
     const status = res.status;
     if (status === 429) {
       const f = fail("transient", `cloudflare rate-limited the request to ${what} (HTTP 429)`);
-      const after = parseRetryAfter(res.headers["retry-after"], this.deps.now());
+      const after = retryAfterMs(res.headers, this.deps.now());
       if (after !== undefined) f.retryAfterMs = after;
       return { ok: false, failure: f };
     }

@@ -6,6 +6,7 @@ import { vultrSpec } from "./vultr-spec.js";
 import { linodeSpec } from "./linode-spec.js";
 import { digitaloceanSpec } from "./digitalocean-spec.js";
 import { freednsSpec } from "./freedns-spec.js";
+import { dyndns2Specs } from "./dyndns2-spec.js";
 import { duckdnsSpec } from "./duckdns-spec.js";
 import { rfc2136Spec } from "./rfc2136-spec.js";
 import { powerdnsSpec } from "./powerdns-spec.js";
@@ -19,6 +20,7 @@ import { desecSpec } from "./desec-spec.js";
  */
 const SPECS: readonly ProviderSpec[] = [
   cloudflareSpec,
+  ...dyndns2Specs,
   duckdnsSpec,
   rfc2136Spec,
   powerdnsSpec,

@@ -12,9 +12,10 @@ const NOW = Date.UTC(2026, 10, 27, 6, 0, 0);
 let server: CloudflareServer | undefined;
 afterEach(async () => {
   if (server) {
-    assert.deepEqual(server.violations(), [], "the mock saw requests Cloudflare would refuse");
+    const seen = server.violations();
     await server.close();
     server = undefined;
+    assert.deepEqual(seen, [], "the mock saw requests Cloudflare would refuse");
   }
 });
 
