@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, ls
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { claimEvents } from "../../src/ip-source/events.js";
 
 // build/test/packaging/ -> repository root
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -81,10 +82,23 @@ function parse(path: string): Map<string, string> {
   return m;
 }
 
-function only(run: Run, name: string): Map<string, string> {
+/** The run left exactly one event file, `name`; ddns's own reader takes it without a warning. */
+async function only(run: Run, name: string): Promise<Map<string, string>> {
   assert.equal(run.status, 0);
   assert.deepEqual(run.tree, ["cwd", "run", "run/ddns", "run/ddns/events", `run/ddns/events/${name}`], "one event file, nothing else");
-  return parse(join(run.events, name));
+  const ev = parse(join(run.events, name));
+  const claimed = await claimEvents(run.events, { allowedUids: [process.getuid?.() ?? 0] });
+  assert.deepEqual(claimed.refused, []);
+  assert.deepEqual(claimed.warnings, []);
+  assert.equal(claimed.events.length, 1);
+  const got = claimed.events[0]!;
+  assert.equal(got.file, name);
+  assert.equal(got.iface, ev.get("IFACE"));
+  assert.equal(got.action, ev.get("ACTION"));
+  assert.deepEqual(got.ipv4, ev.get("IPV4")?.split(" ") ?? []);
+  assert.deepEqual(got.ipv6, ev.get("IPV6")?.split(" ") ?? []);
+  await claimed.finish();
+  return ev;
 }
 
 function nothing(run: Run): void {
@@ -109,9 +123,9 @@ const nmUp = {
 };
 
 describe("Hooks - NetworkManager dispatcher", () => {
-  it("up with addresses/writes one event with the addresses, no prefixes or gateways", () => {
+  it("up with addresses/writes one event with the addresses, no prefixes or gateways", async () => {
     const run = runHook(NM, ["enp1s0", "up"], nmUp);
-    const ev = only(run, "enp1s0");
+    const ev = await only(run, "enp1s0");
     assert.deepEqual(Object.fromEntries(ev), {
       SOURCE: "networkmanager",
       IFACE: "enp1s0",
@@ -123,8 +137,8 @@ describe("Hooks - NetworkManager dispatcher", () => {
   });
 
   for (const action of ["dhcp4-change", "dhcp6-change", "reapply"]) {
-    it(`${action}/writes an event with that action`, () => {
-      const ev = only(runHook(NM, ["enp1s0", action], nmUp), "enp1s0");
+    it(`${action}/writes an event with that action`, async () => {
+      const ev = await only(runHook(NM, ["enp1s0", action], nmUp), "enp1s0");
       assert.equal(ev.get("ACTION"), action);
     });
   }
@@ -135,20 +149,20 @@ describe("Hooks - NetworkManager dispatcher", () => {
 
   it("no arguments and no environment/writes nothing", () => nothing(runHook(NM, [], {})));
 
-  it("connectivity-change without interface/writes one event without IFACE or addresses", () => {
-    const ev = only(runHook(NM, ["", "connectivity-change"], { CONNECTIVITY_STATE: "FULL" }), "connectivity-change");
+  it("connectivity-change without interface/writes one event without IFACE or addresses", async () => {
+    const ev = await only(runHook(NM, ["", "connectivity-change"], { CONNECTIVITY_STATE: "FULL" }), "connectivity-change");
     assert.deepEqual(Object.fromEntries(ev), { SOURCE: "networkmanager", ACTION: "connectivity-change" });
   });
 
-  it("ppp: DEVICE_IP_IFACE differs from DEVICE_IFACE/names the IP interface", () => {
+  it("ppp: DEVICE_IP_IFACE differs from DEVICE_IFACE/names the IP interface", async () => {
     const env = { DEVICE_IFACE: "ttyUSB0", DEVICE_IP_IFACE: "ppp0", IP4_ADDRESS_0: "203.0.113.9/32 203.0.113.1" };
-    const ev = only(runHook(NM, ["ppp0", "up"], env), "ppp0");
+    const ev = await only(runHook(NM, ["ppp0", "up"], env), "ppp0");
     assert.equal(ev.get("IFACE"), "ppp0");
     assert.equal(ev.get("IPV4"), "203.0.113.9");
     assert.equal(ev.has("IPV6"), false);
   });
 
-  it("same interface twice/one file holding the latest addresses", () => {
+  it("same interface twice/one file holding the latest addresses", async () => {
     const box = runHook(NM, ["eth0", "up"], { IP4_ADDRESS_0: "192.0.2.1/24 x" });
     const again = spawnSync("/bin/sh", [NM, "eth0", "dhcp4-change"], {
       env: { PATH: "/usr/bin:/bin", IP4_ADDRESS_0: "192.0.2.2/24 x", DDNS_EVENTS_DIR: box.events },
@@ -161,7 +175,7 @@ describe("Hooks - NetworkManager dispatcher", () => {
     assert.equal(ev.get("ACTION"), "dhcp4-change");
   });
 
-  it("hostile interface names/safe file name inside the events directory, nothing run", () => {
+  it("hostile interface names/safe file name inside the events directory, nothing run", async () => {
     const cases: Array<[string, string]> = [
       ["../../etc/passwd", "_._.._etc_passw"],
       ["..", "_."],
@@ -170,17 +184,19 @@ describe("Hooks - NetworkManager dispatcher", () => {
       ["$(touch pwned)", "__touch_pwned_"],
       ["`touch pwned`", "_touch_pwned_"],
       ["*", "_"],
+      ["-rf", "_rf"],
+      ["@home", "_home"],
       [BIG, "AAAAAAAAAAAAAAA"],
     ];
     for (const [iface, name] of cases) {
       const run = runHook(NM, [iface, "up"], { DEVICE_IP_IFACE: iface, IP4_ADDRESS_0: "192.0.2.7/24 192.0.2.1" });
-      const ev = only(run, name);
+      const ev = await only(run, name);
       assert.equal(ev.get("IFACE"), name);
       assert.equal(ev.get("IPV4"), "192.0.2.7");
     }
   });
 
-  it("hostile address values/only well-formed addresses survive", () => {
+  it("hostile address values/only well-formed addresses survive", async () => {
     const env = {
       DEVICE_IP_IFACE: "eth0",
       IP4_ADDRESS_0: "$(touch pwned)/24 192.0.2.1",
@@ -199,33 +215,33 @@ describe("Hooks - NetworkManager dispatcher", () => {
       IP6_ADDRESS_4: "2001:db8::2/64 ::",
     };
     const run = runHook(NM, ["eth0", "up"], env);
-    const ev = only(run, "eth0");
+    const ev = await only(run, "eth0");
     assert.equal(ev.get("IPV4"), "192.0.2.5 192.0.2.7 198.51.100.8");
     assert.equal(ev.get("IPV6"), "2001:db8::1 ::ffff:192.0.2.1 2001:db8::2");
   });
 
-  it("64 KiB in every variable/returns quickly with a small file", () => {
+  it("64 KiB in every variable/returns quickly with a small file", async () => {
     const env: Record<string, string> = { DEVICE_IP_IFACE: BIG, CONNECTION_ID: BIG, IP4_NUM_ADDRESSES: BIG };
     // 40 addresses a family; the whole environment must stay under the kernel's 2 MiB.
     const pad = "A".repeat(8192);
     for (let i = 0; i < 40; i++) {
       env[`IP4_ADDRESS_${i}`] = `192.0.2.${i}/24 ${i === 0 ? BIG : pad}`;
-      env[`IP6_ADDRESS_${i}`] = `2001:db8::${i.toString(16)}/64 ${i === 0 ? BIG : pad}`;
+      env[`IP6_ADDRESS_${i}`] = `2001:db8::${(i + 1).toString(16)}/64 ${i === 0 ? BIG : pad}`;
     }
     const run = runHook(NM, [BIG, "up"], env);
-    const ev = only(run, "AAAAAAAAAAAAAAA");
+    const ev = await only(run, "AAAAAAAAAAAAAAA");
     assert.equal(ev.get("IPV4")?.split(" ").length, 32, "at most 32 addresses per family");
     assert.equal(ev.get("IPV6")?.split(" ").length, 32);
     assert.ok(run.ms < 3000, `${run.ms} ms`);
   });
 
-  it("events directory missing/writes nothing and exits 0", () => {
+  it("events directory missing/writes nothing and exits 0", async () => {
     const run = runHook(NM, ["eth0", "up"], nmUp, { noEventsDir: true });
     assert.equal(run.status, 0);
     assert.deepEqual(run.tree, ["cwd", "run", "run/ddns"]);
   });
 
-  it("a directory squats the event name/leaves it alone, no temp file left", () => {
+  it("a directory squats the event name/leaves it alone, no temp file left", async () => {
     const box = runHook(NM, [], {});
     mkdirSync(join(box.events, "eth0"));
     const r = spawnSync("/bin/sh", [NM, "eth0", "up"], { env: { PATH: "/usr/bin:/bin", DDNS_EVENTS_DIR: box.events } });
@@ -245,9 +261,9 @@ describe("Hooks - networkd-dispatcher", () => {
     json: JSON.stringify({ Type: "ether", OperationalState: "routable", AdministrativeState: "configured" }),
   };
 
-  it("routable with addresses/writes one event with the addresses", () => {
+  it("routable with addresses/writes one event with the addresses", async () => {
     const run = runHook(NETWORKD, [], routable);
-    assert.deepEqual(Object.fromEntries(only(run, "enp1s0")), {
+    assert.deepEqual(Object.fromEntries(await only(run, "enp1s0")), {
       SOURCE: "networkd",
       IFACE: "enp1s0",
       ACTION: "routable",
@@ -256,30 +272,30 @@ describe("Hooks - networkd-dispatcher", () => {
     });
   });
 
-  it("addresses with prefix lengths/prefix cut off", () => {
-    const ev = only(runHook(NETWORKD, [], { IFACE: "wg0", IP_ADDRS: "10.9.0.2/32", IP6_ADDRS: "fd00::2/128" }), "wg0");
+  it("addresses with prefix lengths/prefix cut off", async () => {
+    const ev = await only(runHook(NETWORKD, [], { IFACE: "wg0", IP_ADDRS: "10.9.0.2/32", IP6_ADDRS: "fd00::2/128" }), "wg0");
     assert.equal(ev.get("IPV4"), "10.9.0.2");
     assert.equal(ev.get("IPV6"), "fd00::2");
   });
 
-  it("missing variables/no IFACE writes nothing, no addresses writes an event without them", () => {
+  it("missing variables/no IFACE writes nothing, no addresses writes an event without them", async () => {
     nothing(runHook(NETWORKD, [], {}));
     nothing(runHook(NETWORKD, [], { STATE: "routable", IP_ADDRS: "192.0.2.1" }));
-    assert.deepEqual(Object.fromEntries(only(runHook(NETWORKD, [], { IFACE: "eth1" }), "eth1")), {
+    assert.deepEqual(Object.fromEntries(await only(runHook(NETWORKD, [], { IFACE: "eth1" }), "eth1")), {
       SOURCE: "networkd",
       IFACE: "eth1",
       ACTION: "routable",
     });
   });
 
-  it("hostile environment/safe name, sanitised fields, nothing run", () => {
+  it("hostile environment/safe name, sanitised fields, nothing run", async () => {
     const env = {
       IFACE: "../x\n$(touch pwned) `touch pwned2`",
       STATE: "routable\nIPV4=6.6.6.6",
       IP_ADDRS: "192.0.2.1 $(touch pwned) * 192.0.2.2;id ../../etc 192.0.2.3\nIPV6=::1 1.2.3.4.5 192.0.2.4",
       IP6_ADDRS: "2001:db8::1 `id` 2001:db8::zz fe80::1%eth0 2001:db8::2",
     };
-    const ev = only(runHook(NETWORKD, [], env), "_._x___touch_pw");
+    const ev = await only(runHook(NETWORKD, [], env), "_._x___touch_pw");
     assert.deepEqual(Object.fromEntries(ev), {
       SOURCE: "networkd",
       IFACE: "_._x___touch_pw",
@@ -289,11 +305,11 @@ describe("Hooks - networkd-dispatcher", () => {
     });
   });
 
-  it("64 KiB values/returns quickly with at most 32 addresses per family", () => {
+  it("64 KiB values/returns quickly with at most 32 addresses per family", async () => {
     const many4 = Array.from({ length: 5000 }, (_, i) => `198.51.${i >> 8}.${i & 255}`).join(" ");
-    const many6 = Array.from({ length: 3000 }, (_, i) => `2001:db8::${i.toString(16)}`).join(" ");
+    const many6 = Array.from({ length: 3000 }, (_, i) => `2001:db8::${(i + 1).toString(16)}`).join(" ");
     const run = runHook(NETWORKD, [], { IFACE: BIG, STATE: BIG, IP_ADDRS: many4, IP6_ADDRS: many6, json: BIG });
-    const ev = only(run, "AAAAAAAAAAAAAAA");
+    const ev = await only(run, "AAAAAAAAAAAAAAA");
     assert.equal(ev.get("IPV4")?.split(" ").length, 32);
     assert.equal(ev.get("IPV6")?.split(" ").length, 32);
     assert.equal(ev.has("ACTION"), false, "an upper-case STATE leaves no action characters");
@@ -303,12 +319,12 @@ describe("Hooks - networkd-dispatcher", () => {
 
 describe("Hooks - POSIX sh", () => {
   const shellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
-  it("both hooks/shellcheck -s sh/no finding", { skip: shellcheck ? false : "shellcheck is not installed" }, () => {
+  it("both hooks/shellcheck -s sh/no finding", { skip: shellcheck ? false : "shellcheck is not installed" }, async () => {
     const r = spawnSync("shellcheck", ["-s", "sh", NM, NETWORKD], { encoding: "utf8" });
     assert.equal(r.stdout + r.stderr, "");
     assert.equal(r.status, 0);
   });
-  it("both hooks/mode/executable, not group- or world-writable", () => {
+  it("both hooks/mode/executable, not group- or world-writable", async () => {
     for (const hook of [NM, NETWORKD]) assert.equal(statSync(hook).mode & 0o777, 0o755, hook);
   });
 });

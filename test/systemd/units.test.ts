@@ -1,7 +1,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, symlinkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,7 +45,9 @@ describe("Units - systemd-analyze", { skip: analyze ? false : "systemd-analyze i
     fakeRoot = mkdtempSync(join(tmpdir(), "ddns-verify-"));
     mkdirSync(join(fakeRoot, "usr/bin"), { recursive: true });
     mkdirSync(join(fakeRoot, "etc/systemd/system"), { recursive: true });
-    writeFileSync(join(fakeRoot, "usr/bin/ddns"), "#!/bin/sh\n", { mode: 0o755 });
+    // Every program the units name, on a merged-/usr layout (as Debian 12 and 13 are).
+    for (const prog of ["ddns", "sh"]) writeFileSync(join(fakeRoot, "usr/bin", prog), "#!/bin/sh\n", { mode: 0o755 });
+    symlinkSync("usr/bin", join(fakeRoot, "bin"));
     if (unitDir) cpSync(unitDir, join(fakeRoot, "usr/lib/systemd/system"), { recursive: true, verbatimSymlinks: true });
     for (const u of UNITS) cpSync(join(root, "systemd", u), join(fakeRoot, "etc/systemd/system", u));
   });

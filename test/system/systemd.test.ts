@@ -1,0 +1,290 @@
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { bootSystemd, systemdUnavailable, waitFor, REPO, type BootedSystemd, type JournalEntry } from "../helpers/systemd-harness.js";
+import type { ProviderCommand, SeenByProxy } from "../helpers/netns-provider.js";
+import { MESSAGE_IDS } from "../../src/log/message-ids.js";
+
+/*
+ * The whole chain under a real systemd (PID 1 in its own namespaces, a network
+ * namespace with only loopback): network hook -> /run/ddns/events -> ddns.path ->
+ * ddns.service (the shipped, hardened unit, as user ddns) -> the Duck DNS mock on
+ * loopback -> the journal. One boot; the scenarios run in order on it.
+ *
+ * Test-only drop-ins: the credential (the documented way a user adds a secret),
+ * RestartSec=2s instead of 2min so a restart is seen within the suite, and a timer
+ * schedule far in the future so that no timer run disturbs the counts.
+ */
+const TOKEN = "c0ffee00-5ec7-e7ab-cdef-0123456789ab";
+const RECORD = "home.duckdns.org";
+const SYSTEMD_STARTING = "7d4958e842da4a758f6c1cdc7b36dcc5";
+const reason = systemdUnavailable();
+
+interface Provider {
+  url: string;
+  requests: SeenByProxy[];
+  arrived: number;
+  send(c: ProviderCommand): void;
+  report(): Promise<{ violations: string[]; hosts: Record<string, { ip: string; ipv6: string }> }>;
+}
+
+function startProvider(sys: BootedSystemd): Promise<Provider> {
+  const child: ChildProcess = sys.spawnInNet([process.execPath, `${REPO}build/test/helpers/netns-provider.js`, TOKEN, "home"]);
+  const requests: SeenByProxy[] = [];
+  const reports: Array<(r: Awaited<ReturnType<Provider["report"]>>) => void> = [];
+  return new Promise((resolve, reject) => {
+    const p: Provider = {
+      url: "",
+      requests,
+      arrived: 0,
+      send: (c) => void child.stdin!.write(JSON.stringify(c) + "\n"),
+      report: () => new Promise((r) => (reports.push(r), p.send({ report: true }))),
+    };
+    child.once("exit", (code) => reject(new Error(`provider exited ${code}`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = JSON.parse(line) as { url?: string; arrived?: unknown; request?: SeenByProxy; report?: never };
+      if (m.url) {
+        p.url = m.url;
+        resolve(p);
+      }
+      if (m.arrived) p.arrived++;
+      if (m.request) requests.push(m.request);
+      if (m.report) reports.shift()?.(m.report);
+    });
+  });
+}
+
+function config(endpoint: string, extra = ""): string {
+  return `# written by test/system/systemd.test.ts
+[ipv4]
+sources = ["event"]
+accept_private = true   # the test uses documentation addresses
+${extra}
+[ipv6]
+enabled = false
+
+[providers.duck]
+type = "duckdns"
+endpoint = "${endpoint}"
+token_credential = "duckdns"
+
+[[records]]
+name = "${RECORD}"
+provider = "duck"
+`;
+}
+
+describe("System - ddns under a real systemd", { skip: reason ?? false, timeout: 150_000 }, () => {
+  let sys: BootedSystemd;
+  let provider: Provider;
+  let ddnsUid = "";
+  const seen = new Set<string>(); // invocation ids of ddns.service runs already looked at
+
+  /** Invocation ids of every ddns.service run so far, in order. */
+  async function invocations(): Promise<string[]> {
+    const e = await sys.journal(["_PID=1", "UNIT=ddns.service", `MESSAGE_ID=${SYSTEMD_STARTING}`]);
+    return [...new Set(e.map((x) => x["INVOCATION_ID"] ?? ""))].filter((x) => x !== "");
+  }
+  async function show(unit: string, ...props: string[]): Promise<Record<string, string>> {
+    const out = await sys.sh(`systemctl show ${unit} ${props.map((p) => `-p ${p}`).join(" ")}`);
+    return Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  }
+  async function eventsLeft(): Promise<string> {
+    return (await sys.sh("ls -A /run/ddns/events")).trim();
+  }
+  /** Waits until `n` new runs have started and ended and the events directory is empty; returns their ids. */
+  async function newRuns(n: number, timeoutMs = 20_000): Promise<string[]> {
+    return waitFor(`${n} new ddns.service run(s)`, async () => {
+      const fresh = (await invocations()).filter((i) => !seen.has(i));
+      if (fresh.length < n) return undefined;
+      const s = await show("ddns.service", "ActiveState", "SubState");
+      if (s["ActiveState"] === "activating" || s["ActiveState"] === "deactivating") return undefined;
+      if ((await eventsLeft()) !== "") return undefined;
+      for (const i of fresh) seen.add(i);
+      return fresh;
+    }, timeoutMs);
+  }
+  /** ddns's own journal entries (transitions, warnings) of the given runs. */
+  async function entriesOf(runs: string[]): Promise<JournalEntry[]> {
+    const all = await sys.journal(["-u", "ddns"]);
+    return all.filter((e) => runs.includes(e["_SYSTEMD_INVOCATION_ID"] ?? "") && e["_PID"] !== "1");
+  }
+  async function nmHook(iface: string, action: string, ipv4: string): Promise<void> {
+    const r = await sys.run(["/usr/lib/NetworkManager/dispatcher.d/90-ddns", iface, action], {
+      env: { DEVICE_IFACE: iface, DEVICE_IP_IFACE: iface, IP4_NUM_ADDRESSES: "1", IP4_ADDRESS_0: `${ipv4}/24 192.0.2.1` },
+    });
+    assert.equal(r.status, 0);
+  }
+
+  before(async () => {
+    sys = await bootSystemd();
+    provider = await startProvider(sys);
+    ddnsUid = (await sys.sh("id -u ddns")).trim();
+    await sys.write("/etc/ddns/ddns.toml", config(provider.url));
+    await sys.write("/etc/ddns/credentials/duckdns", `${TOKEN}\n`, 0o600);
+    await sys.write("/etc/systemd/system/ddns.service.d/credential.conf", "[Service]\nLoadCredential=duckdns:/etc/ddns/credentials/duckdns\n");
+    await sys.write("/etc/systemd/system/ddns.service.d/test-timing.conf", "[Service]\nRestartSec=2s\n");
+    await sys.write("/etc/systemd/system/ddns.timer.d/test-quiet.conf", "[Timer]\nOnBootSec=\nOnCalendar=\nOnCalendar=2199-01-01\n");
+    await sys.sh("systemctl daemon-reload");
+  });
+
+  after(async () => {
+    const cg = (await import("node:fs")).existsSync;
+    await sys?.stop();
+    // Nothing of the boot is left on the host: no cgroup of ours, no process in its namespaces.
+    for (const root of ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]) {
+      if (!cg(`${root}/cgroup.procs`)) continue;
+      const left = readdirSync(root).filter((d) => d.startsWith(`ddns-test-${process.pid}-`));
+      assert.deepEqual(left, [], "cgroups removed");
+    }
+  });
+
+  it("1. path and timer enabled, an NM up event/one run, one update, journal transition, nothing left running", async () => {
+    await sys.sh("systemctl enable --now ddns.path ddns.timer");
+    assert.equal((await show("ddns.path", "ActiveState"))["ActiveState"], "active");
+    assert.equal((await show("ddns.timer", "ActiveState"))["ActiveState"], "active");
+    assert.deepEqual(await invocations(), [], "enabling starts no run by itself");
+
+    await nmHook("eth0", "up", "192.0.2.10");
+    const runs = await newRuns(1);
+    assert.equal(runs.length, 1, "the service ran once");
+    assert.equal(provider.requests.length, 1, "exactly one update");
+    assert.equal(provider.requests[0]!.query["ip"], "192.0.2.10");
+    assert.equal(provider.requests[0]!.status, 200);
+    const s = await show("ddns.service", "Result", "ExecMainStatus", "NRestarts");
+    assert.deepEqual(s, { Result: "success", ExecMainStatus: "0", NRestarts: "0" });
+
+    const mine = await entriesOf(runs);
+    const updated = mine.filter((e) => e["MESSAGE_ID"] === MESSAGE_IDS["record-updated"]);
+    assert.equal(updated.length, 1, JSON.stringify(mine.map((e) => e["MESSAGE"])));
+    const t = updated[0]!;
+    assert.equal(t["DDNS_RECORD"], RECORD);
+    assert.equal(t["DDNS_FAMILY"], "ipv4");
+    assert.equal(t["DDNS_PROVIDER"], "duck");
+    assert.equal(t["DDNS_NEW"], "192.0.2.10");
+    assert.equal(t["_SYSTEMD_UNIT"], "ddns.service", "attributed to the unit (journalctl -u finds it)");
+    assert.equal(t["_UID"], ddnsUid, "sent as user ddns");
+    // The package has no native addon: entries go through `logger --journald`, a child
+    // process that must reach the journal socket from inside the sandbox.
+    assert.equal(t["_COMM"], "logger");
+    assert.equal(t["_TRANSPORT"], "journal");
+
+    assert.equal(await eventsLeft(), "");
+    const ps = await sys.run(["pgrep", "-u", "ddns"]);
+    assert.equal(ps.status, 1, `no ddns process left: ${ps.stdout}`);
+    assert.equal((await show("ddns.service", "ActiveState"))["ActiveState"], "inactive");
+  });
+
+  it("2. the same event again/runs, sends nothing", async () => {
+    await nmHook("eth0", "up", "192.0.2.10");
+    const runs = await newRuns(1);
+    assert.equal(runs.length, 1);
+    assert.equal(provider.requests.length, 1, "no new request");
+    assert.deepEqual(await entriesOf(runs), [], "a steady state logs nothing");
+    assert.equal((await show("ddns.service", "Result"))["Result"], "success");
+  });
+
+  it("3. an event during a run (slow provider)/a second run processes it, nothing lost", async () => {
+    provider.send({ delayMs: 2500 });
+    const before = provider.requests.length;
+    const arrivedBefore = provider.arrived;
+    await nmHook("eth0", "dhcp4-change", "192.0.2.11");
+    await waitFor("the slow request to arrive", async () => (provider.arrived > arrivedBefore ? true : undefined));
+    assert.equal((await show("ddns.service", "ActiveState"))["ActiveState"], "activating", "the first run is still going");
+    await nmHook("eth0", "dhcp4-change", "192.0.2.12");
+    const runs = await newRuns(2, 30_000);
+    provider.send({ delayMs: 0 });
+    assert.equal(runs.length, 2);
+    assert.deepEqual(provider.requests.slice(before).map((r) => r.query["ip"]), ["192.0.2.11", "192.0.2.12"]);
+    const report = await provider.report();
+    assert.equal(report.hosts["home"]?.ip, "192.0.2.12");
+    assert.equal(await eventsLeft(), "");
+  });
+
+  it("4a. editing the config/triggers a run", async () => {
+    const before = provider.requests.length;
+    await sys.sh("echo '# edited' >> /etc/ddns/ddns.toml");
+    const runs = await newRuns(1);
+    assert.equal(runs.length, 1);
+    assert.equal(provider.requests.length, before, "nothing changed: no request");
+  });
+
+  it("4b. a provider that keeps failing/retried once by systemd, the path unit stays up", async () => {
+    provider.send({ failStatus: 503 });
+    const before = provider.requests.length;
+    await nmHook("eth0", "up", "192.0.2.13");
+    // 75 is a failure: Restart=on-failure brings the run back after RestartSec; that
+    // run finds the persisted backoff not yet over and exits 0 without a request.
+    await waitFor("the failed run and its automatic restart", async () => {
+      const s = await show("ddns.service", "NRestarts", "ActiveState");
+      return s["NRestarts"] === "1" && s["ActiveState"] === "inactive" ? true : undefined;
+    });
+    const runs = await newRuns(2);
+    assert.equal(runs.length, 2);
+    const exits = (await sys.journal(["_PID=1", "UNIT=ddns.service"]))
+      .filter((e) => runs.includes(e["INVOCATION_ID"] ?? "") && /Main process exited/.test(e["MESSAGE"] ?? ""))
+      .map((e) => e["MESSAGE"]);
+    assert.equal(exits.length, 1, "only a failing main process is reported");
+    assert.match(exits[0] ?? "", /status=75\//);
+    assert.equal((await show("ddns.service", "Result"))["Result"], "success", "the restart exited 0");
+    // A burst of events from several interfaces while the provider is down.
+    for (let round = 0; round < 4; round++) {
+      for (const iface of ["eth0", "wlan0", "eth1"]) await nmHook(iface, "up", "192.0.2.13");
+      await waitFor("the burst to drain", async () => ((await eventsLeft()) === "" ? true : undefined));
+    }
+    await waitFor("the service to settle", async () => {
+      const s = await show("ddns.service", "ActiveState");
+      return s["ActiveState"] === "activating" ? undefined : true;
+    });
+    for (const i of await invocations()) seen.add(i);
+    const path = await show("ddns.path", "ActiveState", "Result");
+    assert.deepEqual(path, { ActiveState: "active", Result: "success" }, "ddns.path is not driven into a limit");
+    assert.notEqual((await show("ddns.service", "Result"))["Result"], "start-limit-hit");
+    assert.equal(provider.requests.length - before, 1, "the persisted backoff guards the provider: one request");
+    provider.send({ failStatus: 0 });
+  });
+
+  it("4c. a config error (exit 78)/not retried, events during it do not loop, the next edit recovers", async () => {
+    const good = await sys.sh("cat /etc/ddns/ddns.toml");
+    await sys.write("/etc/ddns/ddns.toml", config(provider.url, "bogus_key = 1\n"));
+    await newRuns(1);
+    const s = await show("ddns.service", "Result", "ExecMainStatus", "ActiveState");
+    assert.deepEqual(s, { Result: "exit-code", ExecMainStatus: "78", ActiveState: "failed" });
+    // An event while the config is broken: one run, the event dropped, no loop.
+    await nmHook("eth0", "up", "192.0.2.14");
+    assert.equal((await newRuns(1)).length, 1);
+    await new Promise((r) => setTimeout(r, 3500)); // longer than RestartSec
+    const later = await show("ddns.service", "NRestarts", "ActiveState", "ExecMainStatus");
+    assert.deepEqual(later, { NRestarts: "0", ActiveState: "failed", ExecMainStatus: "78" }, "78 is never retried");
+    assert.deepEqual((await invocations()).filter((i) => !seen.has(i)), [], "no further run");
+    assert.deepEqual(await show("ddns.path", "ActiveState", "Result"), { ActiveState: "active", Result: "success" });
+    const before = provider.requests.length;
+    await sys.write("/etc/ddns/ddns.toml", good);
+    await newRuns(1);
+    assert.equal((await show("ddns.service", "Result"))["Result"], "success");
+    assert.equal(provider.requests.length, before, "the dropped event's address was never pushed");
+  });
+
+  it("5. the hardened unit/ran as ddns with its credential, no SIGSYS or EPERM, no secret anywhere", async () => {
+    const all = await sys.journal(["-u", "ddns"]);
+    const text = all.map((e) => e["MESSAGE"] ?? "").join("\n");
+    assert.doesNotMatch(text, /SIGSYS|status=31|Bad system call|EPERM|Operation not permitted|226\/NAMESPACE|EACCES/);
+    const own = all.filter((e) => e["_PID"] !== "1");
+    assert.ok(own.length > 0);
+    for (const e of own) assert.equal(e["_UID"], ddnsUid, `${e["_COMM"]}: ${e["MESSAGE"]}`);
+    // The token reached the provider (the strict mock answers KO otherwise: exit 77)...
+    assert.deepEqual((await provider.report()).violations, []);
+    assert.ok(provider.requests.some((r) => r.status === 200));
+    // ...and nowhere else: not in the journal, not in the state.
+    const everything = await sys.run(["journalctl", "-o", "json", "--no-pager"]);
+    assert.ok(!everything.stdout.includes(TOKEN), "the token is not in the journal");
+    const state = await sys.sh("cat /var/lib/ddns/* 2>/dev/null || true");
+    assert.ok(state.length > 0 && !state.includes(TOKEN), "the token is not in the state");
+    // The live unit, drop-ins included, scores as the static test says.
+    const sec = await sys.sh("systemd-analyze security --no-pager ddns.service | tail -n 1");
+    const score = Number(/: (\d+\.\d)/.exec(sec)?.[1]);
+    assert.ok(score <= 1.5, sec);
+  });
+});
