@@ -14,8 +14,8 @@ const noHttp: HttpClient = {
 };
 const deps: ProviderDeps = { http: noHttp, now: () => Date.now(), userAgent: "ddns/test" };
 
-function provider(values: Record<string, string | boolean>): DnsProvider {
-  return createRfc2136({ name: "dyn", type: "rfc2136", values, secretKeys: ["key_secret"] }, deps);
+function provider(values: Record<string, string | boolean>, skewMs = 0): DnsProvider {
+  return createRfc2136({ name: "dyn", type: "rfc2136", values, secretKeys: ["key_secret"] }, { ...deps, now: () => Date.now() + skewMs });
 }
 
 function upd(name: string, family: "ipv4" | "ipv6", addresses: string[], ttl?: number): RecordUpdate {
@@ -154,6 +154,14 @@ describe("Provider - rfc2136 against BIND", () => {
     assert.equal(only(out, "in.example.net/ipv4").kind, "updated");
   });
 
+  it("clock an hour ahead/push/transient BADTIME naming the clock", async () => {
+    const out = await provider(keyValues("k-sha256"), 3600_000).push([upd("late.example.net", "ipv4", ["192.0.2.8"])], signal());
+    const o = only(out, "late.example.net/ipv4");
+    assert.equal(o.kind, "transient");
+    assert.match(o.kind === "transient" ? o.reason : "", /BADTIME.*time/);
+    assert.deepEqual(await bind.query("late.example.net", "A"), []);
+  });
+
   it("good key/verify/ok; wrong secret/verify/reason", async () => {
     assert.deepEqual(await provider(keyValues("k-sha256")).verify!(signal()), { ok: true });
     const bad = await provider(keyValues("k-sha256", { key_secret: Buffer.alloc(32).toString("base64") })).verify!(signal());
@@ -270,6 +278,19 @@ describe("Provider - rfc2136 failures without BIND", () => {
     sock.close();
     const o = only(await provider(base(`127.0.0.1:${closed}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "transient");
+  });
+
+  it("IPv6 server literal/push/answer read from [::1]", async () => {
+    const six = createSocket("udp6");
+    await new Promise<void>((res) => six.bind(0, "::1", res));
+    six.on("message", (msg, rinfo) => six.send(answer(msg, 2), rinfo.port, rinfo.address));
+    try {
+      const o = only(await provider(base(`[::1]:${six.address().port}`)).push([upd("h.example.net", "ipv6", ["2001:db8::1"])], signal()), "h.example.net/ipv6");
+      assert.equal(o.kind, "transient");
+      assert.match(o.kind === "transient" ? o.reason : "", /\[::1\]:\d+ could not apply.*SERVFAIL/);
+    } finally {
+      six.close();
+    }
   });
 
   it("server given as a name/push/permanent config problem", async () => {
