@@ -61,7 +61,10 @@ export function plan(input: PlanInput): Plan {
       if (rs === undefined || previous === null) push("first");
       else if (rs.latched !== undefined) push("unlatched");
       else if (!sameSet(previous, addresses)) push(rs.failures > 0 ? "retry" : "changed");
-      else if (rs.provider !== record.provider || (rs.fingerprint !== undefined && rs.fingerprint !== fingerprint)) push("changed");
+      // A record moved to another provider entry is pushed there. A change inside the
+      // same entry (a rotated token, an edited file) is not a reason to push: the
+      // entry's fingerprint only governs latches.
+      else if (rs.provider !== record.provider) push("changed");
       else if (force) push("force");
       else if (entry !== undefined && entry.refreshDays > 0 && now - (rs.pushedAt ?? 0) >= entry.refreshDays * DAY_MS) push("refresh");
       else actions.push({ kind: "noop", ...base, why: "current" });

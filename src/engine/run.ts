@@ -90,7 +90,6 @@ function apply(
   const base: RecordState = { provider: entry.name, published: prev?.provider === entry.name ? (prev.published ?? null) : null, failures: 0 };
   if (prev?.pushedAt !== undefined) base.pushedAt = prev.pushedAt;
   if (prev?.changedAt !== undefined) base.changedAt = prev.changedAt;
-  if (prev?.fingerprint !== undefined) base.fingerprint = prev.fingerprint;
   const cache = "cache" in result && result.cache !== undefined ? result.cache : prev?.provider === entry.name ? prev.cache : undefined;
   if (cache !== undefined) base.cache = cache;
 
@@ -98,7 +97,7 @@ function apply(
     case "updated":
     case "unchanged": {
       const changed = a.previous === null || a.previous.join(" ") !== newAddr;
-      const record: RecordState = { ...base, published: [...a.addresses], pushedAt: now, fingerprint: entry.fingerprint, failures: 0 };
+      const record: RecordState = { ...base, published: [...a.addresses], pushedAt: now, failures: 0 };
       if (changed) record.changedAt = now;
       const wasFailing = (prev?.failures ?? 0) > 0 || prev?.latched !== undefined;
       let transition: Transition | undefined;

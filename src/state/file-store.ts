@@ -130,10 +130,6 @@ function validateRecord(v: unknown): RecordState | string {
     if (typeof v["lastError"] !== "string") return "lastError is malformed";
     r.lastError = v["lastError"];
   }
-  if (v["fingerprint"] !== undefined) {
-    if (typeof v["fingerprint"] !== "string") return "fingerprint is malformed";
-    r.fingerprint = v["fingerprint"];
-  }
   const l = v["latched"];
   if (l !== undefined) {
     if (!isObject(l) || typeof l["reason"] !== "string" || !isTime(l["at"]) || typeof l["fingerprint"] !== "string") return "latched is malformed";

@@ -16,8 +16,6 @@ export interface RecordState {
   pushedAt?: number;
   /** epoch ms when `published` last changed. */
   changedAt?: number;
-  /** The provider entry's fingerprint at the last successful push: a changed entry pushes again. */
-  fingerprint?: string;
   /** Consecutive transient failures (drives the backoff). */
   failures: number;
   /** epoch ms before which no request is made for this record. */

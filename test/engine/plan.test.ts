@@ -24,14 +24,14 @@ describe("Engine - plan", () => {
   });
 
   it("state current/plan/idle", () => {
-    const s = state({ "a.example.org/ipv4": { provider: "p", published: ["198.51.100.7"], failures: 0, pushedAt: NOW - 1000, fingerprint: "fp-p" } });
+    const s = state({ "a.example.org/ipv4": { provider: "p", published: ["198.51.100.7"], failures: 0, pushedAt: NOW - 1000 } });
     const p = plan({ config: config([{ name: "a.example.org" }]), detected: found("198.51.100.7"), state: s, now: NOW, force: false });
     assert.equal(p.idle, true);
     assert.equal(p.actions[0]?.kind, "noop");
   });
 
   it("address changed/plan/push changed with previous", () => {
-    const s = state({ "a.example.org/ipv4": { provider: "p", published: ["198.51.100.7"], failures: 0, fingerprint: "fp-p" } });
+    const s = state({ "a.example.org/ipv4": { provider: "p", published: ["198.51.100.7"], failures: 0 } });
     const p = plan({ config: config([{ name: "a.example.org" }]), detected: found("198.51.100.8"), state: s, now: NOW, force: false });
     const a = p.actions[0];
     assert.equal(a?.kind, "push");
@@ -85,21 +85,28 @@ describe("Engine - plan", () => {
   it("current but refresh due/plan/pushes refresh once", () => {
     const cfg = config([{ name: "a.example.org" }], [providerEntry("p", { refreshDays: 25 })]);
     const day = 86_400_000;
-    const current = { provider: "p", published: ["198.51.100.7"], failures: 0, fingerprint: "fp-p" };
+    const current = { provider: "p", published: ["198.51.100.7"], failures: 0 };
     const due = plan({ config: cfg, detected: found("198.51.100.7"), state: state({ "a.example.org/ipv4": { ...current, pushedAt: NOW - 25 * day } }), now: NOW, force: false });
     assert.equal(due.actions[0]?.kind === "push" && due.actions[0].why, "refresh");
     const notDue = plan({ config: cfg, detected: found("198.51.100.7"), state: state({ "a.example.org/ipv4": { ...current, pushedAt: NOW - 24 * day } }), now: NOW, force: false });
     assert.equal(notDue.idle, true);
   });
 
-  it("provider entry changed/plan/pushes again", () => {
-    const s = state({ "a.example.org/ipv4": { provider: "p", published: ["198.51.100.7"], failures: 0, fingerprint: "older" } });
+  it("record moved to another provider entry/plan/pushes there", () => {
+    const s = state({ "a.example.org/ipv4": { provider: "old", published: ["198.51.100.7"], failures: 0 } });
     const p = plan({ config: config([{ name: "a.example.org" }]), detected: found("198.51.100.7"), state: s, now: NOW, force: false });
     assert.equal(p.actions[0]?.kind, "push");
   });
 
+  it("provider entry's fingerprint changed (token rotated)/plan/no push", () => {
+    const s = state({ "a.example.org/ipv4": { provider: "p", published: ["198.51.100.7"], failures: 0, pushedAt: NOW } });
+    const cfg = config([{ name: "a.example.org" }], [providerEntry("p", { fingerprint: "rotated" })]);
+    const p = plan({ config: cfg, detected: found("198.51.100.7"), state: s, now: NOW, force: false });
+    assert.equal(p.idle, true);
+  });
+
   it("force/plan/pushes a current record", () => {
-    const s = state({ "a.example.org/ipv4": { provider: "p", published: ["198.51.100.7"], failures: 0, fingerprint: "fp-p" } });
+    const s = state({ "a.example.org/ipv4": { provider: "p", published: ["198.51.100.7"], failures: 0 } });
     const p = plan({ config: config([{ name: "a.example.org" }]), detected: found("198.51.100.7"), state: s, now: NOW, force: true });
     assert.equal(p.actions[0]?.kind === "push" && p.actions[0].why, "force");
   });
