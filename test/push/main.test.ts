@@ -47,6 +47,7 @@ describe("Push - the bundled receiver process", { skip: existsSync(bundle) ? fal
   const runs: Run[] = [];
 
   before(async () => {
+    assert.ok(existsSync(bundle), `${bundle} is missing: npm run build`);
     dir = mkdtempSync(join(tmpdir(), "ddns-push-main-"));
     mkdirSync(join(dir, "creds"));
     writeFileSync(join(dir, "creds/push"), `${PASSWORD}\n`, { mode: 0o600 });
