@@ -9,7 +9,7 @@ export const route53Spec: ProviderSpec = {
     { name: "access_key_id", kind: "string", required: true, doc: "IAM access key id (AKIA...) allowed route53:ChangeResourceRecordSets on the zone" },
     { name: "secret_access_key", kind: "secret", required: true, doc: "the access key's secret" },
     { name: "session_token", kind: "secret", doc: "for temporary (STS) credentials only" },
-    { name: "hosted_zone_id", kind: "string", required: true, doc: "the hosted zone's id, e.g. Z0123456789ABCDEFGHIJ (the console shows it)" },
+    { name: "hosted_zone_id", kind: "string", doc: "the hosted zone's id, e.g. Z0123456789ABCDEFGHIJ; found by name (and kept in state) when absent" },
     { name: "region", kind: "string", default: "us-east-1", doc: "signing region; Route 53 is global and signs with us-east-1" },
   ],
   load: async () => (await import("./route53.js")).createRoute53,

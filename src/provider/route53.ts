@@ -1,7 +1,23 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "./types.js";
 import type { HttpResponse } from "../net/types.js";
 import { route53Spec } from "./route53-spec.js";
-import { baseUrl, classifyStatus, ctxFor, excerpt, malformed, pushGroups, rrType, send, str, type Ctx, type Failure } from "./rest.js";
+import {
+  baseUrl,
+  classifyStatus,
+  ctxFor,
+  excerpt,
+  fail,
+  malformed,
+  ok,
+  pushGroups,
+  rrType,
+  send,
+  str,
+  zoneCandidates,
+  type Ctx,
+  type Failure,
+  type Result,
+} from "./rest.js";
 import { signV4, type SigV4Credentials } from "./sigv4.js";
 
 /**
@@ -15,6 +31,10 @@ import { signV4, type SigV4Credentials } from "./sigv4.js";
  * several records is refused as invalid, each record is sent alone once so that only
  * the bad one is latched. The answer's ChangeInfo is PENDING until every Route 53
  * server has it; a one-shot run does not wait for INSYNC.
+ * Without `hosted_zone_id`, the zone is found once per record with
+ * `GET /2013-04-01/hostedzonesbyname?dnsname=<suffix>&maxitems=10` (longest suffix
+ * first; the list starts at that name, so the Name is compared; private zones are
+ * skipped) and its id kept in the record's cache.
  */
 const API = "/2013-04-01";
 const XMLNS = "https://route53.amazonaws.com/doc/2013-04-01/";
@@ -53,7 +73,7 @@ export function changeBatchXml(updates: readonly RecordUpdate[]): string {
 
 export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
   const base = baseUrl(settings, route53Spec.defaultEndpoint);
-  const zoneId = str(settings, "hosted_zone_id").replace(/^\/?hostedzone\//, "");
+  const configuredZone = str(settings, "hosted_zone_id").replace(/^\/?hostedzone\//, "");
   const region = str(settings, "region") || "us-east-1";
   const creds: SigV4Credentials = { accessKeyId: str(settings, "access_key_id"), secretAccessKey: str(settings, "secret_access_key") };
   const token = str(settings, "session_token");
@@ -69,7 +89,7 @@ export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): D
   }
 
   /** An AWS error answer as an outcome; null for a 2xx. */
-  function classify(res: HttpResponse, c: Ctx): Failure | null {
+  function classify(res: HttpResponse, c: Ctx, zoneId: string): Failure | null {
     if (res.status >= 200 && res.status < 300) return null;
     const root = /<(\w+)[\s>]/.exec(res.body.replace(/^<\?xml[^>]*>\s*/, ""))?.[1];
     const code = root === "InvalidChangeBatch" ? "InvalidChangeBatch" : tag(res.body, "Code");
@@ -80,7 +100,7 @@ export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): D
       return malformed(c, `HTTP ${res.status} without an AWS error code`);
     }
     if (code === "AccessDenied" || code === "AccessDeniedException") {
-      return { kind: "permanent", tableWide: true, reason: `route53 denied the change of ${c.record} (${said}): allow route53:ChangeResourceRecordSets on hostedzone/${zoneId} for access key ${creds.accessKeyId}` };
+      return { kind: "permanent", tableWide: true, reason: `route53 denied access for ${c.record} (${said}): the policy of access key ${creds.accessKeyId} must allow route53:ChangeResourceRecordSets on hostedzone/${zoneId}${configuredZone === "" ? " and route53:ListHostedZonesByName" : ""}` };
     }
     if (AUTH_CODES.has(code)) {
       return { kind: "permanent", tableWide: true, reason: `route53 refused the credentials for ${c.record} (${said}): check access_key_id and secret_access_key in ${table}` };
@@ -92,56 +112,135 @@ export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): D
       return { kind: "transient", tableWide: true, reason: `route53 could not take the change of ${c.record} now (${said}); will try again` };
     }
     if (code === "NoSuchHostedZone") {
-      return { kind: "permanent", tableWide: true, reason: `route53 has no hosted zone ${zoneId} for ${c.record} (${said}): check hosted_zone_id in ${table}` };
+      // Table-wide only when the zone comes from the config; a discovered one is looked up again.
+      return { kind: "permanent", tableWide: configuredZone !== "", reason: `route53 has no hosted zone ${zoneId} for ${c.record} (${said}): check hosted_zone_id in ${table}`, gone: true } as Failure;
     }
     return { kind: "permanent", reason: `route53 refused the change of ${c.record} (${said}): check the record name is inside hosted zone ${zoneId}` };
   }
 
-  async function change(group: readonly RecordUpdate[], signal: AbortSignal): Promise<PushOutcome | Failure> {
+  /** The id of the public hosted zone named exactly `zone`, or null. */
+  async function probe(zone: string, c: Ctx, signal: AbortSignal): Promise<Result<string | null>> {
+    const q = `dnsname=${encodeURIComponent(zone)}&maxitems=10`;
+    const r = await send(deps.http, signed("GET", `${API}/hostedzonesbyname?${q}`, ""), signal, c);
+    if (!r.ok) return r;
+    const f = classify(r.value, c, zone);
+    if (f) return fail(f);
+    if (!r.value.body.includes("<ListHostedZonesByNameResponse")) return fail(malformed(c, "not a ListHostedZonesByNameResponse"));
+    for (const m of r.value.body.matchAll(/<HostedZone>(.*?)<\/HostedZone>/gs)) {
+      const z = m[1]!;
+      const id = tag(z, "Id")?.replace(/^\/hostedzone\//, "");
+      if (id && tag(z, "Name")?.toLowerCase() === `${zone}.` && tag(z, "PrivateZone") !== "true") return ok(id);
+    }
+    return ok(null);
+  }
+
+  async function zoneOf(u: RecordUpdate, memo: Map<string, Result<string | null>>, signal: AbortSignal): Promise<Result<string>> {
+    if (configuredZone !== "") return ok(configuredZone);
+    const cached = u.cache?.zone_id;
+    if (cached !== undefined && cached !== "") return ok(cached);
+    for (const zone of zoneCandidates(u.name)) {
+      let r = memo.get(zone);
+      if (r === undefined) {
+        r = await probe(zone, ctx(u.name), signal);
+        memo.set(zone, r);
+      }
+      if (!r.ok) return r;
+      if (r.value !== null) return ok(r.value);
+    }
+    return fail({ kind: "permanent", reason: `route53 has no public hosted zone holding ${u.name} in this account: check the name, or set hosted_zone_id in ${table}` });
+  }
+
+  async function change(zoneId: string, group: readonly RecordUpdate[], signal: AbortSignal): Promise<PushOutcome | Failure> {
     const c = ctx(group.map((u) => `${u.name} (${rrType(u)})`).join(", "));
     const r = await send(deps.http, signed("POST", `${API}/hostedzone/${encodeURIComponent(zoneId)}/rrset/`, changeBatchXml(group)), signal, c);
     if (!r.ok) return r.failure;
-    const f = classify(r.value, c);
+    const f = classify(r.value, c, zoneId);
     if (f) return f;
     const status = tag(r.value.body, "Status");
     if (!r.value.body.includes("<ChangeResourceRecordSetsResponse") || tag(r.value.body, "Id") === undefined || (status !== "PENDING" && status !== "INSYNC")) {
       return malformed(c, "no ChangeInfo in the answer");
     }
-    return { kind: "updated" };
+    return configuredZone === "" ? { kind: "updated", cache: { zone_id: zoneId } } : { kind: "updated" };
+  }
+
+  /** One zone's updates: batches of 100; an invalid batch is retried record by record. */
+  async function pushZone(zoneId: string, updates: readonly RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome | Failure>> {
+    const out = new Map<string, PushOutcome | Failure>();
+    for (let i = 0; i < updates.length; i += MAX_CHANGES) {
+      const chunk = updates.slice(i, i + MAX_CHANGES);
+      const o = await change(zoneId, chunk, signal);
+      if (chunk.length > 1 && o.kind === "permanent" && /InvalidChangeBatch|InvalidInput/.test(o.reason)) {
+        // One bad record refuses the whole batch: send each alone so only it is latched.
+        for (const u of chunk) {
+          const one = await change(zoneId, [u], signal);
+          out.set(u.key, one);
+          if ("tableWide" in one && one.tableWide === true) return fillRest(out, updates, one);
+        }
+        continue;
+      }
+      for (const u of chunk) out.set(u.key, o);
+      if ("tableWide" in o && o.tableWide === true) return fillRest(out, updates, o);
+    }
+    return out;
+  }
+
+  function fillRest(out: Map<string, PushOutcome | Failure>, updates: readonly RecordUpdate[], o: Failure): Map<string, PushOutcome | Failure> {
+    for (const u of updates) if (!out.has(u.key)) out.set(u.key, { ...o, reason: `not sent for ${u.name}: ${o.reason}` });
+    return out;
   }
 
   async function push(updates: RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome>> {
-    const chunks: RecordUpdate[][] = [];
-    for (let i = 0; i < updates.length; i += MAX_CHANGES) chunks.push(updates.slice(i, i + MAX_CHANGES));
-    const out = new Map<string, PushOutcome>();
-    for (const chunk of chunks) {
-      const results = await pushGroups([chunk], settings, (g) => change(g, signal));
-      const first = results.get(chunk[0]!.key);
-      if (chunk.length > 1 && first?.kind === "permanent" && /InvalidChangeBatch|InvalidInput/.test(first.reason)) {
-        // One bad record refuses the whole batch: send each alone so only it is latched.
-        for (const [k, v] of await pushGroups(chunk.map((u) => [u]), settings, (g) => change(g, signal))) out.set(k, v);
-      } else {
-        for (const [k, v] of results) out.set(k, v);
+    const memo = new Map<string, Result<string | null>>();
+    const byZone = new Map<string, RecordUpdate[]>();
+    const results = new Map<string, PushOutcome | Failure>();
+    let stop: Failure | null = null;
+    for (const u of updates) {
+      const z: Result<string> = stop ? fail(stop) : await zoneOf(u, memo, signal);
+      if (!z.ok) {
+        results.set(u.key, z.failure);
+        if (z.failure.tableWide === true) stop = z.failure;
+        continue;
       }
-      if ([...results.values()].some((o) => (o.kind === "transient" || o.kind === "permanent") && !/InvalidChangeBatch|InvalidInput/.test(o.reason))) {
-        // Table-wide answers (credentials, zone, throttling) hold for the remaining chunks too.
-        const o = results.get(chunk[0]!.key)!;
-        for (const u of updates) if (!out.has(u.key)) out.set(u.key, o);
-        break;
+      byZone.set(z.value, [...(byZone.get(z.value) ?? []), u]);
+    }
+    for (const [zoneId, group] of byZone) {
+      if (stop) break;
+      let r = await pushZone(zoneId, group, signal);
+      const first = r.get(group[0]!.key);
+      if (configuredZone === "" && first && "gone" in first && group[0]!.cache?.zone_id === zoneId) {
+        // The cached zone was deleted or recreated: find it again once.
+        const again = await zoneOf({ ...group[0]!, cache: {} }, new Map(), signal);
+        r = again.ok ? await pushZone(again.value, group, signal) : new Map(group.map((u) => [u.key, again.failure]));
+      }
+      for (const [k, v] of r) {
+        results.set(k, v);
+        if ((v.kind === "transient" || v.kind === "permanent") && "tableWide" in v && v.tableWide === true) stop = v;
       }
     }
-    return out;
+    // Every update has its outcome (or the table-wide stop); pushGroups scrubs secrets.
+    return pushGroups(
+      updates.map((u) => [u]),
+      settings,
+      async ([u]) => {
+        const o = results.get(u!.key) ?? (stop ? { ...stop, reason: `not sent for ${u!.name}: ${stop.reason}` } : malformed(ctx(u!.name), "no outcome"));
+        if (o.kind !== "transient" && o.kind !== "permanent") return o;
+        const { tableWide: _w, gone: _g, ...rest } = o as Failure & { gone?: boolean };
+        return rest;
+      },
+    );
   }
 
   return {
     push,
     async verify(signal) {
-      const c = ctx(`hosted zone ${zoneId}`);
-      const r = await send(deps.http, signed("GET", `${API}/hostedzone/${encodeURIComponent(zoneId)}`, ""), signal, c);
+      // With a zone id: GetHostedZone; without: a ListHostedZonesByName page (both read-only).
+      const c = ctx(configuredZone === "" ? "the account" : `hosted zone ${configuredZone}`);
+      const path = configuredZone === "" ? `${API}/hostedzonesbyname?dnsname=com&maxitems=1` : `${API}/hostedzone/${encodeURIComponent(configuredZone)}`;
+      const r = await send(deps.http, signed("GET", path, ""), signal, c);
       if (!r.ok) return { ok: false, reason: r.failure.reason };
-      const f = classify(r.value, c);
+      const f = classify(r.value, c, configuredZone);
       if (f) return { ok: false, reason: f.reason };
-      return r.value.body.includes("<GetHostedZoneResponse") ? { ok: true } : { ok: false, reason: malformed(c, "not a GetHostedZoneResponse").reason };
+      return /<(GetHostedZoneResponse|ListHostedZonesByNameResponse)/.test(r.value.body) ? { ok: true } : { ok: false, reason: malformed(c, "not the expected answer").reason };
     },
   };
 }

@@ -73,13 +73,44 @@ function checkSignature(req: SeenRequest, keys: Record<string, string>, now: num
   return null;
 }
 
-/** Zone `zoneId` named `zoneName` ("example.com"), credentials `keys` (id -> secret), clock `now`. */
-export async function startRoute53(zoneId: string, zoneName: string, keys: Record<string, string>, now: number): Promise<Route53Mock> {
+export interface MockZone {
+  id: string;
+  name: string;
+  private?: boolean;
+}
+
+/**
+ * Zone `zoneId` named `zoneName` ("example.com") plus `more` zones, credentials `keys`
+ * (id -> secret), clock `now`. ListHostedZonesByName lists zones in Route 53's order
+ * (names compared with their labels reversed), starting at `dnsname`.
+ */
+export async function startRoute53(zoneId: string, zoneName: string, keys: Record<string, string>, now: number, more: MockZone[] = []): Promise<Route53Mock> {
+  const zones: MockZone[] = [{ id: zoneId, name: zoneName }, ...more];
+  const sortKey = (name: string) => name.toLowerCase().replace(/\.$/, "").split(".").reverse().join(".");
   const rrsets = new Map<string, { ttl: number; values: string[] }>();
   let mock: Route53Mock | undefined;
   const api = await startMockApi((req, violate) => {
     const bad = checkSignature(req, keys, now, violate);
     if (bad) return bad;
+    if (req.method === "GET" && req.path === "/2013-04-01/hostedzonesbyname") {
+      const keysSeen = [...req.query.keys()].sort().join(",");
+      if (keysSeen !== "dnsname,maxitems") return violate(`ListHostedZonesByName query ${req.query}`);
+      const start = sortKey(req.query.get("dnsname")!);
+      const max = Number(req.query.get("maxitems"));
+      if (!Number.isInteger(max) || max < 1 || max > 100) return violate("maxitems");
+      const listed = zones
+        .filter((z) => sortKey(z.name) >= start)
+        .sort((a, b) => (sortKey(a.name) < sortKey(b.name) ? -1 : 1))
+        .slice(0, max);
+      const items = listed
+        .map((z) => `<HostedZone><Id>/hostedzone/${z.id}</Id><Name>${z.name}.</Name><CallerReference>ddns-test</CallerReference><Config><PrivateZone>${z.private === true}</PrivateZone></Config><ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone>`)
+        .join("");
+      return {
+        status: 200,
+        headers: { "content-type": "text/xml" },
+        body: `<?xml version="1.0"?>\n<ListHostedZonesByNameResponse xmlns="${XMLNS}"><HostedZones>${items}</HostedZones><DNSName>${req.query.get("dnsname")}</DNSName><IsTruncated>false</IsTruncated><MaxItems>${max}</MaxItems></ListHostedZonesByNameResponse>`,
+      };
+    }
     const get = /^\/2013-04-01\/hostedzone\/([A-Z0-9]+)$/.exec(req.path);
     if (req.method === "GET" && get) {
       if (get[1] !== zoneId) return awsError(404, "NoSuchHostedZone", `No hosted zone found with ID: ${get[1]}`);
@@ -93,7 +124,8 @@ export async function startRoute53(zoneId: string, zoneName: string, keys: Recor
     if (req.method !== "POST" || !post) return violate("not a Route 53 operation this mock knows");
     if (req.query.toString() !== "") return violate("ChangeResourceRecordSets takes no query");
     if (req.headers["content-type"] !== "application/xml") return violate(`content-type ${String(req.headers["content-type"])}`);
-    if (post[1] !== zoneId) return awsError(404, "NoSuchHostedZone", `No hosted zone found with ID: ${post[1]}`);
+    const zone = zones.find((z) => z.id === post[1]);
+    if (!zone) return awsError(404, "NoSuchHostedZone", `No hosted zone found with ID: ${post[1]}`);
     if (mock && mock.throttle > 0) {
       mock.throttle--;
       return awsError(400, "Throttling", "Rate exceeded");
@@ -111,8 +143,8 @@ export async function startRoute53(zoneId: string, zoneName: string, keys: Recor
       const [, action, name, type, ttl, recs] = m as unknown as string[];
       if (action !== "UPSERT") return violate(`action ${action}`);
       const values = [...recs!.matchAll(/<Value>([^<]+)<\/Value>/g)].map((v) => v[1]!);
-      if (!name!.endsWith(`.${zoneName}.`) && name !== `${zoneName}.`) {
-        errors.push(`RRSet with DNS name ${name} is not permitted in zone ${zoneName}.`);
+      if (!name!.endsWith(`.${zone.name}.`) && name !== `${zone.name}.`) {
+        errors.push(`RRSet with DNS name ${name} is not permitted in zone ${zone.name}.`);
         continue;
       }
       applied.push([`${name}/${type}`, { ttl: Number(ttl), values }]);

@@ -11,13 +11,14 @@ const AKID = "AKIAIOSFODNN7EXAMPLE";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const ZONE = "Z0123456789ABCDEFGHIJ";
 
-const upd = (name: string, family: "ipv4" | "ipv6", addresses: string[], ttl?: number): RecordUpdate => ({
+const upd = (name: string, family: "ipv4" | "ipv6", addresses: string[], ttl?: number, cache?: Record<string, string>): RecordUpdate => ({
   key: `${name}/${family}`,
   name,
   family,
   addresses,
   previous: null,
   ...(ttl === undefined ? {} : { ttl }),
+  ...(cache === undefined ? {} : { cache }),
 });
 const signal = (): AbortSignal => AbortSignal.timeout(5000);
 
@@ -33,6 +34,10 @@ function provider(values: Record<string, string> = {}, now = TEST_NOW) {
     testSettings("route53", { access_key_id: AKID, secret_access_key: SECRET, hosted_zone_id: ZONE, endpoint: mock.url, ...values }, ["secret_access_key", "session_token"]),
     deps,
   );
+}
+
+function providerNoZone() {
+  return createRoute53(testSettings("route53", { access_key_id: AKID, secret_access_key: SECRET, endpoint: mock.url }, ["secret_access_key"]), testDeps());
 }
 
 function outcome(m: Map<string, PushOutcome>, key: string): PushOutcome {
@@ -152,6 +157,44 @@ describe("Provider - route53", () => {
     assert.equal(o.kind, "transient");
   });
 
+  it("no hosted_zone_id/push/zone found by name (private twin skipped), one POST, id cached", async () => {
+    mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW, [
+      { id: "ZPRIVATE0000000000001", name: "example.com", private: true },
+      { id: "ZOTHER00000000000001", name: "example.org" },
+      { id: "ZSUB000000000000001", name: "sub.example.com" },
+    ]);
+    const p = providerNoZone();
+    const out = await p.push([upd("home.example.com", "ipv4", ["203.0.113.7"]), upd("home.example.com", "ipv6", ["2001:db8::7"])], signal());
+    assert.deepEqual(
+      mock.requests.map((r) => `${r.method} ${r.path}?${r.query}`),
+      [
+        "GET /2013-04-01/hostedzonesbyname?dnsname=home.example.com&maxitems=10",
+        "GET /2013-04-01/hostedzonesbyname?dnsname=example.com&maxitems=10",
+        `POST /2013-04-01/hostedzone/${ZONE}/rrset/?`,
+      ],
+    );
+    assert.deepEqual(outcome(out, "home.example.com/ipv6"), { kind: "updated", cache: { zone_id: ZONE } });
+    const again = await p.push([upd("home.example.com", "ipv4", ["203.0.113.8"], undefined, { zone_id: ZONE })], signal());
+    assert.equal(mock.requests.length, 4);
+    assert.equal(outcome(again, "home.example.com/ipv4").kind, "updated");
+    const sub = await p.push([upd("a.sub.example.com", "ipv4", ["203.0.113.9"])], signal());
+    assert.deepEqual(outcome(sub, "a.sub.example.com/ipv4"), { kind: "updated", cache: { zone_id: "ZSUB000000000000001" } });
+  });
+
+  it("no hosted_zone_id, cached zone deleted since/push/found again once", async () => {
+    mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
+    const out = await providerNoZone().push([upd("home.example.com", "ipv4", ["203.0.113.7"], undefined, { zone_id: "ZGONE" })], signal());
+    assert.deepEqual(outcome(out, "home.example.com/ipv4"), { kind: "updated", cache: { zone_id: ZONE } });
+    assert.equal(mock.requests.length, 4);
+  });
+
+  it("no hosted_zone_id, no zone holds the name/push/permanent naming it", async () => {
+    mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
+    const o = outcome(await providerNoZone().push([upd("home.example.net", "ipv4", ["203.0.113.7"])], signal()), "home.example.net/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(reason(o), /no public hosted zone holding home\.example\.net/);
+  });
+
   it("good key/verify/ok via GetHostedZone; wrong key/verify/reason", async () => {
     mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
     assert.deepEqual(await provider().verify!(signal()), { ok: true });
@@ -165,6 +208,6 @@ describe("Provider - route53", () => {
     assert.equal(k.secret_access_key?.kind, "secret");
     assert.equal(k.session_token?.kind, "secret");
     assert.equal(k.region?.default, "us-east-1");
-    assert.equal(k.hosted_zone_id?.required, true);
+    assert.equal(k.hosted_zone_id?.required, undefined);
   });
 });
