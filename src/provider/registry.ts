@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { porkbunSpec } from "./porkbun-spec.js";
 import { cloudnsSpec } from "./cloudns-spec.js";
 import { namecomSpec } from "./namecom-spec.js";
 import { vultrSpec } from "./vultr-spec.js";
@@ -32,6 +33,7 @@ const SPECS: readonly ProviderSpec[] = [
   namecomSpec,
   desecSpec,
   cloudnsSpec,
+  porkbunSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));

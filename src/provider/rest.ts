@@ -135,6 +135,8 @@ export function classifyStatus(res: HttpResponse, ctx: Ctx, detail: string): Fai
   if (s === 429) return rateLimited(ctx, retryAfterMs(res.headers, ctx.now()), detail);
   if (s >= 500 || s === 408 || s === 409 || s === 423) {
     const f: Failure = { kind: "transient", reason: `${ctx.provider} failed to update ${ctx.record} (HTTP ${s}${d}); will try again` };
+    // 503 means the whole API is unavailable (Porkbun also answers its rate limit so): stop the table.
+    if (s === 503) f.tableWide = true;
     const ra = retryAfterMs(res.headers, ctx.now());
     if (ra !== undefined) f.retryAfterMs = ra;
     return f;
