@@ -135,6 +135,12 @@ describe("Provider - powerdns against pdns_server", () => {
     assert.match(o.kind === "permanent" ? o.reason : "", /404/);
   });
 
+  it("nothing due/push/no request", async () => {
+    const out = await make().push([], signal());
+    assert.equal(out.size, 0);
+    assert.deepEqual(seen, []);
+  });
+
   it("name outside the configured zone/push/permanent, no request", async () => {
     const out = await make({ zone: "example.org" }).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal());
     assert.equal(outcome(out, "h.example.net/ipv4").kind, "permanent");

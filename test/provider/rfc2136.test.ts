@@ -214,6 +214,18 @@ describe("Provider - rfc2136 failures without BIND", () => {
     return h;
   };
 
+  it("nothing due/push/no message sent", async () => {
+    let got = 0;
+    udpReply = () => {
+      got++;
+      return null;
+    };
+    const out = await provider(base(`127.0.0.1:${port}`)).push([], signal());
+    assert.equal(out.size, 0);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(got, 0);
+  });
+
   it("unsigned NOERROR answer/push/transient, not trusted", async () => {
     udpReply = (m) => answer(m, 0);
     const out = await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal());
