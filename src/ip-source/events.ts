@@ -60,6 +60,7 @@ const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,63}$/;
 /** Linux dev_valid_name, restricted to printable ASCII. */
 const IFACE_RE = /^(?!\.{1,2}$)[\x21-\x2e\x30-\x39\x3b-\x7e]{1,15}$/;
 const ACTION_RE = /^[A-Za-z0-9_.-]{1,32}$/;
+const HOSTNAME_RE = /^(?=.{1,253}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$/;
 const SOURCES = new Set<EventRecord["source"]>(["networkmanager", "networkd", "push", "manual"]);
 
 interface Entry {
@@ -259,6 +260,10 @@ export function parseEvent(file: string, content: Buffer | string): { event: Eve
       case "ACTION":
         if (ACTION_RE.test(value)) event.action = value;
         else warn(`ACTION: "${printable(value)}" is not an action name; ignored`);
+        break;
+      case "NAME":
+        if (HOSTNAME_RE.test(value)) event.name = value.toLowerCase().replace(/\.$/, "");
+        else warn(`NAME: "${printable(value)}" is not a DNS name; ignored`);
         break;
       case "IPV4":
       case "IPV6": {

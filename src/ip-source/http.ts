@@ -55,6 +55,9 @@ export function createHttpSource(cfg: FamilyConfig, getHttp: () => Promise<HttpC
       const urls = cfg.urls.length > 0 ? cfg.urls : DEFAULT_URLS[family];
       const client = await getHttp();
       const reasons: string[] = [];
+      // Each URL gets an equal share of the source's deadline, so one that hangs
+      // leaves time for the next.
+      const share = Math.max(200, Math.floor(cfg.timeoutMs / urls.length));
       for (const url of urls) {
         if (signal.aborted) {
           reasons.push("aborted");
@@ -70,7 +73,7 @@ export function createHttpSource(cfg: FamilyConfig, getHttp: () => Promise<HttpC
             headers: { accept: "text/plain" },
             family: family === "ipv4" ? 4 : 6,
             maxBodyBytes: MAX_ECHO_BODY_BYTES,
-            deadlineMs: cfg.timeoutMs,
+            deadlineMs: share,
             signal,
           });
           status = res.status;

@@ -35,6 +35,8 @@ export interface EventRecord {
   source: "networkmanager" | "networkd" | "push" | "manual";
   iface?: string;
   action?: string;
+  /** SOURCE=push only: the DNS name the router pushed for (NAME=, lowercased). */
+  name?: string;
   ipv4: string[];
   ipv6: string[];
   /** epoch seconds */

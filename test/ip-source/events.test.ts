@@ -184,6 +184,16 @@ describe("IpSource - event files", () => {
     ]);
   });
 
+  it("push receiver's file/parse/NAME kept, FROM ignored", () => {
+    const r = parseEvent("push-abc", "SOURCE=push\nNAME=Home.Example.org\nFROM=198.51.100.1\nIPV4=81.2.69.160\nTIME=1790000000\n");
+    assert.ok("event" in r);
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(r.event, { file: "push-abc", source: "push", name: "home.example.org", ipv4: ["81.2.69.160"], ipv6: [], time: 1790000000 });
+    const bad = parseEvent("push-abc", "SOURCE=push\nNAME=../etc\n");
+    assert.ok("event" in bad);
+    assert.equal(bad.event.name, undefined);
+  });
+
   it("no KEY=VALUE line/parse/refused", () => {
     assert.deepEqual(parseEvent("eth0", "hello world\n\n"), { reason: "no KEY=VALUE line" });
     assert.deepEqual(parseEvent("eth0", ""), { reason: "no KEY=VALUE line" });

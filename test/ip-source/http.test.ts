@@ -89,6 +89,11 @@ describe("IpSource - http", () => {
     assert.ok(ms < 5000, `took ${ms} ms`);
   });
 
+  it("first URL hangs/detect/second URL still asked within timeout_ms", async () => {
+    const d = await createHttpSource(familyConfig({ urls: [`${v4.url}/hang`, `${v4.url}/plain`], timeoutMs: 600 }), getHttp).detect("ipv4", AbortSignal.timeout(600));
+    assert.deepEqual(d, { kind: "found", source: "http", addresses: ["81.2.69.160"] });
+  });
+
   it("ipv6 echo on ::1/detect/asked over IPv6, canonical answer", async () => {
     const before = v6.requests.length;
     assert.deepEqual(await detect([`${v6.url}/v6`], "ipv6"), { kind: "found", source: "http", addresses: ["2a01:4f8::1"] });
