@@ -4,7 +4,10 @@ const http = require("node:http");
 const [method, url, headers, body] = process.argv.slice(2);
 const req = http.request(url, { method, headers: JSON.parse(headers) }, (res) => {
   res.resume();
-  res.on("end", () => process.exit(res.statusCode === 200 ? 0 : 1));
+  res.on("end", () => {
+    if (res.statusCode !== 200) process.stderr.write(`HTTP ${res.statusCode} ${method} ${url}\n`);
+    process.exit(res.statusCode === 200 ? 0 : 1);
+  });
 });
 req.on("error", () => process.exit(2));
 req.end(body);

@@ -16,7 +16,7 @@ const quick = args.includes("--quick");
 const gate = args.includes("--gate");
 const runsArg = args.indexOf("--runs");
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 7 : 21;
-const DDNS = [process.execPath, join(root, "dist/ddns.cjs")];
+const DDNS = [process.execPath, join(root, "bin/ddns")];
 const NODE0 = [process.execPath, "-e", "0"];
 const TIMER_RUNS_PER_DAY = 96; // ddns.timer: every 15 minutes
 
@@ -116,7 +116,7 @@ cfUp.save();
 const cache = JSON.parse(readFileSync(cfUp.state, "utf8")).records["up.example.org/ipv4"].cache;
 cfUp.write(staticV4("203.0.113.8"));
 count("Cloudflare change with cached ids", await counted(cf, async () => { cfUp.restore(); await once(cfUp.run); }), 1);
-const cfPatch = ["PATCH", `${cf.url}/zones/${cache.zoneId}/dns_records/${cache.recordId}`, JSON.stringify({ authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }), JSON.stringify({ content: "203.0.113.8" })];
+const cfPatch = ["PATCH", `${cf.url}/zones/${cache.zone}/dns_records/${cache.record}`, JSON.stringify({ authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }), JSON.stringify({ content: "203.0.113.8" })];
 budget("update run, Cloudflare (1 PATCH) vs node:http", await sideBySide({
   a: [process.execPath, join(root, "bench/baseline-request.cjs"), ...cfPatch],
   b: cfUp.run,

@@ -8,7 +8,10 @@
 // client, providers, the http/dns/command sources) are wrapped by esbuild and not
 // evaluated unless that path runs.
 import { execFileSync } from "node:child_process";
-import { rmSync, chmodSync, existsSync } from "node:fs";
+import { rmSync, chmodSync, existsSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -16,7 +19,10 @@ rmSync(root + "build", { recursive: true, force: true });
 rmSync(root + "dist", { recursive: true, force: true });
 execFileSync(process.execPath, [root + "node_modules/typescript/bin/tsc", "-p", root + "tsconfig.json"], { stdio: "inherit" });
 
-const programs = { ddns: "src/main.ts", "ddns-push": "src/push/main.ts" };
+const buildId = randomBytes(8).toString("hex");
+// The human CLI (yargs, ~120 KB) is its own bundle, loaded only when argv is not a
+// plain `ddns run`: a no-op run then compiles and maps less (PERFORMANCE.md).
+const programs = { ddns: "src/main.ts", "ddns-cli": "src/cli/commands.ts", "ddns-push": "src/push/main.ts" };
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(root + entry)) continue;
   await build({
@@ -28,13 +34,43 @@ for (const [name, entry] of Object.entries(programs)) {
     target: "node20",
     minify: true,
     legalComments: "none",
+    // import() of node builtins becomes require(): the bundle runs in a vm.Script
+    // (bin/launch.cjs), which has no dynamic-import hook.
+    supported: { "dynamic-import": false },
     // Native addons stay outside the bundle; both are optional at run time.
     external: ["sd-notify", "systemd-journald"],
     // Sources are ESM and use import.meta.url (createRequire for the addons).
     define: { "import.meta.url": "__ddnsModuleUrl" },
-    banner: { js: "const __ddnsModuleUrl=require('node:url').pathToFileURL(__filename).href;" },
+    // The build id ties the bundle to its code cache (bin/launch.cjs).
+    banner: { js: `/*ddns-build:${buildId}*/\nconst __ddnsModuleUrl=require('node:url').pathToFileURL(__filename).href;` },
     logLevel: "warning",
   });
 }
 chmodSync(root + "bin/ddns", 0o755);
+
+// V8 code cache for dist/ddns.cjs, recorded by a no-op run of the real program:
+// config parsed, state read, nothing to push (no network, no provider).
+const train = mkdtempSync(join(tmpdir(), "ddns-train-"));
+try {
+  mkdirSync(join(train, "state"));
+  writeFileSync(
+    join(train, "ddns.toml"),
+    `[ipv4]\nsources = ["static", "interface", "event"]\naddress = "203.0.113.7"\n[ipv6]\nsources = ["interface"]\n` +
+      `[providers.p]\ntype = "dyndns2"\nendpoint = "http://127.0.0.1:9"\nusername = "u"\npassword_file = "${join(train, "pw")}"\n` +
+      `[[records]]\nname = "train.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n`,
+    { mode: 0o600 },
+  );
+  writeFileSync(join(train, "pw"), "x\n");
+  writeFileSync(
+    join(train, "state", "state.json"),
+    JSON.stringify({ version: 1, records: { "train.example.org/ipv4": { provider: "p", published: ["203.0.113.7"], failures: 0, pushedAt: Date.now() } } }),
+  );
+  execFileSync(
+    process.execPath,
+    [root + "bin/ddns", "run", "--config", join(train, "ddns.toml"), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
+    { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache" }, stdio: "inherit" },
+  );
+} finally {
+  rmSync(train, { recursive: true, force: true });
+}
 chmodSync(root + "bin/ddns-push", 0o755);

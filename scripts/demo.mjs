@@ -37,7 +37,7 @@ const env = { PATH: "/usr/bin:/bin" };
 // The server lives in this process: run ddns asynchronously so it can answer.
 const ddns = (cmd) =>
   new Promise((resolve) =>
-    execFile(process.execPath, [root + "dist/ddns.cjs", cmd, ...args], { env }, (err, stdout, stderr) =>
+    execFile(process.execPath, [root + "bin/ddns", cmd, ...args], { env }, (err, stdout, stderr) =>
       resolve({ status: err ? err.code : 0, out: stdout + stderr }),
     ),
   );

@@ -29,6 +29,15 @@ export class DdnsError extends Error {
   }
 }
 
+/**
+ * True for a DdnsError, also one thrown by another bundle's copy of this class
+ * (dist/ddns-cli.cjs is bundled apart from dist/ddns.cjs), so not `instanceof`.
+ */
 export function isDdnsError(e: unknown, code?: ErrorCode): e is DdnsError {
-  return e instanceof DdnsError && (code === undefined || e.code === code);
+  return (
+    e instanceof Error &&
+    e.name === "DdnsError" &&
+    typeof (e as { code?: unknown }).code === "string" &&
+    (code === undefined || (e as DdnsError).code === code)
+  );
 }

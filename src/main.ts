@@ -1,7 +1,8 @@
 // Composition root: argv/env -> dependencies -> command -> exit code. The only
 // module that reads process.env and argv, and the only one that maps errors to exit
 // statuses and words for the operator.
-import { DdnsError } from "./errors.js";
+import { createRequire } from "node:module";
+import { isDdnsError } from "./errors.js";
 import { parseRunArgs } from "./cli/fast-args.js";
 import { EXIT, type GlobalOptions, type Runtime } from "./cli/runtime.js";
 import { stderrIsJournal } from "./log/create.js";
@@ -51,8 +52,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       const { runCommand } = await import("./cli/run.js");
       return await runCommand(run, rt);
     }
-    const { runCli } = await import("./cli/commands.js");
-    return await runCli(argv, defs, rt);
+    // The human CLI is bundled apart (dist/ddns-cli.cjs, scripts/build.mjs) so a
+    // no-op run never compiles yargs.
+    const cli = createRequire(import.meta.url)("./ddns-cli.cjs") as typeof import("./cli/commands.js");
+    return await cli.runCli(argv, defs, rt);
   } catch (e) {
     return report(e, rt);
   }
@@ -60,7 +63,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 /** Maps an error to the design's exit status and one sentence on stderr. */
 function report(e: unknown, rt: Runtime): number {
-  if (e instanceof DdnsError) {
+  if (isDdnsError(e)) {
     switch (e.code) {
       case "CONFIG_INVALID":
       case "CONFIG_UNREADABLE":

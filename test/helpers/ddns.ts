@@ -19,7 +19,7 @@ export interface DdnsResult {
  */
 export function runDdns(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<DdnsResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}dist/ddns.cjs`, ...args], {
+    const child = spawn(process.execPath, [`${ROOT}bin/ddns`, ...args], {
       env: { PATH: "/usr/bin:/bin", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

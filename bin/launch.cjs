@@ -1,0 +1,34 @@
+// Starts a ddns bundle with V8's code cache. A short-lived process spends most of
+// its own time compiling its JavaScript; the cache (made at build time by a no-op
+// training run, scripts/build.mjs) holds the bytecode of everything a no-op run
+// executes, so a run skips that work (PERFORMANCE.md has the measurement).
+// The cache is used only if it was made from this very bundle: both carry the same
+// build id. A missing, stale or rejected cache costs speed, never correctness.
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+const Module = require("node:module");
+
+module.exports = function launch(bundle) {
+  const source = fs.readFileSync(bundle, "utf8");
+  // First line of every bundle: "/*ddns-build:<id>*/"
+  const id = /^\/\*ddns-build:([0-9a-f]+)\*\//.exec(source)?.[1];
+  let cachedData;
+  try {
+    const raw = fs.readFileSync(`${bundle}.cache`);
+    const header = `ddns-build:${id}\n`;
+    if (id && raw.subarray(0, header.length).toString("latin1") === header) cachedData = raw.subarray(header.length);
+  } catch {
+    // no cache: compile as usual
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  const training = process.env.DDNS_WRITE_CODE_CACHE;
+  if (training && id) {
+    process.on("exit", () => fs.writeFileSync(training, Buffer.concat([Buffer.from(`ddns-build:${id}\n`, "latin1"), script.createCachedData()])));
+  }
+  const mod = new Module(bundle, module);
+  mod.filename = bundle;
+  mod.paths = Module._nodeModulePaths(path.dirname(bundle));
+  script.runInThisContext()(mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+};
