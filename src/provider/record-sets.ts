@@ -121,11 +121,7 @@ export interface ZoneRef {
 }
 
 /** What an API with one record (and id) per address supplies to `pushIdRecords`. */
-export interface IdRecordApi {
-  /** The zone's id, or null when the account has no such zone. */
-  probeZone(zone: string, c: Ctx): Promise<Result<string | null>>;
-  /** The API names zones by their name: a configured zone needs no probe. */
-  zoneIsName: boolean;
+export interface IdRecordApi extends ZoneFinder {
   /** The records of one relative name ("" = apex) and type. */
   list(z: ZoneRef, rel: string, type: "A" | "AAAA", c: Ctx): Promise<Result<IdRecord[]>>;
   ops(z: ZoneRef, rel: string, type: "A" | "AAAA", ttl: number | undefined, c: Ctx): RecordOps;
@@ -141,7 +137,15 @@ function withCache(f: Failure, cache: Record<string, string>): Failure {
  * (once), a list, and the writes. A cached id that is gone (404) is looked up again
  * once. Unchanged is only claimed after the list showed exactly the wanted set.
  */
-export async function pushIdRecords(u: RecordUpdate, api: IdRecordApi, configuredZone: string, c: Ctx): Promise<PushOutcome | Failure> {
+export interface ZoneFinder {
+  /** The zone's id, or null when the account has no such zone. */
+  probeZone(zone: string, c: Ctx): Promise<Result<string | null>>;
+  /** The API names zones by their name: a configured zone needs no probe. */
+  zoneIsName: boolean;
+}
+
+/** The zone of an update (cached, configured, or probed once) and the name relative to it. */
+export async function resolveZone(u: RecordUpdate, api: ZoneFinder, configuredZone: string, c: Ctx): Promise<Result<{ z: ZoneRef; rel: string }>> {
   const cache = u.cache ?? {};
   let z: ZoneRef;
   const cachedZone = cache["zone"];
@@ -152,11 +156,19 @@ export async function pushIdRecords(u: RecordUpdate, api: IdRecordApi, configure
     z = { zone: configuredZone, id: configuredZone };
   } else {
     const found = await findZone(u.name, configuredZone, (zone) => api.probeZone(zone, c), c);
-    if (!found.ok) return found.failure;
+    if (!found.ok) return found;
     z = found.value;
   }
   const rel = relativeName(u.name, z.zone);
-  if (rel === null) return { kind: "permanent", reason: `${u.name} is not inside zone ${z.zone}: check zone in [providers.${c.table}]` };
+  if (rel === null) return fail({ kind: "permanent", reason: `${u.name} is not inside zone ${z.zone}: check zone in [providers.${c.table}]` });
+  return ok({ z, rel });
+}
+
+export async function pushIdRecords(u: RecordUpdate, api: IdRecordApi, configuredZone: string, c: Ctx): Promise<PushOutcome | Failure> {
+  const cache = u.cache ?? {};
+  const where = await resolveZone(u, api, configuredZone, c);
+  if (!where.ok) return where.failure;
+  const { z, rel } = where.value;
   const type = rrType(u);
   const zoneCache = { zone: z.zone, zoneId: z.id };
   const ops = api.ops(z, rel, type, u.ttl, c);
@@ -175,4 +187,37 @@ export async function pushIdRecords(u: RecordUpdate, api: IdRecordApi, configure
   }
   const r = await applyRecords(listed.value, u.addresses, ops);
   return r.ok ? done(r.value) : withCache(r.failure, zoneCache);
+}
+
+/** What an API that replaces a whole RRset (name and type) in one call supplies to `pushRrset`. */
+export interface RrsetApi extends ZoneFinder {
+  /** The RRset's values, or null when there is none. */
+  read(z: ZoneRef, rel: string, type: "A" | "AAAA", c: Ctx): Promise<Result<string[] | null>>;
+  /** Replaces (or creates) the RRset. `exists` is what a read just showed, undefined if none was made. */
+  write(z: ZoneRef, rel: string, type: "A" | "AAAA", values: readonly string[], ttl: number | undefined, exists: boolean | undefined, c: Ctx): Promise<Result<void>>;
+}
+
+/**
+ * Publishes one update through an RRset-replacing API. When state knows what was
+ * published (`previous`), the change is one write, without a read. Otherwise (first
+ * run, after a reset) it reads first and writes only when the values differ, so an
+ * RRset that is already right costs one read and is reported unchanged.
+ */
+export async function pushRrset(u: RecordUpdate, api: RrsetApi, configuredZone: string, c: Ctx): Promise<PushOutcome | Failure> {
+  const where = await resolveZone(u, api, configuredZone, c);
+  if (!where.ok) return where.failure;
+  const { z, rel } = where.value;
+  const type = rrType(u);
+  const cache = { zone: z.zone, zoneId: z.id };
+  let exists: boolean | undefined;
+  if (u.previous === null) {
+    const read = await api.read(z, rel, type, c);
+    if (!read.ok) return withCache(read.failure, cache);
+    if (read.value !== null && read.value.length === new Set(u.addresses.map(canonical)).size && sameSet(read.value, u.addresses)) {
+      return { kind: "unchanged", cache };
+    }
+    exists = read.value !== null;
+  }
+  const w = await api.write(z, rel, type, u.addresses, u.ttl, exists, c);
+  return w.ok ? { kind: "updated", cache } : withCache(w.failure, cache);
 }

@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { gandiSpec } from "./gandi-spec.js";
 import { porkbunSpec } from "./porkbun-spec.js";
 import { cloudnsSpec } from "./cloudns-spec.js";
 import { namecomSpec } from "./namecom-spec.js";
@@ -34,6 +35,7 @@ const SPECS: readonly ProviderSpec[] = [
   desecSpec,
   cloudnsSpec,
   porkbunSpec,
+  gandiSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));

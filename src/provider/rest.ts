@@ -47,6 +47,11 @@ export function baseUrl(settings: ProviderSettings, fallback: string): string {
   return (typeof v === "string" && v !== "" ? v : fallback).replace(/\/+$/, "");
 }
 
+/** A URL path segment: percent-encoded, but "@" (the apex in several APIs) kept literal as RFC 3986 allows. */
+export function seg(text: string): string {
+  return encodeURIComponent(text).replace(/%40/g, "@");
+}
+
 export function str(settings: ProviderSettings, key: string): string {
   const v = settings.values[key];
   return typeof v === "string" ? v : "";

@@ -1,0 +1,55 @@
+import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
+import { gandiSpec } from "./gandi-spec.js";
+import { pushRrset, type RrsetApi } from "./record-sets.js";
+import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, seg, str, type CallOpts, type Ctx } from "./rest.js";
+
+/**
+ * Gandi LiveDNS v5 (api.gandi.net/docs/livedns, authentication page): `Authorization:
+ * Bearer <PAT>`, or the deprecated `Apikey <key>`. RRsets are addressed by name ("@"
+ * apex) and type: GET gives {"rrset_values","rrset_ttl",...} or 404; PUT
+ * {"rrset_values","rrset_ttl"?} replaces or creates it and answers 201 {"message":
+ * "DNS Record Created"} either way, so Gandi cannot tell unchanged from updated.
+ * Errors are {"code","message","object","cause"}. TTL minimum 300.
+ */
+const MIN_TTL = 300;
+
+export function createGandi(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
+  const base = baseUrl(settings, gandiSpec.defaultEndpoint);
+  const token = str(settings, "token");
+  const auth = { authorization: token !== "" ? `Bearer ${token}` : `Apikey ${str(settings, "api_key")}` };
+  const ctx = ctxFor(settings, token !== "" ? "token" : "api_key", deps.now);
+
+  const call = (method: "GET" | "PUT", path: string, c: Ctx, body?: object, opts: CallOpts = {}) =>
+    callJson(deps.http, { method, url: `${base}${path}`, headers: body ? jsonHeaders(auth) : auth, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+  const rrset = (z: string, rel: string, type: string) => `/domains/${seg(z)}/records/${seg(rel === "" ? "@" : rel)}/${type}`;
+
+  const api: RrsetApi = {
+    zoneIsName: true,
+    async probeZone(zone, c) {
+      const r = await call("GET", `/domains/${encodeURIComponent(zone)}`, c, undefined, { allow404: true });
+      if (!r.ok) return r;
+      if (r.value.status === 404) return ok(null);
+      return isObject(r.value.json) && r.value.json["fqdn"] === zone ? ok(zone) : fail(malformed(c, "no fqdn in the answer"));
+    },
+    async read(z, rel, type, c) {
+      const r = await call("GET", rrset(z.id, rel, type), c, undefined, { allow404: true });
+      if (!r.ok) return r;
+      if (r.value.status === 404) return ok(null);
+      const values = isObject(r.value.json) ? r.value.json["rrset_values"] : undefined;
+      return Array.isArray(values) && values.every((v) => typeof v === "string") ? ok(values as string[]) : fail(malformed(c, "no rrset_values"));
+    },
+    async write(z, rel, type, values, ttl, _exists, c) {
+      const body = { rrset_values: values, ...(ttl === undefined ? {} : { rrset_ttl: Math.max(ttl, MIN_TTL) }) };
+      const r = await call("PUT", rrset(z.id, rel, type), c, body);
+      return r.ok ? ok(undefined) : r;
+    },
+  };
+
+  return perUpdate(settings, (u, signal) => {
+    const c = ctx(u.name, signal);
+    if (token === "" && str(settings, "api_key") === "") {
+      return Promise.resolve({ kind: "permanent", reason: `no Gandi credential for ${u.name}: set token in [providers.${settings.name}]` });
+    }
+    return pushRrset(u, api, str(settings, "zone").toLowerCase(), c);
+  });
+}
