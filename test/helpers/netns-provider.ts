@@ -6,22 +6,22 @@
  * Protocol, JSON lines. stdout: first `{"url": "http://127.0.0.1:PORT"}`, then one
  * `{"arrived": {...}}` when a request comes in and one
  * `{"request": {...}}` when it is answered. stdin: `{"delayMs": N}` holds every
- * later request N ms before answering (a slow provider); `{"failStatus": S}` answers
- * every later request with HTTP S without passing it on (0 turns that off);
- * `{"report": true}` prints `{"report": {violations, hosts}}`.
+ * later request N ms before answering (a slow provider); `{"fail": {status, body}}`
+ * answers every later request so without passing it on (`{"fail": null}` stops);
+ * `{"report": true}` prints `{"report": {violations, addresses}}`.
  *
- * In front of the strict Duck DNS mock (test/helpers/duckdns-server.ts) sits a small
- * proxy that adds the delay and the failures; the mock checks every request it gets.
+ * In front of the strict dyndns2 server (test/helpers/dyndns2-server.ts) sits a small
+ * proxy that adds the delay and the failures; the server checks every request it gets.
  */
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import { startDuckdns } from "./duckdns-server.js";
+import { startDyndns2Server } from "./dyndns2-server.js";
 
 export interface ProviderCommand {
   delayMs?: number;
-  failStatus?: number;
+  fail?: { status: number; body: string } | null;
   report?: boolean;
 }
 
@@ -35,11 +35,14 @@ export interface SeenByProxy {
   done: number;
 }
 
-async function main(token: string, subs: string[]): Promise<void> {
-  const mock = await startDuckdns(token, subs);
+async function main(username: string, hosts: string[]): Promise<void> {
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  const password = first.done ? "" : first.value;
+  const mock = await startDyndns2Server({ accounts: [{ username, password, hosts }] });
   const target = new URL(mock.url);
   let delayMs = 0;
-  let failStatus = 0;
+  let fail: ProviderCommand["fail"] = null;
   const say = (o: object): void => void process.stdout.write(JSON.stringify(o) + "\n");
 
   const proxy = createServer((req, res) => {
@@ -55,7 +58,7 @@ async function main(token: string, subs: string[]): Promise<void> {
         say({ request: { method: req.method, path: u.pathname, query: Object.fromEntries(u.searchParams), status, at, done: Date.now() } });
       };
       setTimeout(() => {
-        if (failStatus !== 0) return finish(failStatus, { "content-type": "text/plain" }, Buffer.from("Service Unavailable"));
+        if (fail) return finish(fail.status, { "content-type": "text/plain" }, Buffer.from(fail.body));
         const fwd = request(
           { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
           (up) => {
@@ -72,22 +75,22 @@ async function main(token: string, subs: string[]): Promise<void> {
   await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
   say({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
 
-  const rl = createInterface({ input: process.stdin });
-  rl.on("line", (line) => {
-    const c = JSON.parse(line) as ProviderCommand;
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) break;
+    const c = JSON.parse(next.value) as ProviderCommand;
     if (c.delayMs !== undefined) delayMs = c.delayMs;
-    if (c.failStatus !== undefined) failStatus = c.failStatus;
-    if (c.report) say({ report: { violations: mock.violations, hosts: Object.fromEntries(mock.hosts) } });
-  });
-  rl.on("close", () => {
-    proxy.close();
-    void mock.close();
-  });
+    if (c.fail !== undefined) fail = c.fail;
+    if (c.report) say({ report: { violations: mock.violations(), addresses: mock.addresses() } });
+  }
+  proxy.close();
+  await mock.close();
 }
 
-// Run as a program (`node netns-provider.js TOKEN SUB[,SUB...]`), never on import.
+// Run as a program, never on import. The password comes on stdin's first line, not
+// in argv where any process could read it.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [token, subs] = process.argv.slice(2);
-  if (token === undefined || subs === undefined) throw new Error("usage: netns-provider.js TOKEN SUB[,SUB...]");
-  void main(token, subs.split(","));
+  const [username, hosts] = process.argv.slice(2);
+  if (username === undefined || hosts === undefined) throw new Error("usage: netns-provider.js USERNAME HOST[,HOST...] < password");
+  void main(username, hosts.split(","));
 }

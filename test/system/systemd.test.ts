@@ -17,9 +17,37 @@ import { MESSAGE_IDS } from "../../src/log/message-ids.js";
  * RestartSec=2s instead of 2min so a restart is seen within the suite, and a timer
  * schedule far in the future so that no timer run disturbs the counts.
  */
-const TOKEN = "c0ffee00-5ec7-e7ab-cdef-0123456789ab";
-const RECORD = "home.duckdns.org";
+const USERNAME = "ddns-test";
+const PASSWORD = "c0ffee00-5ec7-e7ab-cdef-0123456789ab";
+const RECORD = "home.example.org";
 const SYSTEMD_STARTING = "7d4958e842da4a758f6c1cdc7b36dcc5";
+/** Runs inside the sandbox of ddns.service; prints one JSON line of what worked. */
+const PROBE = `
+import os from "node:os"; import fs from "node:fs"; import dns from "node:dns/promises";
+import tls from "node:tls"; import { spawnSync } from "node:child_process";
+const out = { uid: process.getuid() };
+const attempt = async (key, f) => { try { out[key] = await f(); } catch (e) { out[key] = e.code ?? String(e); } };
+await attempt("interfaces", () => Object.keys(os.networkInterfaces()));
+await attempt("ifInet6", () => (fs.readFileSync("/proc/net/if_inet6"), "readable"));
+await attempt("lookup", async () => (await dns.lookup("localhost", { family: 4 })).address);
+await attempt("tls", () => new Promise((resolve, reject) => {
+  const server = tls.createServer({}, () => {}).listen(0, "127.0.0.1", () => {
+    const s = tls.connect({ port: server.address().port, host: "127.0.0.1" });
+    // No certificate on the server: the handshake fails with a TLS alert, after TCP and crypto ran.
+    s.on("error", (e) => { server.close(); /alert|handshake|SSL/i.test(String(e)) ? resolve("handshake") : reject(e); });
+  });
+}));
+await attempt("wasm", async () => (await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])), "compiled"));
+await attempt("stateDir", () => (fs.writeFileSync("/var/lib/ddns/probe", "1"), fs.unlinkSync("/var/lib/ddns/probe"), "writable"));
+await attempt("runDir", () => (fs.writeFileSync("/run/ddns/probe", "1"), fs.unlinkSync("/run/ddns/probe"), "writable"));
+await attempt("configDir", () => (fs.writeFileSync("/etc/ddns/probe", "1"), "WRITABLE"));
+await attempt("usr", () => (fs.writeFileSync("/usr/probe", "1"), "WRITABLE"));
+await attempt("home", () => (fs.readdirSync("/home"), "listable"));
+out.credentials = process.env.CREDENTIALS_DIRECTORY ? "set" : "unset";
+out.logger = spawnSync("logger", ["--journald"], { input: "MESSAGE=probe\\nSYSLOG_IDENTIFIER=ddns-probe\\nDDNS_PROBE=yes\\n" }).status;
+console.log(JSON.stringify(out));
+`;
+
 const reason = systemdUnavailable();
 
 interface Provider {
@@ -27,11 +55,12 @@ interface Provider {
   requests: SeenByProxy[];
   arrived: number;
   send(c: ProviderCommand): void;
-  report(): Promise<{ violations: string[]; hosts: Record<string, { ip: string; ipv6: string }> }>;
+  report(): Promise<{ violations: string[]; addresses: Record<string, { ipv4?: string; ipv6?: string }> }>;
 }
 
 function startProvider(sys: BootedSystemd): Promise<Provider> {
-  const child: ChildProcess = sys.spawnInNet([process.execPath, `${REPO}build/test/helpers/netns-provider.js`, TOKEN, "home"]);
+  const child: ChildProcess = sys.spawnInNet([process.execPath, `${REPO}build/test/helpers/netns-provider.js`, USERNAME, RECORD]);
+  child.stdin!.write(`${PASSWORD}\n`);
   const requests: SeenByProxy[] = [];
   const reports: Array<(r: Awaited<ReturnType<Provider["report"]>>) => void> = [];
   return new Promise((resolve, reject) => {
@@ -65,14 +94,15 @@ ${extra}
 [ipv6]
 enabled = false
 
-[providers.duck]
-type = "duckdns"
+[providers.home]
+type = "dyndns2"
 endpoint = "${endpoint}"
-token_credential = "duckdns"
+username = "${USERNAME}"
+password_credential = "dyndns2"
 
 [[records]]
 name = "${RECORD}"
-provider = "duck"
+provider = "home"
 `;
 }
 
@@ -123,8 +153,8 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     provider = await startProvider(sys);
     ddnsUid = (await sys.sh("id -u ddns")).trim();
     await sys.write("/etc/ddns/ddns.toml", config(provider.url));
-    await sys.write("/etc/ddns/credentials/duckdns", `${TOKEN}\n`, 0o600);
-    await sys.write("/etc/systemd/system/ddns.service.d/credential.conf", "[Service]\nLoadCredential=duckdns:/etc/ddns/credentials/duckdns\n");
+    await sys.write("/etc/ddns/credentials/dyndns2", `${PASSWORD}\n`, 0o600);
+    await sys.write("/etc/systemd/system/ddns.service.d/credential.conf", "[Service]\nLoadCredential=dyndns2:/etc/ddns/credentials/dyndns2\n");
     await sys.write("/etc/systemd/system/ddns.service.d/test-timing.conf", "[Service]\nRestartSec=2s\n");
     await sys.write("/etc/systemd/system/ddns.timer.d/test-quiet.conf", "[Timer]\nOnBootSec=\nOnCalendar=\nOnCalendar=2199-01-01\n");
     await sys.sh("systemctl daemon-reload");
@@ -151,7 +181,8 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     const runs = await newRuns(1);
     assert.equal(runs.length, 1, "the service ran once");
     assert.equal(provider.requests.length, 1, "exactly one update");
-    assert.equal(provider.requests[0]!.query["ip"], "192.0.2.10");
+    assert.equal(provider.requests[0]!.query["myip"], "192.0.2.10");
+    assert.equal(provider.requests[0]!.query["hostname"], RECORD);
     assert.equal(provider.requests[0]!.status, 200);
     const s = await show("ddns.service", "Result", "ExecMainStatus", "NRestarts");
     assert.deepEqual(s, { Result: "success", ExecMainStatus: "0", NRestarts: "0" });
@@ -162,7 +193,7 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     const t = updated[0]!;
     assert.equal(t["DDNS_RECORD"], RECORD);
     assert.equal(t["DDNS_FAMILY"], "ipv4");
-    assert.equal(t["DDNS_PROVIDER"], "duck");
+    assert.equal(t["DDNS_PROVIDER"], "home");
     assert.equal(t["DDNS_NEW"], "192.0.2.10");
     assert.equal(t["_SYSTEMD_UNIT"], "ddns.service", "attributed to the unit (journalctl -u finds it)");
     assert.equal(t["_UID"], ddnsUid, "sent as user ddns");
@@ -187,7 +218,7 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
   });
 
   it("3. an event during a run (slow provider)/a second run processes it, nothing lost", async () => {
-    provider.send({ delayMs: 2500 });
+    provider.send({ delayMs: 1500 });
     const before = provider.requests.length;
     const arrivedBefore = provider.arrived;
     await nmHook("eth0", "dhcp4-change", "192.0.2.11");
@@ -197,9 +228,9 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     const runs = await newRuns(2, 30_000);
     provider.send({ delayMs: 0 });
     assert.equal(runs.length, 2);
-    assert.deepEqual(provider.requests.slice(before).map((r) => r.query["ip"]), ["192.0.2.11", "192.0.2.12"]);
+    assert.deepEqual(provider.requests.slice(before).map((r) => r.query["myip"]), ["192.0.2.11", "192.0.2.12"]);
     const report = await provider.report();
-    assert.equal(report.hosts["home"]?.ip, "192.0.2.12");
+    assert.equal(report.addresses[RECORD]?.ipv4, "192.0.2.12");
     assert.equal(await eventsLeft(), "");
   });
 
@@ -212,7 +243,7 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
   });
 
   it("4b. a provider that keeps failing/retried once by systemd, the path unit stays up", async () => {
-    provider.send({ failStatus: 503 });
+    provider.send({ fail: { status: 200, body: "911" } }); // dyndns2: server trouble, retry later
     const before = provider.requests.length;
     await nmHook("eth0", "up", "192.0.2.13");
     // 75 is a failure: Restart=on-failure brings the run back after RestartSec; that
@@ -243,7 +274,7 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     assert.deepEqual(path, { ActiveState: "active", Result: "success" }, "ddns.path is not driven into a limit");
     assert.notEqual((await show("ddns.service", "Result"))["Result"], "start-limit-hit");
     assert.equal(provider.requests.length - before, 1, "the persisted backoff guards the provider: one request");
-    provider.send({ failStatus: 0 });
+    provider.send({ fail: null });
   });
 
   it("4c. a config error (exit 78)/not retried, events during it do not loop, the next edit recovers", async () => {
@@ -267,21 +298,53 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     assert.equal(provider.requests.length, before, "the dropped event's address was never pushed");
   });
 
-  it("5. the hardened unit/ran as ddns with its credential, no SIGSYS or EPERM, no secret anywhere", async () => {
+  it("5a. a probe under ddns.service's exact sandbox/Node, netlink, DNS, TLS and WebAssembly work; the rest is closed", async () => {
+    // The probe unit is ddns.service with another ExecStart: every sandbox line is the shipped one.
+    await sys.write("/usr/lib/ddns-probe.mjs", PROBE);
+    await sys.sh(
+      "sed -e 's|^ExecStart=.*|ExecStart=/usr/bin/node /usr/lib/ddns-probe.mjs|' -e '/^ExecStopPost=/d' " +
+        "/usr/lib/systemd/system/ddns.service > /etc/systemd/system/ddns-probe.service && systemctl daemon-reload",
+    );
+    const r = await sys.run(["systemctl", "start", "ddns-probe.service"]);
+    assert.equal(r.status, 0, r.stderr);
+    const out = (await sys.journal(["-u", "ddns-probe", "_COMM=node"])).map((e) => e["MESSAGE"] ?? "");
+    const line = out.find((m) => m.startsWith("{"));
+    assert.ok(line, out.join("\n"));
+    assert.deepEqual(JSON.parse(line), {
+      uid: Number(ddnsUid),
+      interfaces: ["lo"], // AF_NETLINK
+      ifInet6: "readable",
+      lookup: "127.0.0.1", // the resolver path (AF_UNIX to nss, AF_INET)
+      tls: "handshake", // node:tls over AF_INET to a loopback server
+      wasm: "compiled", // the JIT: MemoryDenyWriteExecute= stays off
+      stateDir: "writable",
+      runDir: "writable",
+      configDir: "EROFS",
+      usr: "EROFS",
+      home: "EACCES", // ProtectHome=: /home is an inaccessible directory
+      credentials: "unset", // ddns-probe has no LoadCredential=
+      logger: 0, // logger --journald reaches the journal socket
+    });
+    const viaLogger = await sys.journal(["-u", "ddns-probe", "SYSLOG_IDENTIFIER=ddns-probe"]);
+    assert.equal(viaLogger.length, 1, "the logger entry is attributed to the unit");
+    assert.equal(viaLogger[0]!["DDNS_PROBE"], "yes");
+  });
+
+  it("5b. the hardened unit/ran as ddns with its credential, no SIGSYS or EPERM, no secret anywhere", async () => {
     const all = await sys.journal(["-u", "ddns"]);
     const text = all.map((e) => e["MESSAGE"] ?? "").join("\n");
     assert.doesNotMatch(text, /SIGSYS|status=31|Bad system call|EPERM|Operation not permitted|226\/NAMESPACE|EACCES/);
     const own = all.filter((e) => e["_PID"] !== "1");
     assert.ok(own.length > 0);
     for (const e of own) assert.equal(e["_UID"], ddnsUid, `${e["_COMM"]}: ${e["MESSAGE"]}`);
-    // The token reached the provider (the strict mock answers KO otherwise: exit 77)...
+    // The password reached the provider (the strict server answers badauth otherwise: exit 77)...
     assert.deepEqual((await provider.report()).violations, []);
     assert.ok(provider.requests.some((r) => r.status === 200));
     // ...and nowhere else: not in the journal, not in the state.
     const everything = await sys.run(["journalctl", "-o", "json", "--no-pager"]);
-    assert.ok(!everything.stdout.includes(TOKEN), "the token is not in the journal");
+    assert.ok(!everything.stdout.includes(PASSWORD), "the password is not in the journal");
     const state = await sys.sh("cat /var/lib/ddns/* 2>/dev/null || true");
-    assert.ok(state.length > 0 && !state.includes(TOKEN), "the token is not in the state");
+    assert.ok(state.length > 0 && !state.includes(PASSWORD), "the password is not in the state");
     // The live unit, drop-ins included, scores as the static test says.
     const sec = await sys.sh("systemd-analyze security --no-pager ddns.service | tail -n 1");
     const score = Number(/: (\d+\.\d)/.exec(sec)?.[1]);
