@@ -10,7 +10,7 @@
  * /tmp, no enabled unit at all, and a minimal target. Capabilities that reach past
  * the namespaces (modules, raw I/O, the clock) are dropped from the bounding set.
  * ddns is installed the way the package does: units, sysusers.d, tmpfiles.d, hooks,
- * and /usr/bin/ddns running this checkout's build (dist/ and bin/ only: no
+ * and /usr/bin/ddns running this checkout's build (bin/ and dist/ only: no
  * node_modules, so no native addon, as in the Debian package).
  *
  * `stop()` powers the system off (SIGKILL after a deadline), kills what it started
@@ -151,10 +151,7 @@ cp ${repo}/systemd/ddns.sysusers /usr/lib/sysusers.d/ddns.conf
 cp ${repo}/systemd/ddns.tmpfiles /usr/lib/tmpfiles.d/ddns.conf
 install -m 0755 ${repo}/packaging/networkmanager/90-ddns /usr/lib/NetworkManager/dispatcher.d/90-ddns
 install -m 0755 ${repo}/packaging/networkd-dispatcher/90-ddns /usr/lib/networkd-dispatcher/routable.d/90-ddns
-install -m 0755 ${repo}/bin/ddns /usr/lib/ddns/bin/ddns
-if [ -e ${repo}/bin/package.json ]; then install -m 0644 ${repo}/bin/package.json /usr/lib/ddns/bin/package.json; fi
-mount --bind -o ro ${repo}/dist /usr/lib/ddns/dist
-mount -o remount,bind,ro /usr/lib/ddns/dist
+for d in bin dist; do mount --bind ${repo}/$d /usr/lib/ddns/$d; mount -o remount,bind,ro /usr/lib/ddns/$d; done
 ln -sf /usr/lib/ddns/bin/ddns /usr/bin/ddns
 ${bindNode}
 systemd-sysusers
