@@ -4,6 +4,7 @@ import type { Config, ProviderEntry } from "../config/types.js";
 import { loadConfig } from "../config/load.js";
 import { execute } from "../engine/run.js";
 import { plan } from "../engine/plan.js";
+import { intakePushes } from "../engine/pushes.js";
 import type { Plan } from "../engine/types.js";
 import { claimEvents } from "../ip-source/events.js";
 import { detectAll } from "../ip-source/detect.js";
@@ -64,10 +65,17 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
       procIfInet6: rt.procIfInet6,
       signal,
     });
-    const p = plan({ config, detected, state: loaded.state, now: rt.now(), force: opts.force });
-    if (p.idle) return EXIT.ok; // no network, no write
+    const pushes = intakePushes(claimed.events, config, loaded.state.pushes);
+    for (const r of pushes.refused) logger.warn(r);
+    const current: State = pushes.seen === undefined ? withoutPushes(loaded.state) : { ...loaded.state, pushes: pushes.seen };
+    const p = plan({ config, detected, state: current, now: rt.now(), force: opts.force, pushed: pushes.pushed });
+    if (p.idle) {
+      // No network. The only write: remembering a router's push for `ddns status`.
+      if (JSON.stringify(current) !== JSON.stringify(loaded.state)) await store.save(prune(current, config));
+      return EXIT.ok;
+    }
     notifyStatus(rt, `updating ${p.actions.filter((a) => a.kind === "push").length} record(s)`);
-    const result = await execute(p, loaded.state, {
+    const result = await execute(p, current, {
       config,
       now: rt.now,
       random: rt.random,
@@ -140,6 +148,12 @@ async function buildProvider(entry: ProviderEntry, http: () => Promise<HttpClien
   if (spec === undefined) throw new Error(`unknown provider type ${entry.type}`);
   const create = await spec.load();
   return create(entry, { http: await http(), now: rt.now, userAgent: rt.userAgent });
+}
+
+function withoutPushes(state: State): State {
+  if (state.pushes === undefined) return state;
+  const { pushes: _dropped, ...rest } = state;
+  return rest;
 }
 
 /** Drops state of records no longer configured: state stays bounded by the config. */

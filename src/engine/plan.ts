@@ -1,6 +1,7 @@
 import type { Config } from "../config/types.js";
 import type { Family } from "../ip-source/types.js";
 import type { State } from "../state/types.js";
+import type { Pushed } from "./pushes.js";
 import { recordKey, type Action, type FamilyDetection, type Plan } from "./types.js";
 
 export interface PlanInput {
@@ -11,6 +12,8 @@ export interface PlanInput {
   now: number;
   /** Push although state says current (latches and backoffs still hold). */
   force: boolean;
+  /** Addresses a router pushed this run for a record name: they win for that record. */
+  pushed?: Pushed;
 }
 
 const DAY_MS = 86_400_000;
@@ -29,7 +32,9 @@ export function plan(input: PlanInput): Plan {
       const key = recordKey(record.name, family);
       const base = { key, record, family };
       const rs = state.records[key];
-      const det = detected[family];
+      const fromPush = input.pushed?.get(record.name)?.[family];
+      const det: FamilyDetection =
+        fromPush !== undefined && detected[family].kind !== "disabled" ? { kind: "found", source: "event", addresses: fromPush } : detected[family];
       if (det.kind === "disabled") {
         actions.push({ kind: "noop", ...base, why: "disabled" });
         continue;

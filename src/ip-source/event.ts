@@ -3,8 +3,9 @@
  *
  * Per interface (IFACE, else the file name) the event with the newest TIME wins
  * (an event without TIME is older than any with one; among equals the later file
- * wins). With `interfaces` set, only those interfaces count, in that order; push
- * events (a router reporting its WAN address) belong to no interface and always count.
+ * wins). With `interfaces` set, only those interfaces count, in that order. Push
+ * events (a router reporting its WAN address for one name) are not read here: the
+ * engine applies each to the record it names (engine/pushes.ts).
  * An interface whose newest event carries no address of the family adds nothing.
  */
 import type { FamilyConfig } from "../config/types.js";
@@ -17,7 +18,8 @@ export function createEventSource(cfg: FamilyConfig, events: readonly EventRecor
     async detect(family: Family): Promise<Detection> {
       const newest = new Map<string, EventRecord>();
       for (const e of events) {
-        const key = e.source === "push" ? `push:${e.file}` : (e.iface ?? e.file);
+        if (e.source === "push") continue;
+        const key = e.iface ?? e.file;
         const prev = newest.get(key);
         if (!prev || (e.time ?? -1) >= (prev.time ?? -1)) newest.set(key, e);
       }
@@ -28,7 +30,6 @@ export function createEventSource(cfg: FamilyConfig, events: readonly EventRecor
           const e = newest.get(name);
           if (e) chosen.push(e);
         }
-        for (const [key, e] of newest) if (key.startsWith("push:")) chosen.push(e);
       } else {
         // Most recent first: the freshest news is the likeliest to be right.
         chosen = [...newest.values()].sort((a, b) => (b.time ?? -1) - (a.time ?? -1));

@@ -91,6 +91,28 @@ describe("ddns run - end to end against a loopback Cloudflare", () => {
     assert.deepEqual(await readdir(events), []);
   });
 
+  it("push event for a listed name/run/sets only that record, status shows the push", async () => {
+    const t = await setup(cf, "198.51.100.20", "");
+    const text = (await readFile(join(t.dir, "ddns.toml"), "utf8")) +
+      `[[records]]\nname = "other.example.org"\nprovider = "home"\n\n[push]\nnames = ["home.example.org"]\ntoken_file = "${join(t.dir, "token")}"\n`;
+    await writeFile(join(t.dir, "ddns.toml"), text);
+    assert.equal((await t.run()).code, 0);
+    const events = join(t.dir, "run", "events");
+    await mkdir(events, { recursive: true });
+    await writeFile(join(events, "home.example.org"), "SOURCE=push\nNAME=home.example.org\nIPV4=198.51.100.21\nTIME=1800000000\n");
+    await writeFile(join(events, "other.example.org"), "SOURCE=push\nNAME=other.example.org\nIPV4=198.51.100.22\nTIME=1800000000\n");
+    const n = cf.count();
+    const r = await t.run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /home\.example\.org \(ipv4\) now points to 198\.51\.100\.21/);
+    assert.doesNotMatch(r.stdout, /other\.example\.org/, "a push sets only the record it names");
+    assert.match(r.stderr, /push for other\.example\.org was ignored/);
+    assert.equal(cf.count() - n, 1);
+    assert.deepEqual(await readdir(events), []);
+    const s = JSON.parse((await t.cli("status", "--json")).stdout) as { pushes: Array<{ name: string; address: string }> };
+    assert.deepEqual(s.pushes.map((p) => [p.name, p.address]), [["home.example.org", "198.51.100.21"]]);
+  });
+
   it("--dry-run/run/prints the plan, sends nothing, writes nothing", async () => {
     const t = await setup(cf, "198.51.100.12");
     const n = cf.count();
