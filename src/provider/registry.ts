@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { godaddySpec } from "./godaddy-spec.js";
 import { gandiSpec } from "./gandi-spec.js";
 import { porkbunSpec } from "./porkbun-spec.js";
 import { cloudnsSpec } from "./cloudns-spec.js";
@@ -36,6 +37,7 @@ const SPECS: readonly ProviderSpec[] = [
   cloudnsSpec,
   porkbunSpec,
   gandiSpec,
+  godaddySpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));

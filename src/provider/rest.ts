@@ -86,6 +86,13 @@ export function retryAfterMs(headers: Record<string, string>, now: number): numb
   return n > 1_000_000_000 ? Math.max(0, n * 1000 - now) : n * 1000;
 }
 
+/** A JSON error body's own wait, in seconds (GoDaddy's `retryAfterSec`). */
+function bodyRetryAfterMs(body: string): number | undefined {
+  const j = parseJson(body);
+  const v = isObject(j) ? j["retryAfterSec"] : undefined;
+  return typeof v === "number" && v >= 0 ? v * 1000 : undefined;
+}
+
 /** A short, printable excerpt of a provider's words (never the request). */
 export function excerpt(text: string, max = 160): string {
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
@@ -137,7 +144,7 @@ export function classifyStatus(res: HttpResponse, ctx: Ctx, detail: string): Fai
   if (s >= 200 && s < 300) return null;
   const d = detail === "" ? "" : `: ${detail}`;
   if (s === 401 || s === 403) return authFailure(ctx, `HTTP ${s}`, detail);
-  if (s === 429) return rateLimited(ctx, retryAfterMs(res.headers, ctx.now()), detail);
+  if (s === 429) return rateLimited(ctx, retryAfterMs(res.headers, ctx.now()) ?? bodyRetryAfterMs(res.body), detail);
   if (s >= 500 || s === 408 || s === 409 || s === 423) {
     const f: Failure = { kind: "transient", reason: `${ctx.provider} failed to update ${ctx.record} (HTTP ${s}${d}); will try again` };
     // 503 means the whole API is unavailable (Porkbun also answers its rate limit so): stop the table.

@@ -1,0 +1,58 @@
+import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
+import { godaddySpec } from "./godaddy-spec.js";
+import { pushRrset, type RrsetApi } from "./record-sets.js";
+import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, seg, str, type CallOpts, type Ctx, type Result } from "./rest.js";
+
+/**
+ * GoDaddy Domains API v1 (developer.godaddy.com/doc/endpoint/domains, as ddclient,
+ * lexicon and ddns-updater use it): `Authorization: sso-key KEY:SECRET`. GET
+ * /v1/domains/{d}/records/{type}/{name} gives a JSON array; PUT on the same path with
+ * [{"data","ttl"}] replaces every record of that name and type (creating them) and
+ * answers 200 with an empty body. Errors are {"code","message"}; since 2024 accounts
+ * below GoDaddy's size threshold get 403 ACCESS_DENIED; 429 may carry retryAfterSec
+ * in the body (UNVERIFIED) besides Retry-After. TTL minimum 600. Limit 60 req/min.
+ */
+const MIN_TTL = 600;
+
+export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
+  const base = baseUrl(settings, godaddySpec.defaultEndpoint);
+  const auth = { authorization: `sso-key ${str(settings, "key")}:${str(settings, "secret")}` };
+  const ctx = ctxFor(settings, "key/secret", deps.now);
+
+  async function call(method: "GET" | "PUT", path: string, c: Ctx, body?: unknown, opts: CallOpts = {}): Promise<Result<{ status: number; json: unknown }>> {
+    const r = await callJson(deps.http, { method, url: `${base}${path}`, headers: body ? jsonHeaders(auth) : auth, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+    if (r.ok) return r;
+    const f = r.failure;
+    if (f.kind === "permanent" && /not allowed access|ACCESS_DENIED/i.test(f.reason)) {
+      return fail({
+        ...f,
+        reason: `godaddy refused DNS API access for ${c.record} (HTTP 403: Authenticated user is not allowed access): GoDaddy opens its DNS API only to larger accounts; check key/secret in [providers.${c.table}]`,
+      });
+    }
+    return r;
+  }
+
+  const api: RrsetApi = {
+    zoneIsName: true,
+    async probeZone(zone, c) {
+      const r = await call("GET", `/v1/domains/${seg(zone)}`, c, undefined, { allow404: true });
+      if (!r.ok) return r;
+      if (r.value.status === 404) return ok(null);
+      return isObject(r.value.json) && r.value.json["domain"] === zone ? ok(zone) : fail(malformed(c, "no domain in the answer"));
+    },
+    async read(z, rel, type, c) {
+      const r = await call("GET", `/v1/domains/${seg(z.id)}/records/${type}/${seg(rel === "" ? "@" : rel)}`, c);
+      if (!r.ok) return r;
+      const list = r.value.json;
+      if (!Array.isArray(list) || !list.every((x) => isObject(x) && typeof x["data"] === "string")) return fail(malformed(c, "not an array of records"));
+      return ok(list.length === 0 ? null : list.map((x) => (x as Record<string, string>)["data"]!));
+    },
+    async write(z, rel, type, values, ttl, _exists, c) {
+      const body = values.map((data) => (ttl === undefined ? { data } : { data, ttl: Math.max(ttl, MIN_TTL) }));
+      const r = await call("PUT", `/v1/domains/${seg(z.id)}/records/${type}/${seg(rel === "" ? "@" : rel)}`, c, body, { empty: true });
+      return r.ok ? ok(undefined) : r;
+    },
+  };
+
+  return perUpdate(settings, (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)));
+}
