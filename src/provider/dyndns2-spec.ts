@@ -29,7 +29,11 @@ export interface Dyndns2Preset {
   /** Parameter carrying an IPv6 address (default myip) and what to send with it. */
   ipv6Param?: string;
   ipv6Extra?: Array<[string, string]>;
-  /** Answer words this service adds to the standard ones, with a hint for the operator. */
+  /**
+   * Answer words this service adds to the standard ones. `hint` continues a sentence
+   * that starts with the label ({h}: the host, {t}: the config table); for transient
+   * codes it says why.
+   */
   codes?: Record<string, { cls: Dyndns2Class; hint: string }>;
   /** Services that answer with the HTTP status instead of a body (selfHOST). */
   statusCodes?: Record<number, { cls: Dyndns2Class; hint: string }>;
@@ -69,9 +73,9 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
     type: "he", label: "Hurricane Electric", summary: "Hurricane Electric DNS (dyn.dns.he.net; one key per record)",
     endpoint: "https://dyn.dns.he.net", path: NIC, families: ["ipv4", "ipv6"], multiHost: false, usernameIsHost: true,
     codes: {
-      interval: { cls: "transient", hint: "HE's minimum update interval was not over" },
-      noipv4: { cls: "permanent", hint: "there is no A record at HE: add one in dns.he.net and mark it dynamic" },
-      noipv6: { cls: "permanent", hint: "there is no AAAA record at HE: add one in dns.he.net and mark it dynamic" },
+      interval: { cls: "transient", hint: "HE's minimum interval between updates had not passed" },
+      noipv4: { cls: "permanent", hint: "has no A record for {h}: add one in dns.he.net and mark it dynamic" },
+      noipv6: { cls: "permanent", hint: "has no AAAA record for {h}: add one in dns.he.net and mark it dynamic" },
     },
     usernameDoc: "defaults to the record name (HE's username is the host being updated)",
     passwordDoc: "the record's DDNS key generated in dns.he.net",
@@ -79,13 +83,13 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
   {
     type: "ovh", label: "OVH DynHost", summary: "OVH DynHost (www.ovh.com)",
     endpoint: "https://www.ovh.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false, extraQuery: [["system", "dyndns"]],
-    codes: { badrequest: { cls: "permanent", hint: "OVH refused the request as malformed" } },
+    codes: { badrequest: { cls: "permanent", hint: "refused the request for {h} as malformed" } },
     usernameDoc: "DynHost login (domain-suffix), created in the OVH manager", passwordDoc: "DynHost login password",
   },
   {
     type: "strato", label: "Strato", summary: "Strato DynDNS (dyndns.strato.com)",
     endpoint: "https://dyndns.strato.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false,
-    codes: { badrequest: { cls: "permanent", hint: "Strato refused the request as malformed" } },
+    codes: { badrequest: { cls: "permanent", hint: "refused the request for {h} as malformed" } },
     usernameDoc: "the domain name", passwordDoc: "the DynDNS password set in Strato's panel",
   },
   {
@@ -108,11 +112,11 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
     endpoint: "https://carol.selfhost.de", path: NIC, families: ["ipv4", "ipv6"], multiHost: false,
     statusCodes: {
       204: { cls: "nochg", hint: "" },
-      401: { cls: "permanent", hint: "selfHOST refused the username or password (HTTP 401): check username and password" },
-      409: { cls: "permanent", hint: "selfHOST knows no such zone (HTTP 409): check the record name" },
-      410: { cls: "permanent", hint: "the selfHOST account is not active (HTTP 410)" },
-      411: { cls: "permanent", hint: "selfHOST refused the address as malformed (HTTP 411)" },
-      412: { cls: "permanent", hint: "selfHOST refused a private address (HTTP 412)" },
+      401: { cls: "permanent", hint: "refused the username or password for {h}: check username and password in {t}" },
+      409: { cls: "permanent", hint: "knows no such zone for {h}: check the record name" },
+      410: { cls: "permanent", hint: "says the account for {h} is not active" },
+      411: { cls: "permanent", hint: "refused the address sent for {h} as malformed" },
+      412: { cls: "permanent", hint: "refused a private address for {h}" },
     },
     usernameDoc: "selfHOST DynDNS username", passwordDoc: "selfHOST DynDNS password",
   },

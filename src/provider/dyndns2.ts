@@ -12,18 +12,21 @@ import { baseUrl, canonical, excerpt, retryAfterMs } from "./rest.js";
  * request order, or one line for the whole request (account or system errors).
  */
 
-/** Dyn's codes: what a person must fix, with the sentence that says so. */
+/**
+ * Dyn's codes that need a person: what the service said about the host, and what to
+ * do. `{h}` is the host, `{t}` the config table.
+ */
 const PERMANENT: Record<string, string> = {
-  badauth: "refused the username or password: check username and password",
-  "!donator": "says this update needs a paid account",
-  notfqdn: "says the name is not a fully-qualified domain name: check the record name",
-  nohost: "says the host is not in this account: check the record name and the account",
-  numhost: "refused too many hosts in one request, or a round-robin host",
-  abuse: "blocked the host for abuse: unblock it in the account, then change the config to try again",
-  badagent: "refused ddns's User-Agent",
-  "!yours": "says the host belongs to another account",
-  badsys: "refused the system parameter",
-  "!active": "says the host or account is not active",
+  badauth: "refused the username or password for {h}: check username and password in {t}",
+  "!donator": "says updating {h} needs a paid account",
+  notfqdn: "says {h} is not a fully-qualified domain name: check the record name",
+  nohost: "says {h} is not in this account: check the record name, and username in {t}",
+  numhost: "refused the request for {h}: too many hosts in one request, or a round-robin host",
+  abuse: "blocked {h} for abuse: unblock it in the account, then change {t} to try again",
+  badagent: "refused ddns's User-Agent when updating {h}",
+  "!yours": "says {h} belongs to another account: check username in {t}",
+  badsys: "refused the system parameter sent for {h}",
+  "!active": "says {h} or its account is not active",
 };
 /** Retry no sooner than 30 minutes (Dyn and No-IP ask this for 911). */
 export const DYNDNS2_SERVER_TROUBLE_MS = 30 * 60_000;
@@ -128,7 +131,7 @@ class Dyndns2Provider implements DnsProvider {
   private read(res: HttpResponse, g: Group, hosts: string[]): PushOutcome[] {
     const names = hosts.join(", ");
     const byStatus = this.preset.statusCodes?.[res.status];
-    if (byStatus !== undefined) return all(hosts, this.outcome(byStatus.cls, byStatus.hint, names, g.address, undefined, res));
+    if (byStatus !== undefined) return all(hosts, this.outcome(byStatus.cls, byStatus.hint, names, g.address, `HTTP ${res.status}`, res));
     if (res.status >= 300 && res.status < 400) {
       const where = originOf(res.headers["location"]);
       return all(hosts, {
@@ -146,7 +149,7 @@ class Dyndns2Provider implements DnsProvider {
         return all(hosts, o);
       }
       if (res.status === 401 || res.status === 403) {
-        return all(hosts, this.outcome("permanent", `${this.preset.label} ${PERMANENT["badauth"]}`, names, g.address, `HTTP ${res.status}`, res));
+        return all(hosts, this.outcome("permanent", PERMANENT["badauth"] ?? "", names, g.address, `HTTP ${res.status}`, res));
       }
       const what = lines.length === 0 ? "an empty answer" : `"${excerpt(redact(lines.join(" | "), this.password), 80)}"`;
       return all(hosts, { kind: "transient", reason: `${this.preset.label} answered the update of ${names} with ${what} (HTTP ${res.status}); will try again` });
@@ -171,7 +174,7 @@ class Dyndns2Provider implements DnsProvider {
         return { kind: "transient", reason: `${this.preset.label} answered good ${excerpt(rest, 60)} for ${host}, not ${asked}; will try again` };
       }
     }
-    const hint = this.preset.codes?.[word]?.hint ?? (PERMANENT[word] ? `${this.preset.label} ${PERMANENT[word]}` : "");
+    const hint = this.preset.codes?.[word]?.hint ?? PERMANENT[word] ?? "";
     return this.outcome(cls, hint, host, asked, word, res);
   }
 
@@ -183,7 +186,7 @@ class Dyndns2Provider implements DnsProvider {
       case "nochg":
         return { kind: "unchanged" };
       case "permanent":
-        return { kind: "permanent", reason: `${hint || `${this.preset.label} refused the update`} for ${names}${tag}; see [providers.${this.settings.name}]` };
+        return { kind: "permanent", reason: this.sentence(hint, names, tag) };
       case "transient": {
         const o: PushOutcome = {
           kind: "transient",
@@ -197,6 +200,16 @@ class Dyndns2Provider implements DnsProvider {
         return o;
       }
     }
+  }
+
+  /** "No-IP says a.example.org is not in this account (nohost): check ..." */
+  private sentence(hint: string, names: string, tag: string): string {
+    const table = `[providers.${this.settings.name}]`;
+    if (hint === "") return `${this.preset.label} refused the update of ${names}${tag}: see ${table}`;
+    const filled = hint.replaceAll("{h}", names).replaceAll("{t}", table);
+    const colon = filled.indexOf(": ");
+    const text = colon < 0 ? `${filled}${tag}` : `${filled.slice(0, colon)}${tag}${filled.slice(colon)}`;
+    return `${this.preset.label} ${text}`;
   }
 
   private classOf(word: string): Dyndns2Class | undefined {
