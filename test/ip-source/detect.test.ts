@@ -93,7 +93,7 @@ describe("IpSource - detectAll", () => {
     });
   });
 
-  it("newest event per interface/detect/newest TIME wins, interfaces order kept", async () => {
+  it("newest event per interface/detect/newest TIME wins, interfaces order kept, pushes left to the engine", async () => {
     const events = [
       ev({ file: "eth0", iface: "eth0", ipv4: ["81.2.69.1"], time: 10 }),
       ev({ file: "eth0", iface: "eth0", ipv4: ["81.2.69.2"], time: 20 }),
@@ -101,9 +101,10 @@ describe("IpSource - detectAll", () => {
       ev({ file: "r1", source: "push", ipv4: ["81.2.69.4"] }),
     ];
     const r = await detectAll({ ipv4: familyConfig({ interfaces: ["eth0", "wlan0"] }), ipv6: familyConfig({ enabled: false }) }, deps({ events }));
-    assert.deepEqual(r.ipv4, { kind: "found", source: "event", addresses: ["81.2.69.2", "81.2.69.3", "81.2.69.4"] });
-    const s = await detectAll({ ipv4: familyConfig({ interfaces: ["ppp0"] }), ipv6: familyConfig({ enabled: false }) }, deps({ events }));
-    assert.deepEqual(s.ipv4, { kind: "found", source: "event", addresses: ["81.2.69.4"] });
+    assert.deepEqual(r.ipv4, { kind: "found", source: "event", addresses: ["81.2.69.2", "81.2.69.3"] });
+    // A push names one record (engine/pushes.ts): it is no address for the whole family.
+    const s = await detectAll({ ipv4: familyConfig({ interfaces: ["ppp0"], sources: ["event"] }), ipv6: familyConfig({ enabled: false }) }, deps({ events }));
+    assert.equal(s.ipv4.kind, "unavailable");
   });
 
   it("hanging command source/detect/cut at timeout_ms, next source used", async () => {
