@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { hetznerSpec } from "./hetzner-spec.js";
 import { godaddySpec } from "./godaddy-spec.js";
 import { gandiSpec } from "./gandi-spec.js";
 import { porkbunSpec } from "./porkbun-spec.js";
@@ -38,6 +39,7 @@ const SPECS: readonly ProviderSpec[] = [
   porkbunSpec,
   gandiSpec,
   godaddySpec,
+  hetznerSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
