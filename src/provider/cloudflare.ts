@@ -89,7 +89,13 @@ class CloudflareProvider implements DnsProvider {
 
   async verify(signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: string }> {
     const r = await this.call<{ status?: string }>("GET", "/user/tokens/verify", undefined, signal, "verify the token", "");
-    if (!r.ok) return { ok: false, reason: r.failure.reason };
+    if (!r.ok) {
+      // Account-owned tokens get 401 there (only /accounts/{id}/tokens/verify knows them,
+      // and ddns has no account id): a read-only zone listing proves such a token works.
+      if (r.failure.kind !== "permanent") return { ok: false, reason: r.failure.reason };
+      const z = await this.call<unknown>("GET", "/zones?per_page=1", undefined, signal, "list zones with the token", "");
+      return z.ok ? { ok: true } : { ok: false, reason: r.failure.reason };
+    }
     if (r.result.status !== "active") {
       return { ok: false, reason: `cloudflare says the token of [providers.${this.settings.name}] is ${String(r.result.status)}, not active` };
     }

@@ -54,6 +54,8 @@ export interface CloudflareServerOptions {
   records?: Array<{ name: string; type: string; content: string; id?: string; ttl?: number; proxied?: boolean; comment?: string }>;
   /** Listen address, 127.0.0.1 unless given (e.g. "::1"). */
   host?: string;
+  /** The token is account-owned: /user/tokens/verify refuses it with 401 (as Cloudflare does). */
+  accountOwnedToken?: boolean;
   /** Delay every answer by this many ms (for deadline tests). */
   delayMs?: number;
 }
@@ -147,6 +149,7 @@ export async function startCloudflareServer(opts: CloudflareServerOptions): Prom
 
   function route(method: string, path: string, query: Record<string, string>, body: unknown): Answer {
     if (path === "/user/tokens/verify" && method === "GET") {
+      if (opts.accountOwnedToken === true) return error(401, { code: 1000, message: "Invalid API Token" });
       return { status: 200, body: envelope({ id: "ed17574386854bf78a67040be0a770b0", status: "active" }, { messages: [{ code: 10000, message: "This API Token is valid and active", type: null }] }) };
     }
     if (path === "/zones" && method === "GET") {

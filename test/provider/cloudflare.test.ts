@@ -285,6 +285,12 @@ describe("Provider - cloudflare verify", () => {
     assert.deepEqual(calls(srv), ["GET /user/tokens/verify"]);
   });
 
+  it("account-owned token/verify/ok through a read-only zone listing", async () => {
+    const { cf, srv } = await setup({ accountOwnedToken: true });
+    assert.deepEqual(await cf.verify?.(new AbortController().signal), { ok: true });
+    assert.deepEqual(calls(srv), ["GET /user/tokens/verify", "GET /zones?per_page=1"]);
+  });
+
   it("invalid token/verify/reason without the token", async () => {
     const { cf } = await setup({ token: "another-token" });
     const r = await cf.verify?.(new AbortController().signal);
