@@ -1,5 +1,6 @@
 import type { ProviderSpec } from "./types.js";
 import { cloudflareSpec } from "./cloudflare-spec.js";
+import { namecheapSpec } from "./namecheap-spec.js";
 import { hetznerSpec } from "./hetzner-spec.js";
 import { godaddySpec } from "./godaddy-spec.js";
 import { gandiSpec } from "./gandi-spec.js";
@@ -40,6 +41,7 @@ const SPECS: readonly ProviderSpec[] = [
   gandiSpec,
   godaddySpec,
   hetznerSpec,
+  namecheapSpec,
 ];
 
 const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
