@@ -1,0 +1,58 @@
+// Writes the PROVIDER TYPES section of man/ddns.toml.5 from the provider registry
+// (the compiled build/src/provider/registry.js: run `npm run build` first), so the
+// man page lists exactly the types and keys this version accepts.
+//   node scripts/man-providers.mjs           rewrite the section in place
+//   node scripts/man-providers.mjs --check   exit 1 if the page is out of date
+import { readFileSync, writeFileSync } from "node:fs";
+
+const root = new URL("..", import.meta.url).pathname;
+const page = root + "man/ddns.toml.5";
+const BEGIN = ".\\\" BEGIN PROVIDERS";
+const END = ".\\\" END PROVIDERS";
+
+const { providerSpecs } = await import(root + "build/src/provider/registry.js");
+
+/** Text safe on a roff text line: backslashes escaped, no control character first. */
+function text(s) {
+  const t = String(s).replace(/\\/g, "\\e").replace(/-/g, "\\-");
+  return /^[.']/.test(t) ? "\\&" + t : t;
+}
+
+function value(v) {
+  if (Array.isArray(v)) return "[" + v.map((x) => JSON.stringify(x)).join(", ") + "]";
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+
+function renderSpec(spec) {
+  const out = [`.SS ${spec.type}`, text(spec.summary.replace(/\.?$/, ".")), ".br", `Families: ${spec.families.join(", ")}.`];
+  if (spec.defaultEndpoint) out.push(".br", `Default \\fBendpoint\\fR: \\fI${text(spec.defaultEndpoint)}\\fR`);
+  if (typeof spec.refreshDays === "number") out.push(".br", `Default \\fBrefresh_days\\fR: ${spec.refreshDays}.`);
+  for (const k of spec.keys) {
+    const what = [k.kind === "string[]" ? "list of strings" : k.kind];
+    if (k.required) what.push("required");
+    if (k.default !== undefined) what.push(`default ${value(k.default)}`);
+    out.push(".TP", `\\fB${text(k.name)}\\fR (${text(what.join(", "))})`, text(k.doc));
+  }
+  return out.join("\n");
+}
+
+const specs = [...providerSpecs()].sort((a, b) => a.type.localeCompare(b.type));
+const section = specs.map(renderSpec).join("\n");
+const current = readFileSync(page, "utf8");
+const start = current.indexOf(BEGIN);
+const end = current.indexOf(END);
+if (start < 0 || end < start) {
+  console.error(`man-providers: ${page} lacks the BEGIN/END PROVIDERS markers`);
+  process.exit(2);
+}
+const headerEnd = current.indexOf("\n", start) + 1;
+const next = current.slice(0, headerEnd) + section + "\n" + current.slice(end);
+if (process.argv.includes("--check")) {
+  if (next !== current) {
+    console.error("man-providers: man/ddns.toml.5 is out of date: run `npm run build && node scripts/man-providers.mjs`");
+    process.exit(1);
+  }
+} else if (next !== current) {
+  writeFileSync(page, next);
+  console.log(`man-providers: wrote ${specs.length} provider types into man/ddns.toml.5`);
+}
