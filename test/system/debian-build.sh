@@ -48,7 +48,10 @@ in_root() {
 }
 
 status=0
-in_root sh -c 'cd /build/ddns && dpkg-buildpackage -us -uc -b' >"$out/build.log" 2>&1 || status=$?
+# The source package too, so that lintian also checks debian/ as the archive would;
+# node_modules and build output stay out of it (-I adds the default VCS excludes).
+in_root sh -c 'cd /build && dpkg-source -I -Inode_modules -Ibuild -Idist -I.cache -b ddns && cd ddns && dpkg-buildpackage -us -uc -b' \
+  >"$out/build.log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
   echo "debian-build.sh: dpkg-buildpackage failed ($status); last lines of $out/build.log:" >&2
   tail -n 30 "$out/build.log" >&2
@@ -56,9 +59,12 @@ if [ "$status" -ne 0 ]; then
 fi
 
 lintian_status=0
-in_root sh -c 'cd /build && lintian --pedantic --display-info --display-experimental --fail-on error,warning ddns_*.changes' \
+# lintian as nobody: it warns when run as root.
+chmod 755 "$work/m/build"
+in_root setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp sh -c \
+  'cd /build && lintian --pedantic --display-info --display-experimental --fail-on error,warning ddns_*.dsc ddns_*.changes' \
   >"$out/lintian.log" 2>&1 || lintian_status=$?
 echo "$lintian_status" >"$out/lintian.status"
 
-cp "$work/m/build"/ddns_*.deb "$work/m/build"/ddns_*.changes "$work/m/build"/ddns_*.buildinfo "$out/"
+cp "$work/m/build"/ddns_*.deb "$work/m/build"/ddns_*.changes "$work/m/build"/ddns_*.buildinfo "$work/m/build"/ddns_*.dsc "$out/"
 ls "$out"/ddns_*.deb
