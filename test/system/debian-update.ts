@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { MESSAGE_IDS } from "../../src/log/message-ids.js";
+import type { DebianMachine, Result } from "./debian-machine.js";
+
+// A dyndns2 server on the machine's loopback, run by the machine's own node (the
+// one the package pulled in). Strict: GET /nic/update with the expected Basic
+// credentials, a User-Agent naming ddns and exactly hostname and myip; anything
+// else gets the protocol's refusal. Every request is appended to a log as JSON.
+const SERVER = `
+import { createServer } from "node:http";
+import { appendFileSync, writeFileSync } from "node:fs";
+const [log, user, pass] = process.argv.slice(2);
+const expected = "Basic " + Buffer.from(user + ":" + pass).toString("base64");
+const server = createServer((req, res) => {
+  const url = new URL(req.url, "http://127.0.0.1");
+  const q = Object.fromEntries(url.searchParams);
+  appendFileSync(log, JSON.stringify({ method: req.method, path: url.pathname, query: q, ua: req.headers["user-agent"] ?? "" }) + "\\n");
+  res.setHeader("content-type", "text/plain");
+  if (req.method !== "GET" || url.pathname !== "/nic/update") { res.statusCode = 404; res.end("404 not found\\n"); return; }
+  if (req.headers.authorization !== expected) { res.statusCode = 401; res.end("badauth\\n"); return; }
+  if (!/^ddns\\//.test(req.headers["user-agent"] ?? "")) { res.end("badagent\\n"); return; }
+  const keys = Object.keys(q).sort().join(",");
+  if (keys !== "hostname,myip" || q.hostname !== "home.example.org") { res.end("notfqdn\\n"); return; }
+  res.end("good " + q.myip + "\\n");
+});
+server.listen(0, "127.0.0.1", () => writeFileSync(log + ".port", String(server.address().port)));
+`;
+
+const SECRET = "s3cret-Dyndns2-pass";
+const LOG = "/root/dyndns2.log";
+
+function ok(r: Result, what: string): string {
+  assert.equal(r.status, 0, `${what} exited ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Waits until no ddns run is queued or running and the events directory is empty. */
+async function settle(m: DebianMachine, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (quiet < 3) {
+    if (Date.now() > deadline) throw new Error(`ddns did not settle: ${m.exec(["systemctl", "status", "--no-pager", "ddns.service"]).stdout}`);
+    const r = m.sh("systemctl show -P ActiveState ddns.service; systemctl list-jobs --no-legend | wc -l; ls -A /run/ddns/events | wc -l");
+    const [state, jobs, events] = r.stdout.trim().split("\n");
+    quiet = (state === "inactive" || state === "failed") && jobs === "0" && events === "0" ? quiet + 1 : 0;
+    await sleep(300);
+  }
+}
+
+function requests(m: DebianMachine): Array<{ method: string; path: string; query: Record<string, string> }> {
+  const text = m.exec(["cat", LOG]).stdout;
+  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+/** The NetworkManager dispatcher, as NetworkManager would call it for eth0 coming up. */
+function nmUp(m: DebianMachine, address: string): void {
+  const env = { DEVICE_IFACE: "eth0", DEVICE_IP_IFACE: "eth0", CONNECTION_ID: "Wired", IP4_NUM_ADDRESSES: "1", IP4_ADDRESS_0: `${address}/24 203.0.113.1` };
+  ok(m.exec(["/usr/lib/NetworkManager/dispatcher.d/90-ddns", "eth0", "up"], { env }), "the NetworkManager hook");
+}
+
+/**
+ * With a config pointing at a loopback dyndns2 server, the NetworkManager hook's
+ * event leads to exactly one update: ddns.path starts ddns.service, which pushes
+ * the event's address once; the same event again pushes nothing.
+ */
+export async function runLoopbackUpdate(m: DebianMachine): Promise<void> {
+  writeFileSync(`${m.merged}/root/dyndns2-server.mjs`, SERVER);
+  ok(m.exec(["systemd-run", "--unit=dyndns2-mock", "--quiet", "node", "/root/dyndns2-server.mjs", LOG, "ddns-test", SECRET]), "systemd-run mock");
+  let port = "";
+  for (let i = 0; i < 100 && port === ""; i++, await sleep(50)) port = m.exec(["cat", `${LOG}.port`]).stdout.trim();
+  assert.match(port, /^\d+$/, "the mock server listens");
+
+  // The secret file is readable by the service user only; the config file is
+  // written whole and renamed into place, as an editor would.
+  ok(m.sh(`install -m 0640 -o root -g ddns /dev/null /etc/ddns/dyndns2.password && printf '%s\\n' '${SECRET}' > /etc/ddns/dyndns2.password`), "secret");
+  const config = [
+    "[ipv4]",
+    'sources = ["event"]',
+    "accept_private = true   # 203.0.113.0/24 is a documentation range",
+    "[ipv6]",
+    "enabled = false",
+    "[providers.mock]",
+    'type = "dyndns2"',
+    `endpoint = "http://127.0.0.1:${port}"`,
+    'username = "ddns-test"',
+    'password_file = "/etc/ddns/dyndns2.password"',
+    "[[records]]",
+    'name = "home.example.org"',
+    'provider = "mock"',
+    "",
+  ].join("\n");
+  writeFileSync(`${m.merged}/etc/ddns/ddns.toml.new`, config);
+  ok(m.exec(["mv", "/etc/ddns/ddns.toml.new", "/etc/ddns/ddns.toml"]), "config");
+  ok(m.exec(["ddns", "check"]), "ddns check");
+  // The config edit itself starts a run (ddns.path); without an event it has no address.
+  await settle(m);
+  assert.deepEqual(requests(m), [], "no update before any event");
+
+  nmUp(m, "203.0.113.7");
+  await settle(m);
+  const after1 = requests(m);
+  assert.equal(after1.length, 1, `exactly one update: ${JSON.stringify(after1)}`);
+  assert.deepEqual(after1[0]?.query, { hostname: "home.example.org", myip: "203.0.113.7" });
+  assert.equal(m.exec(["systemctl", "show", "-P", "Result", "ddns.service"]).stdout.trim(), "success");
+
+  // The same address again: nothing to push (dyndns2 providers block clients that repeat nochg).
+  nmUp(m, "203.0.113.7");
+  await settle(m);
+  assert.equal(requests(m).length, 1, "no second update for an unchanged address");
+
+  // One structured journal entry for the transition, and no secret anywhere.
+  const entries = m.exec(["journalctl", "-q", "--no-pager", `MESSAGE_ID=${MESSAGE_IDS["record-updated"]}`, "-o", "json"]).stdout.trim().split("\n").filter(Boolean);
+  assert.equal(entries.length, 1, "one record-updated journal entry");
+  const e = JSON.parse(entries[0] as string) as Record<string, string>;
+  assert.equal(e["DDNS_RECORD"], "home.example.org");
+  assert.equal(e["DDNS_FAMILY"], "ipv4");
+  assert.equal(e["DDNS_NEW"], "203.0.113.7");
+  assert.equal(e["DDNS_PROVIDER"], "mock");
+  const journal = m.exec(["journalctl", "-q", "--no-pager", "-o", "export"]).stdout;
+  assert.ok(!journal.includes(SECRET), "the secret is not in the journal");
+  const status = ok(m.exec(["ddns", "status"]), "ddns status");
+  assert.match(status, /home\.example\.org/);
+  assert.ok(!status.includes(SECRET));
+
+  // Leave no trace of the test's own files before the purge check.
+  ok(m.sh(`systemctl stop dyndns2-mock; rm -f /etc/ddns/dyndns2.password /root/dyndns2-server.mjs ${LOG} ${LOG}.port`), "cleanup");
+}

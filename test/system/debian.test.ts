@@ -1,0 +1,153 @@
+// The Debian package, proven on a clean Debian 13: build it from a fresh clone
+// (dpkg-buildpackage -us -uc -b in a Debian 13 build root), lintian it, install it
+// with apt into a minimal Debian 13 booted with systemd-nspawn (loopback only),
+// drive it as a user would, purge it and look for leftovers.
+// Needs root, debootstrap, systemd-nspawn and the Debian mirror of this
+// machine's apt sources (roots are cached in /var/cache/ddns-test).
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DebianMachine, type Result } from "./debian-machine.js";
+import { MESSAGE_IDS } from "../../src/log/message-ids.js";
+import { providerSpec } from "../../src/provider/registry.js";
+import { runLoopbackUpdate } from "./debian-update.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const cache = process.env["DDNS_TEST_CACHE"] ?? "/var/cache/ddns-test";
+const isRoot = process.getuid?.() === 0;
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+function ok(r: Result, what: string): string {
+  assert.equal(r.status, 0, `${what} exited ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ? false : "needs root" }, () => {
+  let out: string;
+  let deb: string;
+  let m: DebianMachine | undefined;
+  let upperBeforeInstall: Set<string>;
+
+  before(async () => {
+    out = mkdtempSync("/tmp/ddns-deb-out.");
+    const b = spawnSync(join(root, "test/system/debian-build.sh"), [out], { encoding: "utf8", timeout: 1_200_000 });
+    assert.equal(b.status, 0, `debian-build.sh: ${b.stderr}`);
+    deb = readdirSync(out).find((f) => f.endsWith("_all.deb")) ?? "";
+    assert.ok(deb, "a ddns_VERSION_all.deb was built");
+    process.stderr.write(`# built ${deb} (${elapsed()})\n`);
+
+    const rootDir = spawnSync(join(root, "test/system/debian-root.sh"), ["install"], { encoding: "utf8", timeout: 1_200_000 });
+    assert.equal(rootDir.status, 0, `debian-root.sh install: ${rootDir.stderr}`);
+    m = DebianMachine.prepare(rootDir.stdout.trim());
+    copyFileSync(join(out, deb), join(m.merged, "root", deb));
+    // apt resolves the package's dependencies from Debian 13 and fetches them now,
+    // while the network is there; the booted machine has loopback only.
+    const archives: Array<[string, string]> = [[`${cache}/apt-archives`, "/var/cache/apt/archives"]];
+    let dl = m.chroot(["apt-get", "install", "--download-only", "-y", "-q", `/root/${deb}`], archives);
+    if (dl.status !== 0) {
+      // The cached package lists may name versions the mirror has dropped.
+      m.chroot(["apt-get", "update", "-q"]);
+      dl = m.chroot(["apt-get", "install", "--download-only", "-y", "-q", `/root/${deb}`], archives);
+    }
+    ok(dl, "apt-get install --download-only");
+    upperBeforeInstall = new Set(listTree(m.upper));
+    await m.boot(archives);
+    process.stderr.write(`# booted Debian 13 (${elapsed()})\n`);
+  });
+
+  after(async () => {
+    await m?.stop();
+    if (out) rmSync(out, { recursive: true, force: true });
+    process.stderr.write(`# Debian package proof took ${elapsed()}\n`);
+  });
+
+  it("lintian --pedantic/source and binary/no error and no warning", () => {
+    const log = readFileSync(join(out, "lintian.log"), "utf8");
+    process.stderr.write(`# lintian --pedantic --display-info --display-experimental:\n${log.replace(/^/gm, "#   ")}\n`);
+    assert.doesNotMatch(log, /^[EW]: /m);
+    assert.equal(readFileSync(join(out, "lintian.status"), "utf8").trim(), "0");
+  });
+
+  it("a clean Debian 13/apt install ./ddns_VERSION_all.deb/installs with nodejs from Debian 13", () => {
+    const r = m!.exec(["apt-get", "install", "-y", "-q", "--no-download", `/root/${deb}`], { timeoutMs: 300_000 });
+    ok(r, "apt-get install");
+    const node = ok(m!.exec(["dpkg-query", "-W", "-f=${Version}", "nodejs"]), "dpkg-query nodejs");
+    assert.match(node, /^20\.19\./, "nodejs comes from Debian 13");
+    assert.doesNotMatch(r.stdout + r.stderr, /^(E|W): /m, "apt and the maintainer scripts complain about nothing");
+  });
+
+  it("after install/ddns.path and ddns.timer/enabled and active", () => {
+    assert.equal(m!.exec(["systemctl", "is-enabled", "ddns.path", "ddns.timer"]).stdout, "enabled\nenabled\n");
+    assert.equal(m!.exec(["systemctl", "is-active", "ddns.path", "ddns.timer"]).stdout, "active\nactive\n");
+  });
+
+  it("after install/ddns.service/not started by dpkg", () => {
+    const show = ok(m!.exec(["systemctl", "show", "-P", "ExecMainStartTimestampMonotonic", "ddns.service"]), "systemctl show");
+    assert.equal(show.trim(), "0", "ddns.service never ran");
+    assert.equal(m!.exec(["systemctl", "is-enabled", "ddns.service"]).stdout.trim(), "static");
+  });
+
+  it("after install/sysusers and tmpfiles/ddns user and /run/ddns/events exist", () => {
+    assert.match(ok(m!.exec(["getent", "passwd", "ddns"]), "getent"), /^ddns:x:\d+:\d+:.*:\/var\/lib\/ddns:/);
+    assert.equal(ok(m!.exec(["stat", "-c", "%U:%G %a", "/run/ddns/events"]), "stat").trim(), "root:ddns 770");
+  });
+
+  it("after install/the shipped config/is a conffile that validates", () => {
+    assert.match(ok(m!.exec(["dpkg-query", "-W", "-f=${Conffiles}", "ddns"]), "conffiles"), /\/etc\/ddns\/ddns\.toml [0-9a-f]{32}/);
+    ok(m!.exec(["ddns", "check"]), "ddns check");
+  });
+
+  it("shipped config/systemctl start ddns.service/exits 0 and logs nothing alarming", () => {
+    ok(m!.exec(["systemctl", "start", "ddns.service"], { timeoutMs: 120_000 }), "systemctl start ddns.service");
+    assert.equal(m!.exec(["systemctl", "show", "-P", "Result", "ddns.service"]).stdout.trim(), "success");
+    assert.equal(m!.exec(["systemctl", "show", "-P", "ExecMainStatus", "ddns.service"]).stdout.trim(), "0");
+    const warnings = m!.exec(["journalctl", "-q", "--no-pager", "-u", "ddns.service", "-p", "warning", "-o", "cat"]).stdout;
+    assert.equal(warnings, "", "no journal entry of priority warning or worse");
+  });
+
+  it("man pages and help/man ddns, man ddns.toml, ddns --help/work", () => {
+    const env = { MANPAGER: "cat", MANWIDTH: "80" };
+    assert.match(ok(m!.exec(["man", "ddns"], { env }), "man ddns"), /ddns - keep DNS records pointed/);
+    assert.match(ok(m!.exec(["man", "ddns.toml"], { env }), "man ddns.toml"), /PROVIDER TYPES/);
+    const help = ok(m!.exec(["ddns", "--help"]), "ddns --help");
+    for (const cmd of ["run", "status", "check", "detect", "providers"]) assert.match(help, new RegExp(`\\b${cmd}\\b`));
+  });
+
+  it("journal catalog/journalctl --list-catalog/knows every MESSAGE_ID", () => {
+    const list = ok(m!.exec(["journalctl", "--list-catalog"]), "journalctl --list-catalog");
+    for (const id of Object.values(MESSAGE_IDS)) assert.match(list, new RegExp(`^${id} ddns: `, "m"), id);
+  });
+
+  it("bash completion/installed/completes the commands", () => {
+    assert.ok(existsSync(join(m!.merged, "usr/share/bash-completion/completions/ddns")));
+  });
+
+  it("loopback provider/NetworkManager hook event/exactly one update", { skip: providerSpec("dyndns2") ? false : "no dyndns2 provider yet" }, async () => {
+    await runLoopbackUpdate(m!);
+  });
+
+  it("purge/apt-get purge ddns/nothing left but what Debian policy keeps", () => {
+    ok(m!.exec(["apt-get", "purge", "-y", "-q", "ddns"], { timeoutMs: 120_000 }), "apt-get purge");
+    assert.equal(m!.exec(["systemctl", "list-unit-files", "--no-legend", "ddns*"]).stdout.trim(), "");
+    for (const unit of ["ddns.path", "ddns.timer", "ddns.service"]) {
+      assert.equal(m!.exec(["systemctl", "is-active", unit]).stdout.trim(), "inactive", unit);
+    }
+    // Everything the machine wrote since before install is in the overlay's upper
+    // layer: nothing with "ddns" in its name may remain there.
+    const left = listTree(m!.upper).filter((p) => !upperBeforeInstall.has(p) && /ddns/i.test(p) && !p.startsWith("var/log/journal/"));
+    assert.deepEqual(left, []);
+    // Debian keeps system users (policy 9.2.2): the ddns user stays, nothing of it does.
+    assert.ok(m!.exec(["getent", "passwd", "ddns"]).status === 0, "the ddns system user stays");
+    assert.equal(m!.exec(["find", "/", "-xdev", "-user", "ddns"]).stdout, "", "no file owned by ddns");
+  });
+});
+
+/** Every path under `dir`, relative, without descending into mounts. */
+function listTree(dir: string): string[] {
+  const r = spawnSync("find", [".", "-xdev"], { cwd: dir, encoding: "utf8", maxBuffer: 64 << 20 });
+  return r.stdout.split("\n").filter((l) => l !== "" && l !== ".").map((l) => l.slice(2));
+}
