@@ -88,16 +88,23 @@ export class DebianMachine {
     while (this.leader === 0) {
       if (this.nspawn.exitCode !== null) throw new Error(`systemd-nspawn exited ${this.nspawn.exitCode}: ${this.nspawnLog()}`);
       if (Date.now() > deadline) throw new Error(`no container init after ${timeoutMs} ms: ${this.nspawnLog()}`);
+      // nspawn forks helpers that exit; the container's init is the child running systemd.
       try {
-        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-        if (children !== "") this.leader = Number(children.split(" ")[0]);
+        for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")) {
+          if (child !== "" && readFileSync(`/proc/${child}/comm`, "utf8").trim() === "systemd") this.leader = Number(child);
+        }
       } catch {
-        /* not yet */
+        /* not yet, or a helper exited meanwhile */
       }
       if (this.leader === 0) await sleep(50);
     }
-    const r = this.exec(["systemctl", "is-system-running", "--wait"], { timeoutMs: Math.max(1000, deadline - Date.now()) });
-    if (!["running", "degraded"].includes(r.stdout.trim())) throw new Error(`boot did not finish: ${r.stdout}${r.stderr}`);
+    // Until systemd has opened its private socket, systemctl cannot reach it.
+    for (;;) {
+      const r = this.exec(["systemctl", "is-system-running", "--wait"], { timeoutMs: Math.max(1000, deadline - Date.now()) });
+      if (["running", "degraded"].includes(r.stdout.trim())) break;
+      if (Date.now() > deadline || r.stdout.trim() !== "") throw new Error(`boot did not finish: ${r.stdout}${r.stderr}`);
+      await sleep(100);
+    }
   }
 
   /** Runs a command inside the booted machine. */

@@ -33,9 +33,14 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
   let upperBeforeInstall: Set<string>;
 
   before(async () => {
-    out = mkdtempSync("/tmp/ddns-deb-out.");
-    const b = spawnSync(join(root, "test/system/debian-build.sh"), [out], { encoding: "utf8", timeout: 1_200_000 });
-    assert.equal(b.status, 0, `debian-build.sh: ${b.stderr}`);
+    // DDNS_TEST_DEB_OUT names a directory a previous debian-build.sh filled (to
+    // iterate on the install checks without rebuilding); by default, build now.
+    const reuse = process.env["DDNS_TEST_DEB_OUT"];
+    out = reuse ?? mkdtempSync("/tmp/ddns-deb-out.");
+    if (reuse === undefined) {
+      const b = spawnSync(join(root, "test/system/debian-build.sh"), [out], { encoding: "utf8", timeout: 1_200_000 });
+      assert.equal(b.status, 0, `debian-build.sh: ${b.stderr}`);
+    }
     deb = readdirSync(out).find((f) => f.endsWith("_all.deb")) ?? "";
     assert.ok(deb, "a ddns_VERSION_all.deb was built");
     process.stderr.write(`# built ${deb} (${elapsed()})\n`);
@@ -61,7 +66,7 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
 
   after(async () => {
     await m?.stop();
-    if (out) rmSync(out, { recursive: true, force: true });
+    if (out && process.env["DDNS_TEST_DEB_OUT"] === undefined) rmSync(out, { recursive: true, force: true });
     process.stderr.write(`# Debian package proof took ${elapsed()}\n`);
   });
 
