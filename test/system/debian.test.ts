@@ -90,6 +90,12 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     assert.equal(m!.exec(["systemctl", "is-active", "ddns.path", "ddns.timer"]).stdout, "active\nactive\n");
   });
 
+  it("after install/the router push receiver/installed but disabled and not listening", () => {
+    assert.equal(m!.exec(["systemctl", "is-enabled", "ddns-push.socket"]).stdout.trim(), "disabled");
+    assert.equal(m!.exec(["systemctl", "is-active", "ddns-push.socket"]).stdout.trim(), "inactive");
+    assert.ok(existsSync(join(m!.merged, "usr/share/ddns/ddns-push.cjs")), "the receiver the unit runs is installed");
+  });
+
   it("after install/ddns.service/not started by dpkg", () => {
     const show = ok(m!.exec(["systemctl", "show", "-P", "ExecMainStartTimestampMonotonic", "ddns.service"]), "systemctl show");
     assert.equal(show.trim(), "0", "ddns.service never ran");
