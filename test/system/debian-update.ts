@@ -10,8 +10,9 @@ import type { DebianMachine, Result } from "./debian-machine.js";
 // else gets the protocol's refusal. Every request is appended to a log as JSON.
 const SERVER = `
 import { createServer } from "node:http";
-import { appendFileSync, writeFileSync } from "node:fs";
-const [log, user, pass] = process.argv.slice(2);
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+const [log, user, passFile] = process.argv.slice(2);
+const pass = readFileSync(passFile, "utf8").replace(/\\n$/, "");
 const expected = "Basic " + Buffer.from(user + ":" + pass).toString("base64");
 const server = createServer((req, res) => {
   const url = new URL(req.url, "http://127.0.0.1");
@@ -66,15 +67,27 @@ function nmUp(m: DebianMachine, address: string): void {
  * the event's address once; the same event again pushes nothing.
  */
 export async function runLoopbackUpdate(m: DebianMachine): Promise<void> {
+  try {
+    await update(m);
+  } finally {
+    // Leave no trace of the test's own files for the purge check that follows.
+    m.sh(`systemctl stop dyndns2-mock; rm -f /etc/ddns/dyndns2.password /root/dyndns2-server.mjs ${LOG} ${LOG}.port`);
+  }
+}
+
+async function update(m: DebianMachine): Promise<void> {
+  // The secret file is readable by the service user only (and the mock, as root).
+  // Written from outside: no command line inside carries the secret.
+  writeFileSync(`${m.merged}/etc/ddns/dyndns2.password`, `${SECRET}\n`, { mode: 0o640 });
+  ok(m.exec(["chgrp", "ddns", "/etc/ddns/dyndns2.password"]), "chgrp secret");
   writeFileSync(`${m.merged}/root/dyndns2-server.mjs`, SERVER);
-  ok(m.exec(["systemd-run", "--unit=dyndns2-mock", "--quiet", "node", "/root/dyndns2-server.mjs", LOG, "ddns-test", SECRET]), "systemd-run mock");
+  const mock = ["systemd-run", "--unit=dyndns2-mock", "--quiet", "node", "/root/dyndns2-server.mjs", LOG, "ddns-test", "/etc/ddns/dyndns2.password"];
+  ok(m.exec(mock), "systemd-run mock");
   let port = "";
   for (let i = 0; i < 100 && port === ""; i++, await sleep(50)) port = m.exec(["cat", `${LOG}.port`]).stdout.trim();
   assert.match(port, /^\d+$/, "the mock server listens");
 
-  // The secret file is readable by the service user only; the config file is
-  // written whole and renamed into place, as an editor would.
-  ok(m.sh(`install -m 0640 -o root -g ddns /dev/null /etc/ddns/dyndns2.password && printf '%s\\n' '${SECRET}' > /etc/ddns/dyndns2.password`), "secret");
+  // The config file is written whole and renamed into place, as an editor would.
   const config = [
     "[ipv4]",
     'sources = ["event"]',
@@ -124,6 +137,4 @@ export async function runLoopbackUpdate(m: DebianMachine): Promise<void> {
   assert.match(status, /home\.example\.org/);
   assert.ok(!status.includes(SECRET));
 
-  // Leave no trace of the test's own files before the purge check.
-  ok(m.sh(`systemctl stop dyndns2-mock; rm -f /etc/ddns/dyndns2.password /root/dyndns2-server.mjs ${LOG} ${LOG}.port`), "cleanup");
 }
