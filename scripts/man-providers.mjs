@@ -1,9 +1,12 @@
 // Writes the PROVIDER TYPES section of man/ddns.toml.5 from the provider registry
 // (the compiled build/src/provider/registry.js: run `npm run build` first), so the
 // man page lists exactly the types and keys this version accepts.
-//   node scripts/man-providers.mjs           rewrite the section in place
-//   node scripts/man-providers.mjs --check   exit 1 if the page is out of date
-import { readFileSync, writeFileSync } from "node:fs";
+//   node scripts/man-providers.mjs             rewrite the section in place
+//   node scripts/man-providers.mjs --check     exit 1 if the page is out of date
+//   node scripts/man-providers.mjs --out FILE  write the updated page to FILE
+//                                              (the package build does this)
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const page = root + "man/ddns.toml.5";
@@ -47,7 +50,16 @@ if (start < 0 || end < start) {
 }
 const headerEnd = current.indexOf("\n", start) + 1;
 const next = current.slice(0, headerEnd) + section + "\n" + current.slice(end);
-if (process.argv.includes("--check")) {
+const outAt = process.argv.indexOf("--out");
+if (outAt > 0) {
+  const file = process.argv[outAt + 1];
+  if (!file) {
+    console.error("man-providers: --out needs a file name");
+    process.exit(2);
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, next);
+} else if (process.argv.includes("--check")) {
   if (next !== current) {
     console.error("man-providers: man/ddns.toml.5 is out of date: run `npm run build && node scripts/man-providers.mjs`");
     process.exit(1);

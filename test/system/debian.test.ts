@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DebianMachine, type Result } from "./debian-machine.js";
 import { MESSAGE_IDS } from "../../src/log/message-ids.js";
-import { providerSpec } from "../../src/provider/registry.js";
+import { providerSpec, providerSpecs } from "../../src/provider/registry.js";
 import { runLoopbackUpdate } from "./debian-update.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -123,7 +123,9 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
   it("man pages and help/man ddns, man ddns.toml, ddns --help/work", () => {
     const env = { MANPAGER: "cat", MANWIDTH: "80" };
     assert.match(ok(m!.exec(["man", "ddns"], { env }), "man ddns"), /ddns - keep DNS records pointed/);
-    assert.match(ok(m!.exec(["man", "ddns.toml"], { env }), "man ddns.toml"), /PROVIDER TYPES/);
+    const toml5 = ok(m!.exec(["man", "ddns.toml"], { env }), "man ddns.toml");
+    assert.match(toml5, /PROVIDER TYPES/);
+    for (const spec of providerSpecs()) assert.match(toml5, new RegExp(`^   ${spec.type}$`, "m"), `ddns.toml(5) documents ${spec.type}`);
     const help = ok(m!.exec(["ddns", "--help"]), "ddns --help");
     for (const cmd of ["run", "status", "check", "detect", "providers"]) assert.match(help, new RegExp(`\\b${cmd}\\b`));
   });
