@@ -130,6 +130,15 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     for (const cmd of ["run", "status", "check", "detect", "providers"]) assert.match(help, new RegExp(`\\b${cmd}\\b`));
   });
 
+  it("V8 code cache/built with the package/accepted by Debian 13's node", () => {
+    // What bin/launch.cjs does, reporting V8's verdict on the cache.
+    const probe = `const fs=require("node:fs"),vm=require("node:vm"),M=require("node:module");
+      const b="/usr/share/ddns/ddns.cjs",raw=fs.readFileSync(b+".cache"),body=raw.subarray(raw.indexOf(10)+1);
+      const s=new vm.Script(M.wrap(fs.readFileSync(b,"utf8")),{filename:b,cachedData:body});
+      process.stdout.write(String(s.cachedDataRejected));`;
+    assert.equal(ok(m!.exec(["node", "-e", probe]), "code cache probe"), "false");
+  });
+
   it("journal catalog/journalctl --list-catalog/knows every MESSAGE_ID", () => {
     const list = ok(m!.exec(["journalctl", "--list-catalog"]), "journalctl --list-catalog");
     for (const id of Object.values(MESSAGE_IDS)) assert.match(list, new RegExp(`^${id} ddns: `, "m"), id);
