@@ -82,7 +82,9 @@ class CloudflareProvider implements DnsProvider {
         out.set(u.key, { kind: "transient", reason: `the update of ${u.name} was cancelled`, ...withCache(u.cache) });
         continue;
       }
-      out.set(u.key, await this.pushOne(u, signal, zones));
+      // The engine never sends an empty set; deleting every record on a bug would be worse than waiting.
+      if (u.addresses.length === 0) out.set(u.key, { kind: "transient", reason: `no address to publish for ${u.name}`, ...withCache(u.cache) });
+      else out.set(u.key, await this.pushOne(u, signal, zones));
     }
     return out;
   }

@@ -65,6 +65,9 @@ class Dyndns2Provider implements DnsProvider {
 
   async push(updates: RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome>> {
     const out = new Map<string, PushOutcome>();
+    for (const u of updates) {
+      if (u.addresses.length === 0) out.set(u.key, { kind: "transient", reason: `no address to publish for ${u.name}` });
+    }
     for (const g of this.groups(updates)) {
       if (signal.aborted) {
         for (const u of g.updates) out.set(u.key, { kind: "transient", reason: `the update of ${u.name} was cancelled` });

@@ -167,6 +167,14 @@ describe("Provider - cloudflare push", () => {
     assert.match(o.kind === "permanent" ? o.reason : "", /home\.example\.com/);
   });
 
+  it("empty address set/push/nothing deleted, no request", async () => {
+    const { cf, srv } = await setup({ records: [{ name: "home.example.org", type: "A", content: "198.51.100.1" }] });
+    const o = await pushOne(cf, update("home.example.org", [], { key: "home.example.org/ipv4", family: "ipv4" }));
+    assert.equal(o.kind, "transient");
+    assert.equal(srv.count(), 0);
+    assert.equal(srv.records().length, 1);
+  });
+
   it("several records for the name/set of one address/one kept, others deleted, said so", async () => {
     const { cf, srv } = await setup({
       records: [

@@ -63,6 +63,13 @@ describe("Provider - dyndns2 requests", () => {
     assert.match(o?.kind === "updated" ? o.message ?? "" : "", /one address per family/);
   });
 
+  it("empty address set/push/an outcome, no request", async () => {
+    const { p, srv } = await setupDyndns2("dyndns2");
+    const [o] = await push(p, [{ ...up("a.example.org", "203.0.113.7"), addresses: [] }]);
+    assert.equal(o?.kind, "transient");
+    assert.equal(srv.count(), 0);
+  });
+
   it("address already set/push/unchanged (nochg)", async () => {
     const { p } = await setupDyndns2("dyndns2", { addresses: { "a.example.org": { ipv4: "203.0.113.7" } } });
     assert.deepEqual(await push(p, [up("a.example.org", "203.0.113.7")]), [{ kind: "unchanged" }]);
