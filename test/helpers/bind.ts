@@ -8,7 +8,7 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -83,9 +83,18 @@ export async function startBind(keyAlgorithms: Record<string, string>, zones: Bi
   await writeFile(join(dir, "named.conf"), conf.join("\n") + "\n");
 
   const child: ChildProcess = spawn(NAMED, ["-g", "-n", "1", "-c", join(dir, "named.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+  // Never outlive the test process, even when it dies before its after() hook.
+  const reap = (): void => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", reap);
   let log = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`named did not start within 15 s:\n${log}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`named did not start within 15 s:\n${log}`));
+    }, 15_000);
     child.stderr!.on("data", (d: Buffer) => {
       log += d.toString();
       if (/\brunning\b/.test(log)) {
@@ -123,6 +132,7 @@ export async function startBind(keyAlgorithms: Record<string, string>, zones: Bi
     keys,
     query: (name, type) => ask(name, type),
     async stop() {
+      process.off("exit", reap);
       if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
       await rm(dir, { recursive: true, force: true });

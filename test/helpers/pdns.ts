@@ -7,7 +7,7 @@
  */
 import { spawn, execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, rmSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +65,12 @@ export async function startPdns(): Promise<PdnsServer> {
     ].join("\n"),
   );
   const child = spawn(PDNS_SERVER, [`--config-dir=${dir}`], { stdio: ["ignore", "pipe", "pipe"] });
+  // Never outlive the test process, even when it dies before its after() hook.
+  const reap = (): void => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", reap);
   let log = "";
   child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
@@ -101,6 +107,7 @@ export async function startPdns(): Promise<PdnsServer> {
         });
       }),
     async stop() {
+      process.off("exit", reap);
       if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
       await rm(dir, { recursive: true, force: true });
