@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { digitaloceanSpec } from "./digitalocean-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, str, type CallOpts, type Ctx } from "./rest.js";
+import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
 
 /**
  * DigitalOcean API v2 (digitalocean/openapi, specification/resources/domains):
@@ -12,21 +12,14 @@ import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, 
  */
 export function createDigitalocean(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
   const base = baseUrl(settings, digitaloceanSpec.defaultEndpoint);
-  const headers = jsonHeaders({ authorization: `Bearer ${str(settings, "token")}` });
+  const auth = { authorization: `Bearer ${str(settings, "token")}` };
   const ctx = ctxFor(settings, "token", deps.now);
 
-  const call = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, c: Ctx, body?: object, opts: CallOpts = {}) =>
-    callJson(deps.http, { method, url: `${base}${path}`, headers, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+  const call = jsonApi(deps.http, base, auth);
 
   const api: IdRecordApi = {
     zoneIsName: true,
-    async probeZone(zone, c) {
-      const r = await call("GET", `/domains/${encodeURIComponent(zone)}`, c, undefined, { allow404: true });
-      if (!r.ok) return r;
-      if (r.value.status === 404) return ok(null);
-      const d = isObject(r.value.json) ? r.value.json["domain"] : undefined;
-      return isObject(d) && d["name"] === zone ? ok(zone) : fail(malformed(c, "no domain in the answer"));
-    },
+    probeZone: (zone, c) => probeByGet(call, `/domains/${encodeURIComponent(zone)}`, c, (j) => (pick(j, "domain", "name") === zone ? zone : null)),
     async list(z, rel, type, c) {
       const fqdn = rel === "" ? z.zone : `${rel}.${z.zone}`;
       const q = new URLSearchParams({ type, name: fqdn, per_page: "200" });
@@ -46,8 +39,7 @@ export function createDigitalocean(settings: ProviderSettings, deps: ProviderDep
       const withTtl = (b: Record<string, unknown>) => (ttl === undefined ? b : { ...b, ttl });
       return {
         async update(id, value) {
-          const r = await call("PATCH", `${path}/${encodeURIComponent(id)}`, c, withTtl({ type, data: value }), { stale404: true });
-          return r.ok ? ok(undefined) : r;
+          return done(await call("PATCH", `${path}/${encodeURIComponent(id)}`, c, withTtl({ type, data: value }), { stale404: true }));
         },
         async create(value) {
           const r = await call("POST", path, c, withTtl({ type, name: rel === "" ? "@" : rel, data: value }));
@@ -56,8 +48,7 @@ export function createDigitalocean(settings: ProviderSettings, deps: ProviderDep
           return isObject(rec) && typeof rec["id"] === "number" ? ok(String(rec["id"])) : fail(malformed(c, "created record without id"));
         },
         async remove(id) {
-          const r = await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { empty: true, allow404: true });
-          return r.ok ? ok(undefined) : r;
+          return done(await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { empty: true, allow404: true }));
         },
       };
     },

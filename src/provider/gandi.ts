@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { gandiSpec } from "./gandi-spec.js";
 import { pushRrset, type RrsetApi } from "./record-sets.js";
-import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, seg, str, type CallOpts, type Ctx } from "./rest.js";
+import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str } from "./rest.js";
 
 /**
  * Gandi LiveDNS v5 (api.gandi.net/docs/livedns, authentication page): `Authorization:
@@ -19,18 +19,12 @@ export function createGandi(settings: ProviderSettings, deps: ProviderDeps): Dns
   const auth = { authorization: token !== "" ? `Bearer ${token}` : `Apikey ${str(settings, "api_key")}` };
   const ctx = ctxFor(settings, token !== "" ? "token" : "api_key", deps.now);
 
-  const call = (method: "GET" | "PUT", path: string, c: Ctx, body?: object, opts: CallOpts = {}) =>
-    callJson(deps.http, { method, url: `${base}${path}`, headers: body ? jsonHeaders(auth) : auth, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+  const call = jsonApi(deps.http, base, auth);
   const rrset = (z: string, rel: string, type: string) => `/domains/${seg(z)}/records/${seg(rel === "" ? "@" : rel)}/${type}`;
 
   const api: RrsetApi = {
     zoneIsName: true,
-    async probeZone(zone, c) {
-      const r = await call("GET", `/domains/${encodeURIComponent(zone)}`, c, undefined, { allow404: true });
-      if (!r.ok) return r;
-      if (r.value.status === 404) return ok(null);
-      return isObject(r.value.json) && r.value.json["fqdn"] === zone ? ok(zone) : fail(malformed(c, "no fqdn in the answer"));
-    },
+    probeZone: (zone, c) => probeByGet(call, `/domains/${encodeURIComponent(zone)}`, c, (j) => (pick(j, "fqdn") === zone ? zone : null)),
     async read(z, rel, type, c) {
       const r = await call("GET", rrset(z.id, rel, type), c, undefined, { allow404: true });
       if (!r.ok) return r;
@@ -40,8 +34,7 @@ export function createGandi(settings: ProviderSettings, deps: ProviderDeps): Dns
     },
     async write(z, rel, type, values, ttl, _exists, c) {
       const body = { rrset_values: values, ...(ttl === undefined ? {} : { rrset_ttl: Math.max(ttl, MIN_TTL) }) };
-      const r = await call("PUT", rrset(z.id, rel, type), c, body);
-      return r.ok ? ok(undefined) : r;
+      return done(await call("PUT", rrset(z.id, rel, type), c, body));
     },
   };
 

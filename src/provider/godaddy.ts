@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { godaddySpec } from "./godaddy-spec.js";
 import { pushRrset, type RrsetApi } from "./record-sets.js";
-import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, seg, str, type CallOpts, type Ctx, type Result } from "./rest.js";
+import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str, type JsonCall } from "./rest.js";
 
 /**
  * GoDaddy Domains API v1 (developer.godaddy.com/doc/endpoint/domains, as ddclient,
@@ -19,8 +19,9 @@ export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): D
   const auth = { authorization: `sso-key ${str(settings, "key")}:${str(settings, "secret")}` };
   const ctx = ctxFor(settings, "key/secret", deps.now);
 
-  async function call(method: "GET" | "PUT", path: string, c: Ctx, body?: unknown, opts: CallOpts = {}): Promise<Result<{ status: number; json: unknown }>> {
-    const r = await callJson(deps.http, { method, url: `${base}${path}`, headers: body ? jsonHeaders(auth) : auth, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+  const plain = jsonApi(deps.http, base, auth);
+  const call: JsonCall = async (method, path, c, body, opts = {}) => {
+    const r = await plain(method, path, c, body, opts);
     if (r.ok) return r;
     const f = r.failure;
     if (f.kind === "permanent" && /not allowed access|ACCESS_DENIED/i.test(f.reason)) {
@@ -30,16 +31,11 @@ export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): D
       });
     }
     return r;
-  }
+  };
 
   const api: RrsetApi = {
     zoneIsName: true,
-    async probeZone(zone, c) {
-      const r = await call("GET", `/v1/domains/${seg(zone)}`, c, undefined, { allow404: true });
-      if (!r.ok) return r;
-      if (r.value.status === 404) return ok(null);
-      return isObject(r.value.json) && r.value.json["domain"] === zone ? ok(zone) : fail(malformed(c, "no domain in the answer"));
-    },
+    probeZone: (zone, c) => probeByGet(call, `/v1/domains/${seg(zone)}`, c, (j) => (pick(j, "domain") === zone ? zone : null)),
     async read(z, rel, type, c) {
       const r = await call("GET", `/v1/domains/${seg(z.id)}/records/${type}/${seg(rel === "" ? "@" : rel)}`, c);
       if (!r.ok) return r;
@@ -49,8 +45,7 @@ export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): D
     },
     async write(z, rel, type, values, ttl, _exists, c) {
       const body = values.map((data) => (ttl === undefined ? { data } : { data, ttl: Math.max(ttl, MIN_TTL) }));
-      const r = await call("PUT", `/v1/domains/${seg(z.id)}/records/${type}/${seg(rel === "" ? "@" : rel)}`, c, body, { empty: true });
-      return r.ok ? ok(undefined) : r;
+      return done(await call("PUT", `/v1/domains/${seg(z.id)}/records/${type}/${seg(rel === "" ? "@" : rel)}`, c, body, { empty: true }));
     },
   };
 

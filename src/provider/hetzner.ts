@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { hetznerSpec } from "./hetzner-spec.js";
 import { pushRrset, type RrsetApi } from "./record-sets.js";
-import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, seg, str, type CallOpts, type Ctx, type Result } from "./rest.js";
+import { baseUrl, ctxFor, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str, type Ctx, type Result } from "./rest.js";
 
 /**
  * Hetzner DNS through the Cloud API (docs.hetzner.cloud/reference/cloud, zones and
@@ -18,8 +18,7 @@ export function createHetzner(settings: ProviderSettings, deps: ProviderDeps): D
   const auth = { authorization: `Bearer ${str(settings, "token")}` };
   const ctx = ctxFor(settings, "token", deps.now);
 
-  const call = (method: "GET" | "POST", path: string, c: Ctx, body?: object, opts: CallOpts = {}) =>
-    callJson(deps.http, { method, url: `${base}${path}`, headers: body ? jsonHeaders(auth) : auth, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+  const call = jsonApi(deps.http, base, auth);
   const rrset = (z: string, rel: string, type: string) => `/zones/${seg(z)}/rrsets/${seg(rel === "" ? "@" : rel)}/${type}`;
 
   /** An action answer: running or success is accepted, error is a transient failure. */
@@ -33,13 +32,7 @@ export function createHetzner(settings: ProviderSettings, deps: ProviderDeps): D
 
   const api: RrsetApi = {
     zoneIsName: true,
-    async probeZone(zone, c) {
-      const r = await call("GET", `/zones/${seg(zone)}`, c, undefined, { allow404: true });
-      if (!r.ok) return r;
-      if (r.value.status === 404) return ok(null);
-      const z = isObject(r.value.json) ? r.value.json["zone"] : undefined;
-      return isObject(z) && z["name"] === zone && typeof z["id"] === "number" ? ok(String(z["id"])) : fail(malformed(c, "no zone in the answer"));
-    },
+    probeZone: (zone, c) => probeByGet(call, `/zones/${seg(zone)}`, c, (j) => (pick(j, "zone", "name") === zone && typeof pick(j, "zone", "id") === "number" ? String(pick(j, "zone", "id")) : null)),
     async read(z, rel, type, c) {
       const r = await call("GET", rrset(z.id, rel, type), c, undefined, { allow404: true });
       if (!r.ok) return r;

@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { linodeSpec } from "./linode-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, str, type CallOpts, type Ctx, type Result } from "./rest.js";
+import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, str, type Ctx, type Result } from "./rest.js";
 
 /**
  * Linode API v4 (techdocs.akamai.com/linode-api/reference/domain-records): Bearer
@@ -18,14 +18,13 @@ export function createLinode(settings: ProviderSettings, deps: ProviderDeps): Dn
   const auth = { authorization: `Bearer ${str(settings, "token")}` };
   const ctx = ctxFor(settings, "token", deps.now);
 
-  const call = (method: "GET" | "POST" | "PUT" | "DELETE", path: string, c: Ctx, body?: object, opts: CallOpts = {}, extra: Record<string, string> = {}) =>
-    callJson(deps.http, { method, url: `${base}${path}`, headers: body ? jsonHeaders({ ...auth, ...extra }) : { ...auth, ...extra }, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+  const call = jsonApi(deps.http, base, auth);
 
   /** Every item of a paged list (`data`, `page`, `pages`), bounded. */
   async function all(path: string, filter: object, c: Ctx): Promise<Result<Record<string, unknown>[]>> {
     const out: Record<string, unknown>[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const r = await call("GET", `${path}?page=${page}&page_size=500`, c, undefined, {}, { "x-filter": JSON.stringify(filter) });
+      const r = await call("GET", `${path}?page=${page}&page_size=500`, c, undefined, { headers: { "x-filter": JSON.stringify(filter) } });
       if (!r.ok) return r;
       const j = r.value.json;
       if (!isObject(j) || !Array.isArray(j["data"]) || typeof j["pages"] !== "number") return fail(malformed(c, "no data/pages"));
@@ -59,8 +58,7 @@ export function createLinode(settings: ProviderSettings, deps: ProviderDeps): Dn
       const withTtl = (b: Record<string, unknown>) => (ttl === undefined ? b : { ...b, ttl_sec: ttl });
       return {
         async update(id, value) {
-          const r = await call("PUT", `${path}/${encodeURIComponent(id)}`, c, withTtl({ target: value }), { stale404: true });
-          return r.ok ? ok(undefined) : r;
+          return done(await call("PUT", `${path}/${encodeURIComponent(id)}`, c, withTtl({ target: value }), { stale404: true }));
         },
         async create(value) {
           const r = await call("POST", path, c, withTtl({ type, name: rel, target: value }));
@@ -69,8 +67,7 @@ export function createLinode(settings: ProviderSettings, deps: ProviderDeps): Dn
           return isObject(j) && typeof j["id"] === "number" ? ok(String(j["id"])) : fail(malformed(c, "created record without id"));
         },
         async remove(id) {
-          const r = await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { allow404: true, empty: true });
-          return r.ok ? ok(undefined) : r;
+          return done(await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { allow404: true, empty: true }));
         },
       };
     },

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { namecomSpec } from "./namecom-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, str, type CallOpts, type Ctx } from "./rest.js";
+import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
 
 /**
  * Name.com API v4 (as ddns-updater and lexicon use it, with lexicon's recorded
@@ -20,18 +20,11 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
   const auth = { authorization: `Basic ${basic}` };
   const ctx = ctxFor(settings, "username/token", deps.now);
 
-  const call = (method: "GET" | "POST" | "PUT" | "DELETE", path: string, c: Ctx, body?: object, opts: CallOpts = {}) =>
-    callJson(deps.http, { method, url: `${base}${path}`, headers: body ? jsonHeaders(auth) : auth, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+  const call = jsonApi(deps.http, base, auth);
 
   const api: IdRecordApi = {
     zoneIsName: true,
-    async probeZone(zone, c) {
-      const r = await call("GET", `/domains/${encodeURIComponent(zone)}`, c, undefined, { allow404: true });
-      if (!r.ok) return r;
-      if (r.value.status === 404) return ok(null);
-      const j = r.value.json;
-      return isObject(j) && j["domainName"] === zone ? ok(zone) : fail(malformed(c, "no domainName in the answer"));
-    },
+    probeZone: (zone, c) => probeByGet(call, `/domains/${encodeURIComponent(zone)}`, c, (j) => (pick(j, "domainName") === zone ? zone : null)),
     async list(z, rel, type, c) {
       const out: IdRecord[] = [];
       for (let page = 1; page <= MAX_PAGES; ) {
@@ -57,8 +50,7 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
       const record = (answer: string) => ({ host: rel, type, answer, ttl: Math.max(ttl ?? MIN_TTL, MIN_TTL) });
       return {
         async update(id, value) {
-          const r = await call("PUT", `${path}/${encodeURIComponent(id)}`, c, record(value), { stale404: true });
-          return r.ok ? ok(undefined) : r;
+          return done(await call("PUT", `${path}/${encodeURIComponent(id)}`, c, record(value), { stale404: true }));
         },
         async create(value) {
           const r = await call("POST", path, c, record(value));
@@ -67,8 +59,7 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
           return isObject(j) && typeof j["id"] === "number" ? ok(String(j["id"])) : fail(malformed(c, "created record without id"));
         },
         async remove(id) {
-          const r = await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { allow404: true, empty: true });
-          return r.ok ? ok(undefined) : r;
+          return done(await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { allow404: true, empty: true }));
         },
       };
     },

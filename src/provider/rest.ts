@@ -206,6 +206,39 @@ export function jsonHeaders(extra: Record<string, string>): Record<string, strin
   return { "content-type": "application/json", ...extra };
 }
 
+export type JsonCall = (method: HttpRequest["method"], path: string, c: Ctx, body?: unknown, opts?: CallOpts & { headers?: Record<string, string> }) => Promise<Result<JsonReply>>;
+
+/** `callJson` bound to one API: base URL and auth headers; a body is sent as JSON. */
+export function jsonApi(http: HttpClient, base: string, auth: Record<string, string>): JsonCall {
+  return (method, path, c, body, opts = {}) => {
+    const headers = { ...auth, ...opts.headers };
+    const req: HttpRequest = body === undefined ? { method, url: `${base}${path}`, headers } : { method, url: `${base}${path}`, headers: jsonHeaders(headers), body: JSON.stringify(body) };
+    return callJson(http, req, c, opts);
+  };
+}
+
+/** `json[k1][k2]...`, or undefined where a step is not an object. */
+export function pick(json: unknown, ...path: string[]): unknown {
+  return path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), json);
+}
+
+/**
+ * A zone probe by GET: 404 means "not this zone"; otherwise `id` reads the zone's id
+ * from the answer (null: the answer does not describe that zone, a malformed answer).
+ */
+export async function probeByGet(call: JsonCall, path: string, c: Ctx, id: (json: unknown) => string | null): Promise<Result<string | null>> {
+  const r = await call("GET", path, c, undefined, { allow404: true });
+  if (!r.ok) return r;
+  if (r.value.status === 404) return ok(null);
+  const v = id(r.value.json);
+  return v === null ? fail(malformed(c, "the answer does not describe the zone")) : ok(v);
+}
+
+/** A write's answer when only success matters. */
+export function done(r: Result<unknown>): Result<void> {
+  return r.ok ? ok(undefined) : r;
+}
+
 /** Canonical text of an address, so that provider spellings compare equal. */
 export function canonical(address: string): string {
   if (!address.includes(":")) return address.trim();

@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { vultrSpec } from "./vultr-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, callJson, ctxFor, fail, isObject, jsonHeaders, malformed, ok, perUpdate, str, type CallOpts, type Ctx } from "./rest.js";
+import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
 
 /**
  * Vultr API v2 DNS (https://www.vultr.com/api/#tag/dns, as ddns-updater and lexicon
@@ -17,18 +17,11 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
   const auth = { authorization: `Bearer ${str(settings, "api_key")}` };
   const ctx = ctxFor(settings, "api_key", deps.now);
 
-  const call = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, c: Ctx, body?: object, opts: CallOpts = {}) =>
-    callJson(deps.http, { method, url: `${base}${path}`, headers: body ? jsonHeaders(auth) : auth, ...(body ? { body: JSON.stringify(body) } : {}) }, c, opts);
+  const call = jsonApi(deps.http, base, auth);
 
   const api: IdRecordApi = {
     zoneIsName: true,
-    async probeZone(zone, c) {
-      const r = await call("GET", `/domains/${encodeURIComponent(zone)}`, c, undefined, { allow404: true });
-      if (!r.ok) return r;
-      if (r.value.status === 404) return ok(null);
-      const d = isObject(r.value.json) ? r.value.json["domain"] : undefined;
-      return isObject(d) && d["domain"] === zone ? ok(zone) : fail(malformed(c, "no domain in the answer"));
-    },
+    probeZone: (zone, c) => probeByGet(call, `/domains/${encodeURIComponent(zone)}`, c, (j) => (pick(j, "domain", "domain") === zone ? zone : null)),
     async list(z, rel, type, c) {
       const out: IdRecord[] = [];
       let cursor = "";
@@ -53,8 +46,7 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
       const withTtl = (b: Record<string, unknown>) => (ttl === undefined ? b : { ...b, ttl });
       return {
         async update(id, value) {
-          const r = await call("PATCH", `${path}/${encodeURIComponent(id)}`, c, withTtl({ data: value }), { stale404: true, empty: true });
-          return r.ok ? ok(undefined) : r;
+          return done(await call("PATCH", `${path}/${encodeURIComponent(id)}`, c, withTtl({ data: value }), { stale404: true, empty: true }));
         },
         async create(value) {
           const r = await call("POST", path, c, withTtl({ type, name: rel, data: value }));
@@ -63,8 +55,7 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
           return isObject(rec) && typeof rec["id"] === "string" ? ok(rec["id"]) : fail(malformed(c, "created record without id"));
         },
         async remove(id) {
-          const r = await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { allow404: true, empty: true });
-          return r.ok ? ok(undefined) : r;
+          return done(await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { allow404: true, empty: true }));
         },
       };
     },
