@@ -26,7 +26,9 @@ function defaults(env: NodeJS.ProcessEnv): GlobalOptions {
 }
 
 function runtime(env: NodeJS.ProcessEnv): Runtime {
-  const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(line + "\n");
+  // process.stdout/stderr are getters that build a stream (for a pipe or the
+  // journal socket: net, stream...) on first use: a silent no-op run never pays it.
+  const write = (which: "stdout" | "stderr") => (line: string) => void process[which].write(line + "\n");
   return {
     version: VERSION,
     userAgent: `ddns/${VERSION} (+${PROJECT_URL})`,
@@ -37,8 +39,8 @@ function runtime(env: NodeJS.ProcessEnv): Runtime {
     credentialsDir: env["CREDENTIALS_DIRECTORY"] || undefined,
     journal: stderrIsJournal(env["JOURNAL_STREAM"]),
     notify: Boolean(env["NOTIFY_SOCKET"]),
-    out: write(process.stdout),
-    err: write(process.stderr),
+    out: write("stdout"),
+    err: write("stderr"),
     procIfInet6: env["DDNS_PROC_IF_INET6"] || "/proc/net/if_inet6",
   };
 }

@@ -56,7 +56,10 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
         message: `the state file ${store.path} was unusable (${loaded.reason}); it was set aside as ${loaded.setAside} and will be rebuilt`,
       });
     }
-    const signal = AbortSignal.timeout(RUN_DEADLINE_MS);
+    // Built on first need: a run that detects locally and has nothing to push
+    // never creates an AbortSignal or a timer.
+    let deadline: AbortSignal | undefined;
+    const signal = (): AbortSignal => (deadline ??= AbortSignal.timeout(RUN_DEADLINE_MS));
     const http = lazyHttp(rt);
     const detected = await detectAll(config.families, {
       events: claimed.events,
@@ -81,7 +84,7 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
       random: rt.random,
       provider: (entry) => buildProvider(entry, http, rt),
       logger,
-      signal,
+      signal: signal(),
     });
     const next = prune(result.state, config);
     if (JSON.stringify(next) !== JSON.stringify(loaded.state)) await store.save(next);
@@ -102,7 +105,7 @@ async function dryRun(config: Config, opts: RunOptions, rt: Runtime, logger: Log
     http: lazyHttp(rt),
     networkInterfaces,
     procIfInet6: rt.procIfInet6,
-    signal: AbortSignal.timeout(RUN_DEADLINE_MS),
+    signal: () => AbortSignal.timeout(RUN_DEADLINE_MS),
   });
   const p = plan({ config, detected, state, now: rt.now(), force: opts.force });
   for (const line of describePlan(p)) rt.out(line);

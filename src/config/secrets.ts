@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { open } from "../fs-lite.js";
 import { join } from "node:path";
 import type { KeyPath } from "./line-index.js";
 import type { Problems, Table } from "./problems.js";

@@ -28,7 +28,8 @@ export interface DetectDeps {
   procIfInet6: string;
   /** For the dns source; node:dgram's createSocket by default. */
   udp?: UdpSocketFactory;
-  signal: AbortSignal;
+  /** The run's deadline; a factory is called only if a source that waits runs. */
+  signal: AbortSignal | (() => AbortSignal);
 }
 
 /** Builds one source; the deps' http factory is shared through `getHttp`. */
@@ -49,14 +50,30 @@ export async function loadSource(name: SourceName, cfg: FamilyConfig, deps: Dete
   }
 }
 
+/** Sources that answer from local data at once: no deadline, no signal. */
+const LOCAL: ReadonlySet<SourceName> = new Set<SourceName>(["static", "event", "interface"]);
+
+/** The run's signal; a factory is called only when a source needs it (see IpSource). */
+function runSignal(deps: DetectDeps): AbortSignal {
+  return typeof deps.signal === "function" ? deps.signal() : deps.signal;
+}
+
 /** Runs one source with the family's deadline; never throws. */
 export async function runSource(name: SourceName, family: Family, cfg: FamilyConfig, deps: DetectDeps, getHttp: () => Promise<HttpClient>): Promise<Detection> {
-  const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(cfg.timeoutMs)]);
+  if (LOCAL.has(name)) {
+    try {
+      return await (await loadSource(name, cfg, deps, getHttp)).detect(family);
+    } catch (e) {
+      return { kind: "unavailable", source: name, reason: `failed: ${(e as Error)?.message ?? String(e)}` };
+    }
+  }
+  const outer = runSignal(deps);
+  const signal = AbortSignal.any([outer, AbortSignal.timeout(cfg.timeoutMs)]);
   try {
     const source = await loadSource(name, cfg, deps, getHttp);
     return await source.detect(family, signal);
   } catch (e) {
-    const why = deps.signal.aborted ? "aborted" : signal.aborted ? `timed out after ${cfg.timeoutMs} ms` : `failed: ${(e as Error)?.message ?? String(e)}`;
+    const why = outer.aborted ? "aborted" : signal.aborted ? `timed out after ${cfg.timeoutMs} ms` : `failed: ${(e as Error)?.message ?? String(e)}`;
     return { kind: "unavailable", source: name, reason: why };
   }
 }
@@ -72,14 +89,18 @@ export async function detectFamily(family: Family, cfg: FamilyConfig, deps: Dete
   if (!cfg.enabled) return { kind: "disabled" };
   const reasons: string[] = [];
   let last: Detection | undefined;
+  let aborted = false;
   for (const name of cfg.sources) {
-    if (deps.signal.aborted) break;
+    if (!LOCAL.has(name) && runSignal(deps).aborted) {
+      aborted = true;
+      break;
+    }
     const d = await runSource(name, family, cfg, deps, getHttp);
     if (d.kind === "found") return d;
     reasons.push(`${name}: ${d.reason}`);
     last = d;
   }
-  if (!last) return { kind: "unavailable", source: cfg.sources[0] ?? "static", reason: deps.signal.aborted ? "aborted" : "no source configured" };
+  if (!last) return { kind: "unavailable", source: cfg.sources[0] ?? "static", reason: aborted ? "aborted" : "no source configured" };
   return { kind: "unavailable", source: last.source, reason: reasons.join("; ") };
 }
 

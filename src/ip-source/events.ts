@@ -19,7 +19,7 @@
  * not plain interface/push names, files without a single `KEY=VALUE` line.
  */
 import { constants as C } from "node:fs";
-import { lstat, open, readdir, rename, rm } from "node:fs/promises";
+import { lstat, open, readdir, rename, rm } from "../fs-lite.js";
 import { join } from "node:path";
 import type { EventRecord } from "./types.js";
 import { parseAddress, formatBytes, printable } from "./sanity.js";

@@ -9,7 +9,7 @@
  * `ADDR32HEX IFINDEX PREFIXLEN SCOPE FLAGS NAME`, numbers in hex.
  */
 import type { NetworkInterfaceInfo } from "node:os";
-import { open } from "node:fs/promises";
+import { open } from "../fs-lite.js";
 import type { FamilyConfig } from "../config/types.js";
 import type { Detection, Family, IpSource } from "./types.js";
 import { formatBytes, screen } from "./sanity.js";

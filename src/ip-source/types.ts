@@ -25,7 +25,12 @@ export type Detection =
 
 export interface IpSource {
   readonly name: SourceName;
-  detect(family: Family, signal: AbortSignal): Promise<Detection>;
+  /**
+   * `signal` is given to the sources that wait on something outside (http, dns,
+   * command); the local ones (static, event, interface) finish at once and get none,
+   * so that a run using only them never builds an AbortSignal or a timer.
+   */
+  detect(family: Family, signal?: AbortSignal): Promise<Detection>;
 }
 
 /** One parsed event file (DESIGN.md "Event file"). */

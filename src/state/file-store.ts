@@ -1,4 +1,4 @@
-import { open, readFile, rename, unlink, mkdir } from "node:fs/promises";
+import { open, readFile, rename, unlink, mkdir } from "../fs-lite.js";
 import { constants } from "node:fs";
 import { join } from "node:path";
 import { DdnsError } from "../errors.js";

@@ -1,4 +1,4 @@
-import { open, readFile, unlink, mkdir, stat } from "node:fs/promises";
+import { open, readFile, unlink, mkdir, stat } from "../fs-lite.js";
 import { dirname } from "node:path";
 
 /**

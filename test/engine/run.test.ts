@@ -86,3 +86,18 @@ describe("Engine - execute", () => {
     assert.equal(r.state.records["a.example.org/ipv4"]?.retryAt, undefined);
   });
 });
+
+describe("Engine - backoff", () => {
+  it("huge retry-after/backoff/capped at one day", async () => {
+    const { retryAt, RETRY_AFTER_CAP_MS } = await import("../../src/engine/backoff.js");
+    assert.equal(retryAt(1, 0, () => 0.5, 10 * 365 * 86_400_000), RETRY_AFTER_CAP_MS);
+  });
+  it("failures grow/backoff/doubles from a minute, capped at six hours, jitter within ±20%", async () => {
+    const { retryAt, BACKOFF_CAP_MS } = await import("../../src/engine/backoff.js");
+    assert.equal(retryAt(1, 0, () => 0.5), 60_000);
+    assert.equal(retryAt(3, 0, () => 0.5), 240_000);
+    assert.equal(retryAt(30, 0, () => 0.5), BACKOFF_CAP_MS);
+    assert.equal(retryAt(1, 0, () => 0), 48_000);
+    assert.equal(retryAt(1, 0, () => 0.999999), 71_999.99 > 0 ? Math.round(60_000 * (0.8 + 0.4 * 0.999999)) : 0);
+  });
+});

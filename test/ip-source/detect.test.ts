@@ -121,11 +121,24 @@ describe("IpSource - detectAll", () => {
     assert.ok(ms < 3000, `took ${ms} ms`);
   });
 
-  it("run aborted/detect/unavailable, later sources not tried", async () => {
+  it("run aborted/detect/no source that waits is started, later sources not tried", async () => {
     const ac = new AbortController();
     ac.abort();
-    const r = await detectAll({ ipv4: familyConfig({ sources: ["static"], addresses: ["81.2.69.5"] }), ipv6: familyConfig({ enabled: false }) }, deps({ signal: ac.signal }));
-    assert.deepEqual(r.ipv4, { kind: "unavailable", source: "static", reason: "aborted" });
+    const r = await detectAll(
+      { ipv4: familyConfig({ sources: ["command", "static"], command: ["/bin/echo", "81.2.69.6"], addresses: ["81.2.69.5"] }), ipv6: familyConfig({ enabled: false }) },
+      deps({ signal: ac.signal }),
+    );
+    assert.deepEqual(r.ipv4, { kind: "unavailable", source: "command", reason: "aborted" });
+  });
+
+  it("local sources only/detect/the run's signal factory is never called", async () => {
+    let made = 0;
+    const r = await detectAll(
+      { ipv4: familyConfig({ sources: ["static"], addresses: ["81.2.69.5"] }), ipv6: familyConfig({ enabled: false }) },
+      deps({ signal: () => (made++, new AbortController().signal) }),
+    );
+    assert.equal(r.ipv4.kind, "found");
+    assert.equal(made, 0);
   });
 
   it("event/interface run/no http, dgram or child_process module loaded", () => {
