@@ -130,6 +130,20 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     for (const cmd of ["run", "status", "check", "detect", "providers"]) assert.match(help, new RegExp(`\\b${cmd}\\b`));
   });
 
+  // autopkgtest's own tests (debian/tests), run as autopkgtest would: as root, with
+  // AUTOPKGTEST_TMP, failing on any stderr output (no allow-stderr restriction).
+  for (const name of ["smoke", "units"]) {
+    it(`autopkgtest ${name}/run in the booted machine/passes with empty stderr`, () => {
+      copyFileSync(join(root, "debian/tests", name), join(m!.merged, "root", `autopkgtest-${name}`));
+      const r = m!.sh(`mkdir -p /tmp/adt-${name} && sh /root/autopkgtest-${name}; rc=$?; rm -rf /root/autopkgtest-${name} /tmp/adt-${name}; exit $rc`, {
+        env: { AUTOPKGTEST_TMP: `/tmp/adt-${name}` },
+        timeoutMs: 120_000,
+      });
+      ok(r, `debian/tests/${name}`);
+      assert.equal(r.stderr, "", `debian/tests/${name} wrote to stderr`);
+    });
+  }
+
   it("V8 code cache/built with the package/accepted by Debian 13's node", () => {
     // What bin/launch.cjs does, reporting V8's verdict on the cache.
     const probe = `const fs=require("node:fs"),vm=require("node:vm"),M=require("node:module");
