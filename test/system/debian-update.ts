@@ -64,7 +64,8 @@ function nmUp(m: DebianMachine, address: string): void {
 /**
  * With a config pointing at a loopback dyndns2 server, the NetworkManager hook's
  * event leads to exactly one update: ddns.path starts ddns.service, which pushes
- * the event's address once; the same event again pushes nothing.
+ * the event's address once; the same event again pushes nothing; the
+ * networkd-dispatcher hook's event with a new address pushes that one.
  */
 export async function runLoopbackUpdate(m: DebianMachine): Promise<void> {
   try {
@@ -123,14 +124,24 @@ async function update(m: DebianMachine): Promise<void> {
   await settle(m);
   assert.equal(requests(m).length, 1, "no second update for an unchanged address");
 
-  // One structured journal entry for the transition, and no secret anywhere.
+  // networkd-dispatcher's hook with a new address: one more update, that address.
+  const nd = { IFACE: "eth0", STATE: "routable", IP_ADDRS: "203.0.113.8", IP6_ADDRS: "" };
+  ok(m.exec(["/usr/lib/networkd-dispatcher/routable.d/90-ddns"], { env: nd }), "the networkd-dispatcher hook");
+  await settle(m);
+  const after3 = requests(m);
+  assert.equal(after3.length, 2, `one update for the new address: ${JSON.stringify(after3)}`);
+  assert.deepEqual(after3[1]?.query, { hostname: "home.example.org", myip: "203.0.113.8" });
+
+  // One structured journal entry per transition, and no secret anywhere.
   const entries = m.exec(["journalctl", "-q", "--no-pager", `MESSAGE_ID=${MESSAGE_IDS["record-updated"]}`, "-o", "json"]).stdout.trim().split("\n").filter(Boolean);
-  assert.equal(entries.length, 1, "one record-updated journal entry");
-  const e = JSON.parse(entries[0] as string) as Record<string, string>;
-  assert.equal(e["DDNS_RECORD"], "home.example.org");
-  assert.equal(e["DDNS_FAMILY"], "ipv4");
-  assert.equal(e["DDNS_NEW"], "203.0.113.7");
-  assert.equal(e["DDNS_PROVIDER"], "mock");
+  assert.equal(entries.length, 2, "one record-updated journal entry per update");
+  const [e1, e2] = entries.map((l) => JSON.parse(l) as Record<string, string>);
+  assert.equal(e1?.["DDNS_RECORD"], "home.example.org");
+  assert.equal(e1?.["DDNS_FAMILY"], "ipv4");
+  assert.equal(e1?.["DDNS_NEW"], "203.0.113.7");
+  assert.equal(e1?.["DDNS_PROVIDER"], "mock");
+  assert.equal(e2?.["DDNS_OLD"], "203.0.113.7");
+  assert.equal(e2?.["DDNS_NEW"], "203.0.113.8");
   const journal = m.exec(["journalctl", "-q", "--no-pager", "-o", "export"]).stdout;
   assert.ok(!journal.includes(SECRET), "the secret is not in the journal");
   const status = ok(m.exec(["ddns", "status"]), "ddns status");
