@@ -186,6 +186,8 @@ password_file = "/etc/ddns/push.password"
     assert.ok(!/\bnode\b|ddns-push|\/usr\/bin\/ddns/.test(ps), ps);
     const journal = await sys.journal(["-t", "ddns-push"]);
     assert.ok(journal.some((e) => e.MESSAGE === `push: ${NAME} pushed 198.51.100.7 from ${ROUTER_V4}` && e.PRIORITY === "5"), JSON.stringify(journal));
+    // ddns status shows the last push per name.
+    assert.match(await sys.sh("ddns status"), new RegExp(`last push for ${NAME.replaceAll(".", "\\.")}: 198\\.51\\.100\\.7 at `));
   });
 
   it("same address again/through the socket/nochg and no provider request", async () => {
