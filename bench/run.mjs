@@ -230,7 +230,12 @@ console.log(`| http detection (one HTTPS GET, TLS included) | ${perRunHttp.reque
 console.log(`| dns detection (one UDP query, payload only) | ${perRunDns.requests} req, ${perRunDns.bytes} B | ${perRunDns.requests * TIMER_RUNS_PER_DAY} req, ${f((perRunDns.bytes * TIMER_RUNS_PER_DAY) / 1024, 1)} KiB |`);
 console.log("\n| state file after N simulated runs (2 records, address changing every run) | bytes |\n| --- | --- |");
 for (const [n, s] of Object.entries(sizes)) console.log(`| ${n} | ${s} |`);
-console.log("\n(event-to-push latency through a real systemd: see test/system and PERFORMANCE.md)");
+// 5. Event-to-push latency through a real systemd (needs root; says why when it cannot run).
+if (!args.includes("--no-systemd")) {
+  const { spawnSync } = await import("node:child_process");
+  console.log("\n### event-to-push latency through a real systemd (bench/systemd-latency.mjs)\n");
+  spawnSync(process.execPath, [join(root, "bench/systemd-latency.mjs"), "--events", quick ? "5" : "20"], { stdio: "inherit" });
+}
 if (failures.length) {
   console.log(`\nBUDGETS MISSED${gate ? " (by more than twice the allowed margin)" : ""}:\n- ${failures.join("\n- ")}`);
   process.exit(1);
