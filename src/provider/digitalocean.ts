@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { digitaloceanSpec } from "./digitalocean-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
+import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
 
 /**
  * DigitalOcean API v2 (digitalocean/openapi, specification/resources/domains):
@@ -54,5 +54,5 @@ export function createDigitalocean(settings: ProviderSettings, deps: ProviderDep
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone"), ctx(u.name, signal)));
+  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone"), ctx(u.name, signal)), (signal) => call("GET", "/domains?per_page=1", ctx(CHECK, signal)));
 }

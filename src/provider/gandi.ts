@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { gandiSpec } from "./gandi-spec.js";
 import { pushRrset, type RrsetApi } from "./record-sets.js";
-import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str } from "./rest.js";
+import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str } from "./rest.js";
 
 /**
  * Gandi LiveDNS v5 (api.gandi.net/docs/livedns, authentication page): `Authorization:
@@ -44,5 +44,5 @@ export function createGandi(settings: ProviderSettings, deps: ProviderDeps): Dns
       return Promise.resolve({ kind: "permanent", reason: `no Gandi credential for ${u.name}: set token in [providers.${settings.name}]` });
     }
     return pushRrset(u, api, str(settings, "zone").toLowerCase(), c);
-  });
+  }, (signal) => call("GET", "/domains", ctx(CHECK, signal)));
 }

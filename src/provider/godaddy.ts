@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { godaddySpec } from "./godaddy-spec.js";
 import { pushRrset, type RrsetApi } from "./record-sets.js";
-import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str, type JsonCall } from "./rest.js";
+import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str, type JsonCall } from "./rest.js";
 
 /**
  * GoDaddy Domains API v1 (developer.godaddy.com/doc/endpoint/domains, as ddclient,
@@ -49,5 +49,5 @@ export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): D
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)));
+  return perUpdate(settings, (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/v1/domains?limit=1", ctx(CHECK, signal)));
 }

@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { hetznerSpec } from "./hetzner-spec.js";
 import { pushRrset, type RrsetApi } from "./record-sets.js";
-import { baseUrl, ctxFor, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str, type Ctx, type Result } from "./rest.js";
+import { CHECK, baseUrl, ctxFor, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str, type Ctx, type Result } from "./rest.js";
 
 /**
  * Hetzner DNS through the Cloud API (docs.hetzner.cloud/reference/cloud, zones and
@@ -55,5 +55,5 @@ export function createHetzner(settings: ProviderSettings, deps: ProviderDeps): D
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)));
+  return perUpdate(settings, (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/zones?per_page=1", ctx(CHECK, signal)));
 }

@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { linodeSpec } from "./linode-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, str, type Ctx, type Result } from "./rest.js";
+import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, str, type Ctx, type Result } from "./rest.js";
 
 /**
  * Linode API v4 (techdocs.akamai.com/linode-api/reference/domain-records): Bearer
@@ -73,5 +73,5 @@ export function createLinode(settings: ProviderSettings, deps: ProviderDeps): Dn
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)));
+  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/domains?page=1&page_size=25", ctx(CHECK, signal)));
 }

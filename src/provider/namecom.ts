@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { namecomSpec } from "./namecom-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
+import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
 
 /**
  * Name.com API v4 (as ddns-updater and lexicon use it, with lexicon's recorded
@@ -65,5 +65,5 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)));
+  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/domains?perPage=1", ctx(CHECK, signal)));
 }

@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { porkbunSpec } from "./porkbun-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { authFailure, baseUrl, classifyStatus, ctxFor, excerpt, fail, isObject, jsonHeaders, malformed, ok, parseJson, perUpdate, send, str, type Ctx, type Result } from "./rest.js";
+import { CHECK, authFailure, baseUrl, classifyStatus, ctxFor, excerpt, fail, isObject, jsonHeaders, malformed, ok, parseJson, perUpdate, send, str, type Ctx, type Result } from "./rest.js";
 
 /**
  * Porkbun API v3 (porkbun.com/api/json/v3/documentation, llms-full.txt): every call
@@ -82,5 +82,5 @@ export function createPorkbun(settings: ProviderSettings, deps: ProviderDeps): D
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)));
+  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("/ping", {}, ctx(CHECK, signal)));
 }

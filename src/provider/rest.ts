@@ -339,7 +339,26 @@ function scrub(o: PushOutcome | Failure, settings: ProviderSettings): PushOutcom
   }
 }
 
-/** Builds a provider whose `push` runs `one` per update through `pushEach`. */
-export function perUpdate(settings: ProviderSettings, one: (u: RecordUpdate, signal: AbortSignal) => Promise<PushOutcome | Failure>): DnsProvider {
-  return { push: (updates, signal) => pushEach(updates, settings, (u) => one(u, signal)) };
+/**
+ * Builds a provider whose `push` runs `one` per update through `pushEach`. `check`,
+ * when given, is a read-only request that proves the credentials (`ddns check --online`).
+ */
+export function perUpdate(
+  settings: ProviderSettings,
+  one: (u: RecordUpdate, signal: AbortSignal) => Promise<PushOutcome | Failure>,
+  check?: (signal: AbortSignal) => Promise<Result<unknown>>,
+): DnsProvider {
+  const provider: DnsProvider = { push: (updates, signal) => pushEach(updates, settings, (u) => one(u, signal)) };
+  if (check !== undefined) {
+    provider.verify = async (signal) => {
+      const r = await check(signal);
+      if (r.ok) return { ok: true };
+      const scrubbed = scrub(r.failure, settings);
+      return { ok: false, reason: scrubbed.kind === "permanent" || scrubbed.kind === "transient" ? scrubbed.reason : "failed" };
+    };
+  }
+  return provider;
 }
+
+/** The name a credential check uses where an update names its record. */
+export const CHECK = "the read-only credential check";

@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { vultrSpec } from "./vultr-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
+import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "./rest.js";
 
 /**
  * Vultr API v2 DNS (https://www.vultr.com/api/#tag/dns, as ddns-updater and lexicon
@@ -61,5 +61,5 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)));
+  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/domains?per_page=1", ctx(CHECK, signal)));
 }

@@ -31,6 +31,7 @@ export async function startDigitalocean(token: string, domain: string, records: 
   const api = await startMockApi((req, violate) => {
     if (req.method !== "GET") writes++;
     if (req.headers.authorization !== `Bearer ${token}`) return { status: 401, body: { id: "unauthorized", message: "Unable to authenticate you." } };
+    if (req.path === "/v2/domains" && req.method === "GET") return { status: 200, body: { domains: [{ name: domain, ttl: 1800, zone_file: "" }], links: {}, meta: { total: 1 } } };
     const m = /^\/v2\/domains\/([^/]+)(\/records(?:\/(\d+))?)?$/.exec(req.path);
     if (m === null) return violate("path");
     if (m[1] !== domain) return NOT_FOUND;

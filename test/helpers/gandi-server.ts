@@ -21,6 +21,7 @@ export async function startGandi(token: string, zone: string, seed: StoredRecord
 
   const api = await startMockApi((req, violate) => {
     if (req.headers.authorization !== `Bearer ${token}`) return err(401, "HTTPUnauthorized", "Unauthorized", "The server could not verify that you are authorized to access the URL requested.");
+    if (req.path === "/v5/livedns/domains" && req.method === "GET") return { status: 200, body: [{ fqdn: zone, domain_href: `https://api.gandi.net/v5/livedns/domains/${zone}` }] };
     const m = /^\/v5\/livedns\/domains\/([^/]+)(?:\/records\/([^/]+)\/([A-Z]+))?$/.exec(req.path);
     if (m === null) return violate("path");
     if (m[1] !== zone) return err(404, "HTTPNotFound", "Not Found", "The resource could not be found.");

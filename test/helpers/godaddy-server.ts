@@ -17,6 +17,7 @@ export async function startGodaddy(key: string, secret: string, zone: string, se
   const api = await startMockApi((req, violate) => {
     if (req.headers.authorization !== `sso-key ${key}:${secret}`) return err(401, "UNABLE_TO_AUTHENTICATE", "Unable to authenticate user");
     if (accessDenied) return err(403, "ACCESS_DENIED", "Authenticated user is not allowed access");
+    if (req.path === "/v1/domains" && req.method === "GET") return { status: 200, body: [{ domain: zone, domainId: 1002111, status: "ACTIVE" }] };
     const m = /^\/v1\/domains\/([^/]+)(?:\/records\/(A|AAAA)\/([^/]+))?$/.exec(req.path);
     if (m === null) return violate("path");
     if (m[1] !== zone) return err(404, "NOT_FOUND", `Domain ${m[1]} not found`);

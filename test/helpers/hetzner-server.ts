@@ -32,6 +32,9 @@ export async function startHetzner(token: string, zone: string, seed: StoredReco
 
   const api = await startMockApi((req, violate) => {
     if (req.headers.authorization !== `Bearer ${token}`) return err(401, "unauthorized", "unable to authenticate");
+    if (req.path === "/v1/zones" && req.method === "GET") {
+      return { status: 200, body: { zones: [{ id: ZONE_ID, name: zone, mode: "primary" }], meta: { pagination: { page: 1, per_page: 1, previous_page: null, next_page: null, last_page: 1, total_entries: 1 } } } };
+    }
     const m = /^\/v1\/zones\/([^/]+)(?:\/rrsets(?:\/([^/]+)\/(A|AAAA)(\/actions\/set_records)?)?)?$/.exec(req.path);
     if (m === null) return violate("path");
     if (m[1] !== zone && m[1] !== String(ZONE_ID)) return err(404, "not_found", "zone not found");

@@ -28,6 +28,7 @@ export async function startNamecom(username: string, token: string, zone: string
 
   const api = await startMockApi((req, violate) => {
     if (req.headers.authorization !== expected) return { status: 401, body: { message: "Unauthenticated" } };
+    if (req.path === "/v4/domains" && req.method === "GET") return { status: 200, body: { domains: [{ domainName: zone, locked: true, autorenewEnabled: true }] } };
     const m = /^\/v4\/domains\/([^/]+)(\/records(?:\/(\d+))?)?$/.exec(req.path);
     if (m === null) return violate("path");
     if (m[1] !== zone) return { status: 404, body: { message: "Not Found" } };

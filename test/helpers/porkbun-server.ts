@@ -21,6 +21,7 @@ export async function startPorkbun(apikey: string, secretapikey: string, zone: s
     if (req.headers["content-type"] !== "application/json") return violate("content-type");
     const body = JSON.parse(req.body) as Record<string, unknown>;
     if (body["apikey"] !== apikey || body["secretapikey"] !== secretapikey) return error("Invalid API key. (002)");
+    if (req.path === "/api/json/v3/ping") return Object.keys(body).length === 2 ? { status: 200, body: { status: "SUCCESS", yourIp: "127.0.0.1" } } : violate("ping body");
     const m = /^\/api\/json\/v3\/dns\/(retrieveByNameType|edit|create|delete)\/([^/]+)(?:\/(.*))?$/.exec(req.path);
     if (m === null) return violate("path");
     if (m[2] !== zone) return error("Invalid domain.");

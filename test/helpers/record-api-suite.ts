@@ -47,6 +47,8 @@ export interface SuiteOptions {
   /** The provider tells "already right" apart (false: it always writes). */
   detectsUnchanged?: boolean;
   ttl?: number;
+  /** The provider has a read-only credential check (`ddns check --online`). */
+  verifies?: boolean;
 }
 
 const NAME = "home.example.org";
@@ -137,6 +139,19 @@ export function recordApiSuite(o: SuiteOptions): void {
       assert.equal(out.get(`${NAME}/ipv6`)?.kind, "transient");
       assert.equal(m.requests.length, 1);
     });
+
+    if (o.verifies !== false) {
+      it("good then wrong credentials/verify/accepted, then refused naming the key without the secret", async () => {
+        const m = await start([]);
+        assert.deepEqual(await o.provider(m).verify?.(AbortSignal.timeout(5000)), { ok: true });
+        const bad = await o.provider(m, o.badCredentials).verify?.(AbortSignal.timeout(5000));
+        assert.equal(bad?.ok, false);
+        const reason = bad?.ok === false ? bad.reason : "";
+        assert.match(reason, o.keyHint);
+        for (const secret of o.secrets) assert.ok(!reason.includes(secret));
+        assert.equal(m.writes(), 0);
+      });
+    }
 
     it("malformed or failing answers/push/transient", async () => {
       const m = await start([]);

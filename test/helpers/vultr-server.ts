@@ -17,6 +17,9 @@ export async function startVultr(apiKey: string, zone: string, seed: StoredRecor
 
   const api = await startMockApi((req, violate) => {
     if (req.headers.authorization !== `Bearer ${apiKey}`) return err(401, "Invalid API token.");
+    if (req.path === "/v2/domains" && req.method === "GET") {
+      return { status: 200, body: { domains: [{ domain: zone, date_created: "2026-01-01T00:00:00+00:00", dns_sec: "disabled" }], meta: { total: 1, links: { next: "", prev: "" } } } };
+    }
     const m = /^\/v2\/domains\/([^/]+)(\/records(?:\/([0-9a-f-]+))?)?$/.exec(req.path);
     if (m === null) return violate("path");
     if (m[1] !== zone) return err(404, "Domain not found.");

@@ -49,4 +49,5 @@ recordApiSuite({
     { status: 500, body: "Internal Server Error" },
   ],
   ttl: 300,
+  verifies: false,
 });
