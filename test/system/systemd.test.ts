@@ -187,9 +187,11 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     const s = await show("ddns.service", "Result", "ExecMainStatus", "NRestarts");
     assert.deepEqual(s, { Result: "success", ExecMainStatus: "0", NRestarts: "0" });
 
-    const mine = await entriesOf(runs);
-    const updated = mine.filter((e) => e["MESSAGE_ID"] === MESSAGE_IDS["record-updated"]);
-    assert.equal(updated.length, 1, JSON.stringify(mine.map((e) => e["MESSAGE"])));
+    const updated = await waitFor("the transition in the journal", async () => {
+      const u = (await entriesOf(runs)).filter((e) => e["MESSAGE_ID"] === MESSAGE_IDS["record-updated"]);
+      return u.length > 0 ? u : undefined;
+    });
+    assert.equal(updated.length, 1);
     const t = updated[0]!;
     assert.equal(t["DDNS_RECORD"], RECORD);
     assert.equal(t["DDNS_FAMILY"], "ipv4");
@@ -254,9 +256,12 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     });
     const runs = await newRuns(2);
     assert.equal(runs.length, 2);
-    const exits = (await sys.journal(["_PID=1", "UNIT=ddns.service"]))
-      .filter((e) => runs.includes(e["INVOCATION_ID"] ?? "") && /Main process exited/.test(e["MESSAGE"] ?? ""))
-      .map((e) => e["MESSAGE"]);
+    const exits = await waitFor("systemd's exit report", async () => {
+      const x = (await sys.journal(["_PID=1", "UNIT=ddns.service"]))
+        .filter((e) => runs.includes(e["INVOCATION_ID"] ?? "") && /Main process exited/.test(e["MESSAGE"] ?? ""))
+        .map((e) => e["MESSAGE"]);
+      return x.length > 0 ? x : undefined;
+    });
     assert.equal(exits.length, 1, "only a failing main process is reported");
     assert.match(exits[0] ?? "", /status=75\//);
     assert.equal((await show("ddns.service", "Result"))["Result"], "success", "the restart exited 0");
@@ -307,9 +312,10 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     );
     const r = await sys.run(["systemctl", "start", "ddns-probe.service"]);
     assert.equal(r.status, 0, r.stderr);
-    const out = (await sys.journal(["-u", "ddns-probe", "_COMM=node"])).map((e) => e["MESSAGE"] ?? "");
-    const line = out.find((m) => m.startsWith("{"));
-    assert.ok(line, out.join("\n"));
+    // journald may file the stdout line a moment after the unit has finished.
+    const line = await waitFor("the probe's report in the journal", async () =>
+      (await sys.journal(["-u", "ddns-probe", "_COMM=node"])).map((e) => e["MESSAGE"] ?? "").find((m) => m.startsWith("{")),
+    );
     assert.deepEqual(JSON.parse(line), {
       uid: Number(ddnsUid),
       interfaces: ["lo"], // AF_NETLINK
@@ -325,7 +331,10 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
       credentials: "unset", // ddns-probe has no LoadCredential=
       logger: 0, // logger --journald reaches the journal socket
     });
-    const viaLogger = await sys.journal(["-u", "ddns-probe", "SYSLOG_IDENTIFIER=ddns-probe"]);
+    const viaLogger = await waitFor("the probe's logger entry", async () => {
+      const e = await sys.journal(["-u", "ddns-probe", "SYSLOG_IDENTIFIER=ddns-probe"]);
+      return e.length > 0 ? e : undefined;
+    });
     assert.equal(viaLogger.length, 1, "the logger entry is attributed to the unit");
     assert.equal(viaLogger[0]!["DDNS_PROBE"], "yes");
   });
