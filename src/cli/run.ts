@@ -15,7 +15,7 @@ import { providerSpec } from "../provider/registry.js";
 import type { DnsProvider } from "../provider/types.js";
 import { createFileStore } from "../state/file-store.js";
 import { acquireLock } from "../state/lock.js";
-import type { State } from "../state/types.js";
+import type { State, StateStore } from "../state/types.js";
 import { EXIT, type RunOptions, type Runtime } from "./runtime.js";
 import { networkInterfaces } from "node:os";
 
@@ -78,6 +78,7 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
       return EXIT.ok;
     }
     notifyStatus(rt, `updating ${p.actions.filter((a) => a.kind === "push").length} record(s)`);
+    const intent = await saveIntent(store, current, p);
     const result = await execute(p, current, {
       config,
       now: rt.now,
@@ -87,12 +88,39 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
       signal: signal(),
     });
     const next = prune(result.state, config);
-    if (JSON.stringify(next) !== JSON.stringify(loaded.state)) await store.save(next);
+    if (intent || JSON.stringify(next) !== JSON.stringify(loaded.state)) await store.save(next);
     notifyStatus(rt, result.outcome === "ok" ? "records current" : `last run: ${result.outcome} failure`);
     return result.outcome === "permanent" ? EXIT.permanent : result.outcome === "transient" ? EXIT.transient : EXIT.ok;
   } finally {
     await claimed.finish();
     await lock.lock.release();
+  }
+}
+
+/**
+ * Before pushing, records that what the provider holds for each pushed record is
+ * unknown (published null, no cached ids). Should the run be killed between the
+ * provider's change and the final save, the next run then looks the record up
+ * instead of pushing blindly from a stale cache, so it never pushes an address the
+ * provider already has. If the state cannot be written the push still goes ahead
+ * (the final save reports it). Returns whether the intent was written.
+ */
+async function saveIntent(store: StateStore, state: State, p: Plan): Promise<boolean> {
+  const records = { ...state.records };
+  let changed = false;
+  for (const a of p.actions) {
+    const r = records[a.key];
+    if (a.kind !== "push" || r === undefined || (r.published === null && r.cache === undefined)) continue;
+    const { cache: _cache, ...rest } = r;
+    records[a.key] = { ...rest, published: null };
+    changed = true;
+  }
+  if (!changed) return false;
+  try {
+    await store.save({ ...state, records });
+    return true;
+  } catch {
+    return false;
   }
 }
 
