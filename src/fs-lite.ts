@@ -88,3 +88,7 @@ export function rm(path: PathLike, options: fs.RmOptions): Promise<void> {
 export function mkdir(path: PathLike, options: fs.MakeDirectoryOptions): Promise<void> {
   return call<void>((cb) => fs.mkdir(path, options, (err) => cb(err, undefined)));
 }
+
+export function link(existing: PathLike, created: PathLike): Promise<void> {
+  return call<void>((cb) => fs.link(existing, created, (err) => cb(err, undefined)));
+}

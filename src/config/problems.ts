@@ -35,11 +35,21 @@ export class Problems {
   throwIfAny(): void {
     if (this.list.length === 0) return;
     const sorted = [...this.list].sort((a, b) => a.line - b.line);
-    const lines = sorted.slice(0, MAX_REPORTED).map((p) => `${this.file}:${p.line}: ${p.key}: ${p.message}`);
+    const lines = sorted.slice(0, MAX_REPORTED).map((p) => `${this.file}:${p.line}: ${oneLine(p.key)}: ${oneLine(p.message)}`);
     if (sorted.length > MAX_REPORTED) lines.push(`${this.file}: ... and ${sorted.length - MAX_REPORTED} more problems`);
     const code = this.list.every((p) => p.secretRead) ? "SECRET_UNREADABLE" : "CONFIG_INVALID";
     throw new DdnsError(code, lines.join("\n"));
   }
+}
+
+/**
+ * Escapes control characters: a value quoted in a message (a multi-line string, a
+ * quoted key) must not break the one-problem-per-line format or forge a log line.
+ */
+function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** `providers.home.token`, `records.name`: array positions are left to the line number. */

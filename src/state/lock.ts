@@ -1,4 +1,4 @@
-import { open, readFile, unlink, mkdir, stat } from "../fs-lite.js";
+import { link, open, readFile, unlink, mkdir, stat } from "../fs-lite.js";
 import { dirname } from "node:path";
 
 /**
@@ -15,11 +15,20 @@ export type LockResult = { kind: "acquired"; lock: Lock } | { kind: "held"; pid:
 export async function acquireLock(path: string, pid: number, now: number): Promise<LockResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fh = await open(path, "wx", 0o644);
+      // The pid is written first and the lock appears whole (link is atomic and fails
+      // on EEXIST): a run killed here never leaves an empty lock that others must
+      // wait out.
+      const tmp = `${path}.${pid}.tmp`;
+      const fh = await open(tmp, "w", 0o644);
       try {
         await fh.writeFile(`${pid}\n`);
       } finally {
         await fh.close();
+      }
+      try {
+        await link(tmp, path);
+      } finally {
+        await unlink(tmp).catch(() => undefined);
       }
       return {
         kind: "acquired",

@@ -69,7 +69,7 @@ describe("Reliability - kill -9 during updates", () => {
           assert.ok(!held.includes(content), `after kill ${i}: ${q.method} pushed ${content}, which the provider already had`);
         }
       }
-      assert.deepEqual(cf.records().filter((x) => x.name === NAME && x.type === "A").map((x) => x.content), [address], `after kill ${i}: converged`);
+      assert.deepEqual(cf.records().filter((x) => x.name === NAME && x.type === "A").map((x) => x.content), [address], `after kill ${i}: converged (the run said: ${r.stdout}${r.stderr})`);
       assert.deepEqual((await f.state())?.records[`${NAME}/ipv4`]?.published, [address]);
       const files = await readdir(f.stateDir);
       figures.leftovers = files.filter((x) => x !== "state.json").length;
