@@ -294,5 +294,9 @@ export function screen(candidates: Iterable<string>, family: Family, opts: { acc
 /** A short, log-safe rendering of untrusted text (control characters escaped, length capped). */
 export function printable(text: string, max = 64): string {
   const cut = text.length > max ? `${text.slice(0, max)}...` : text;
-  return JSON.stringify(cut).slice(1, -1);
+  // JSON leaves DEL, the C1 controls (0x9b starts a terminal escape) and the Unicode
+  // line separators as they are: escape them too, so a name cannot forge a log line.
+  return JSON.stringify(cut)
+    .slice(1, -1)
+    .replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

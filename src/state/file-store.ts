@@ -1,4 +1,4 @@
-import { open, readFile, rename, unlink, mkdir } from "../fs-lite.js";
+import { open, readdir, rename, unlink, mkdir } from "../fs-lite.js";
 import { constants } from "node:fs";
 import { join } from "node:path";
 import { DdnsError } from "../errors.js";
@@ -55,6 +55,7 @@ export function createFileStore(dir: string, now: () => number): StateStore {
           await fh.close();
         }
         await rename(tmp, path);
+        await removeLeftovers(dir);
         const dh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
         try {
           await dh.sync();
@@ -72,6 +73,28 @@ export function createFileStore(dir: string, now: () => number): StateStore {
       }
     },
   };
+}
+
+/**
+ * Removes the temp files of runs killed between writing and renaming them (their pid
+ * is gone), or a state directory collects one per crash. Best effort.
+ */
+async function removeLeftovers(dir: string): Promise<void> {
+  const names = (await readdir(dir, { encoding: "buffer" }).catch(() => [] as Buffer[])).map((b) => b.toString("utf8"));
+  for (const n of names) {
+    const m = /^\.state\.json\.(\d+)\.tmp$/.exec(n);
+    if (m === null || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    await unlink(join(dir, n)).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 async function setAside(path: string, now: () => number, reason: string): Promise<LoadResult> {
