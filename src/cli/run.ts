@@ -19,6 +19,9 @@ import type { State, StateStore } from "../state/types.js";
 import { EXIT, type RunOptions, type Runtime } from "./runtime.js";
 import { networkInterfaces } from "node:os";
 
+/** How long a run waits for another run's lock (ddns.service's TimeoutStartSec is 2 min). */
+const LOCK_WAIT_MS = 60_000;
+
 /** How long one run may spend on provider requests before it gives up (transient). */
 const RUN_DEADLINE_MS = 90_000;
 
@@ -35,11 +38,18 @@ export async function runCommand(opts: RunOptions, rt: Runtime): Promise<number>
 
 async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: Logger): Promise<number> {
   const lockPath = join(dirname(opts.eventsDir), "ddns.lock");
-  const lock = await acquireLock(lockPath, rt.pid, rt.now());
+  // Wait for a run in progress (an operator's `ddns run`, say) rather than exit at
+  // once: exiting would leave the events in place, ddns.path would start us again at
+  // once, and the path unit would run into its start limit.
+  let lock = await acquireLock(lockPath, rt.pid, rt.now());
+  const giveUpAt = rt.now() + LOCK_WAIT_MS;
+  while (lock.kind === "held" && rt.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    lock = await acquireLock(lockPath, rt.pid, rt.now());
+  }
   if (lock.kind === "held") {
-    // The run holding the lock (or the next one ddns.path starts) sees our events.
-    rt.err(`another ddns run (pid ${lock.pid}) is in progress; leaving the work to it`);
-    return EXIT.ok;
+    rt.err(`another ddns run (pid ${lock.pid}) still holds ${lockPath} after ${LOCK_WAIT_MS / 1000} s; trying again later`);
+    return EXIT.transient;
   }
   const claimed = await claimEvents(opts.eventsDir, { allowedUids: [...new Set([0, rt.uid])], now: rt.now() });
   try {

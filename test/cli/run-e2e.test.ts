@@ -191,3 +191,21 @@ describe("ddns run - end to end against a loopback Cloudflare", () => {
     await noSecret({ stdout: r.stdout, stderr: r.stderr });
   });
 });
+
+describe("ddns run - concurrency", () => {
+  it("ten runs at once/run/one set of provider requests, all exit 0, state valid", async () => {
+    const cf = await startCloudflareServer({ token: TOKEN, zones: [{ name: "example.org", id: "zone0000000000000000000000000002" }], delayMs: 150 });
+    try {
+      const t = await setup(cf, "198.51.100.30");
+      const results = await Promise.all(Array.from({ length: 10 }, () => t.run()));
+      assert.deepEqual(results.map((r) => r.code), Array(10).fill(0), results.map((r) => r.stderr).join("\n"));
+      // Zone walk (2), record lookup (1), create (1): once, not ten times.
+      assert.equal(cf.count(), 4);
+      assert.equal(results.filter((r) => /now points to/.test(r.stdout)).length, 1);
+      const s = JSON.parse(await readFile(t.statePath, "utf8")) as { records: Record<string, { published: string[] }> };
+      assert.deepEqual(s.records["home.example.org/ipv4"]?.published, ["198.51.100.30"]);
+    } finally {
+      await cf.close();
+    }
+  });
+});
