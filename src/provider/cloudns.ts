@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "./types.js";
 import { cloudnsSpec } from "./cloudns-spec.js";
 import { pushIdRecords, type IdRecord, type IdRecordApi } from "./record-sets.js";
-import { authFailure, baseUrl, callJson, ctxFor, fail, isObject, malformed, ok, perUpdate, rateLimited, str, type Ctx, type Failure, type Result } from "./rest.js";
+import { CHECK, authFailure, baseUrl, callJson, ctxFor, fail, isObject, malformed, ok, perUpdate, rateLimited, str, type Ctx, type Failure, type Result } from "./rest.js";
 
 /**
  * ClouDNS HTTP API (as lexicon, dnscontrol and acme.sh use it): every call is a form
@@ -22,14 +22,16 @@ export function allowedTtl(ttl: number | undefined): number {
 
 export function createCloudns(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
   const base = baseUrl(settings, cloudnsSpec.defaultEndpoint);
-  const sub = str(settings, "sub_auth_id");
-  const auth = sub !== "" ? { "sub-auth-id": sub } : { "auth-id": str(settings, "auth_id") };
-  const ctx = ctxFor(settings, sub !== "" ? "sub_auth_id/password" : "auth_id/password", deps.now);
+  // One of auth-id, sub-auth-id, sub-auth-user identifies the API user (cloudns.net/wiki/article/42).
+  const idKey = str(settings, "sub_auth_id") !== "" ? "sub_auth_id" : str(settings, "sub_auth_user") !== "" ? "sub_auth_user" : "auth_id";
+  const auth = { [idKey.replace(/_/g, "-")]: str(settings, idKey) };
+  const ctx = ctxFor(settings, `${idKey}/password`, deps.now);
 
   /** One API call; a "Failed" status becomes a failure, auth and rate limit recognised. */
   async function call(method: string, params: Record<string, string>, c: Ctx): Promise<Result<unknown>> {
     const body = new URLSearchParams({ ...auth, "auth-password": str(settings, "password"), ...params }).toString();
-    const r = await callJson(deps.http, { method: "POST", url: `${base}/dns/${method}.json`, headers: { "content-type": "application/x-www-form-urlencoded" }, body }, c);
+    const path = method.includes("/") ? method : `dns/${method}`;
+    const r = await callJson(deps.http, { method: "POST", url: `${base}/${path}.json`, headers: { "content-type": "application/x-www-form-urlencoded" }, body }, c);
     if (!r.ok) return r;
     const j = r.value.json;
     if (isObject(j) && j["status"] === "Failed") return fail(failed(typeof j["statusDescription"] === "string" ? j["statusDescription"] : "", c));
@@ -89,5 +91,9 @@ export function createCloudns(settings: ProviderSettings, deps: ProviderDeps): D
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)));
+  return perUpdate(
+    settings,
+    (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
+    (signal) => call("login/login", {}, ctx(CHECK, signal)),
+  );
 }

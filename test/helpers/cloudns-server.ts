@@ -7,7 +7,8 @@ import type { StoredRecord, SuiteMock } from "./record-api-suite.js";
  * parameters with auth-id/auth-password, answers always HTTP 200, failures as
  * {"status":"Failed","statusDescription"}, records.json an object keyed by id or [].
  * This mock accepts only POST forms (ddns keeps the password out of URLs). The
- * wording of the unknown-zone and unknown-record failures is illustrative.
+ * wording of the unknown-record failure is illustrative; the others are from
+ * cloudns.net/wiki (articles 42, 57, 60), which also says GET and POST both work.
  */
 const TTLS = [60, 300, 900, 1800, 3600, 21600, 43200, 86400, 172800, 259200, 604800, 1209600, 2592000];
 
@@ -25,6 +26,7 @@ export async function startCloudns(authId: string, password: string, zone: strin
     if ([...req.query.keys()].length > 0) return violate("parameters in the URL (the password would be in it)");
     const p = new URLSearchParams(req.body);
     if (p.get("auth-id") !== authId || p.get("auth-password") !== password) return failed("Invalid authentication, incorrect auth-id or auth-password.");
+    if (req.path === "/login/login.json") return [...p.keys()].length === 2 ? success("Success login.") : violate("login takes only the credentials");
     const m = /^\/dns\/([a-z-]+)\.json$/.exec(req.path);
     if (m === null) return violate("path");
     const allowed: Record<string, string[]> = {

@@ -22,6 +22,15 @@ describe("Provider - cloudns", () => {
     assert.deepEqual([allowedTtl(1), allowedTtl(60), allowedTtl(61), allowedTtl(undefined), allowedTtl(10_000_000)], [60, 60, 300, 3600, 2592000]);
   });
 
+  it("sub-user by name/verify/posts sub-auth-user instead of auth-id to login", async () => {
+    mock = await startCloudns("4321", PASSWORD, "example.org", []);
+    const r = await provider(mock, { auth_id: "", sub_auth_user: "ddns-bot" }).verify?.(AbortSignal.timeout(5000));
+    assert.equal(r?.ok, false);
+    const form = Object.fromEntries(new URLSearchParams(mock.requests[0]!.body));
+    assert.equal(mock.requests[0]!.path, "/login/login.json");
+    assert.deepEqual(form, { "sub-auth-user": "ddns-bot", "auth-password": PASSWORD });
+  });
+
   it("cached id/push/one mod-record form with host, record and an allowed ttl", async () => {
     mock = await startCloudns("4321", PASSWORD, "example.org", [{ name: "home", type: "A", value: "203.0.113.1" }]);
     const cache = { zone: "example.org", zoneId: "example.org", records: "69469268=203.0.113.1" };
@@ -49,5 +58,4 @@ recordApiSuite({
     { status: 500, body: "Internal Server Error" },
   ],
   ttl: 300,
-  verifies: false,
 });
