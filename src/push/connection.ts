@@ -23,6 +23,8 @@ export interface ConnectionDeps {
   store: PushStore;
   /** priority: 3 err, 4 warning, 5 notice, 6 info. No secret ever reaches it. */
   log: (priority: 3 | 4 | 5 | 6, message: string) => void;
+  /** A name's pushed addresses changed (the push-received transition); default: a notice through `log`. */
+  pushed?: (name: string, addresses: string[], from: string, message: string) => void;
   /** How long to keep reading after the answer so the peer sees it before the close, ms. */
   lingerMs?: number;
 }
@@ -99,7 +101,11 @@ export async function serveConnection(input: Readable, output: Writable, deps: C
       }
       for (const w of decision.writes) {
         await deps.store.record(w, known.get(w.name));
-        if (decision.changed.includes(w.name)) deps.log(5, `push: ${w.name} pushed ${[...w.ipv4, ...w.ipv6].join(" ")} from ${w.from}`);
+        if (!decision.changed.includes(w.name)) continue;
+        const addresses = [...w.ipv4, ...w.ipv6];
+        const message = `push: ${w.name} pushed ${addresses.join(" ")} from ${w.from}`;
+        if (deps.pushed) deps.pushed(w.name, addresses, w.from, message);
+        else deps.log(5, message);
       }
       if (decision.challenge) extra = ['WWW-Authenticate: Basic realm="ddns", charset="UTF-8"'];
     }

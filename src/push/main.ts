@@ -4,6 +4,8 @@
 // library, no HTTP client, no provider code; the reconciler does the DNS work after
 // ddns.path sees the event file.
 import { Socket } from "node:net";
+import { stderrIsJournal } from "../log/create.js";
+import { createJournalLogger } from "../log/journal.js";
 import { serveConnection } from "./connection.js";
 import { loadPushSetup } from "./config.js";
 import { PushStore } from "./store.js";
@@ -28,6 +30,10 @@ const pushDir = option("--push-dir", "/run/ddns/push");
 const log = (priority: number, message: string): void => {
   process.stderr.write(`<${priority}>${message.replace(/[\r\n]+/g, " ")}\n`);
 };
+
+// The push-received transition as a structured journal entry (MESSAGE_ID, DDNS_RECORD,
+// DDNS_NEW) when stderr is the journal; the logger loads nothing until it is used.
+const journal = stderrIsJournal(env.JOURNAL_STREAM) ? createJournalLogger((line) => void process.stderr.write(`${line}\n`)) : undefined;
 
 // Whatever happens below, this process is gone well before systemd's RuntimeMaxSec=.
 setTimeout(() => process.exit(2), READ_DEADLINE_MS + 5000).unref();
@@ -55,7 +61,11 @@ async function serve(): Promise<void> {
       setup: () => loadPushSetup(configFile, env.CREDENTIALS_DIRECTORY),
       store,
       log,
+      ...(journal
+        ? { pushed: (name: string, addresses: string[], _from: string, message: string) => journal.transition({ kind: "push-received", priority: 5, message, record: name, new: addresses.join(" ") }) }
+        : {}),
     });
+    await journal?.close();
     process.exitCode = served.kind === "failed" ? 1 : 0;
   } catch (e) {
     log(3, `push: internal error: ${e instanceof Error ? e.message : String(e)}`);

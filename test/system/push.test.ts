@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { MESSAGE_IDS } from "../../src/log/message-ids.js";
 import { REPO, bootSystemd, systemdUnavailable, waitFor, type BootedSystemd } from "../helpers/systemd-harness.js";
 
 const TOKEN = "cf-push-system-token-8Hq2";
@@ -184,8 +185,12 @@ password_file = "/etc/ddns/push.password"
     // Between requests nothing of ddns runs: no node process in the whole system.
     const ps = await sys.sh("ps -e -o args=");
     assert.ok(!/\bnode\b|ddns-push|\/usr\/bin\/ddns/.test(ps), ps);
-    const journal = await sys.journal(["-t", "ddns-push"]);
-    assert.ok(journal.some((e) => e.MESSAGE === `push: ${NAME} pushed 198.51.100.7 from ${ROUTER_V4}` && e.PRIORITY === "5"), JSON.stringify(journal));
+    // One structured journal entry for the push (the push-received transition).
+    const journal = await sys.journal([`MESSAGE_ID=${MESSAGE_IDS["push-received"]}`]);
+    assert.deepEqual(
+      journal.map((e) => [e.MESSAGE, e.PRIORITY, e.DDNS_RECORD, e.DDNS_NEW, e._SYSTEMD_UNIT?.startsWith("ddns-push@")]),
+      [[`push: ${NAME} pushed 198.51.100.7 from ${ROUTER_V4}`, "5", NAME, "198.51.100.7", true]],
+    );
     // ddns status shows the last push per name.
     assert.match(await sys.sh("ddns status"), new RegExp(`last push for ${NAME.replaceAll(".", "\\.")}: 198\\.51\\.100\\.7 at `));
   });
@@ -207,7 +212,7 @@ password_file = "/etc/ddns/push.password"
     assert.deepEqual(state.records.filter((x) => x[0] === "AAAA"), [["AAAA", NAME, "2001:db8::7"]]);
     assert.deepEqual(state.records.filter((x) => x[0] === "A"), [["A", NAME, "198.51.100.7"]], "the IPv4 record is left alone");
     assert.equal(state.writes.length - before, 1, state.writes.join("\n"));
-    const journal = (await sys.journal(["-t", "ddns-push"])).map((e) => e.MESSAGE ?? "");
+    const journal = (await sys.journal([`MESSAGE_ID=${MESSAGE_IDS["push-received"]}`])).map((e) => e.MESSAGE ?? "");
     assert.ok(journal.includes(`push: ${NAME} pushed 2001:db8::7 from ${ROUTER_V6}`), journal.join("\n"));
   });
 
