@@ -104,6 +104,10 @@ set -eu
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 mount -t tmpfs -o mode=0755 tmpfs /mnt
 ip link set lo up
+# The repository may live under /tmp (CI clones anywhere): keep a handle on it
+# before /tmp is replaced below, and put it back at its own path afterwards.
+mkdir -p /mnt/repo
+mount --bind ${repo} /mnt/repo
 
 # A private /dev: the few host nodes a system needs; the console goes nowhere.
 mkdir /mnt/dev
@@ -131,6 +135,8 @@ for d in etc var usr root home opt srv; do
   mount -t overlay overlay -o lowerdir=/$d,upperdir=/mnt/ovl/$d/u,workdir=/mnt/ovl/$d/w /$d
 done
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+mkdir -p ${repo}
+mount --bind /mnt/repo ${repo}
 
 # No unit of the host is enabled here; a minimal target to boot.
 rm -rf /etc/systemd/system
