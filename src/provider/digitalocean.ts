@@ -54,5 +54,9 @@ export function createDigitalocean(settings: ProviderSettings, deps: ProviderDep
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone"), ctx(u.name, signal)), (signal) => call("GET", "/domains?per_page=1", ctx(CHECK, signal)));
+  return perUpdate(
+    settings,
+    (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
+    (signal) => call("GET", "/domains?per_page=1", ctx(CHECK, signal)),
+  );
 }

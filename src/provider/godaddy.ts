@@ -49,5 +49,9 @@ export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): D
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/v1/domains?limit=1", ctx(CHECK, signal)));
+  return perUpdate(
+    settings,
+    (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
+    (signal) => call("GET", "/v1/domains?limit=1", ctx(CHECK, signal)),
+  );
 }

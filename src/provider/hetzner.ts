@@ -55,5 +55,9 @@ export function createHetzner(settings: ProviderSettings, deps: ProviderDeps): D
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/zones?per_page=1", ctx(CHECK, signal)));
+  return perUpdate(
+    settings,
+    (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
+    (signal) => call("GET", "/zones?per_page=1", ctx(CHECK, signal)),
+  );
 }

@@ -73,5 +73,9 @@ export function createLinode(settings: ProviderSettings, deps: ProviderDeps): Dn
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/domains?page=1&page_size=25", ctx(CHECK, signal)));
+  return perUpdate(
+    settings,
+    (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
+    (signal) => call("GET", "/domains?page=1&page_size=25", ctx(CHECK, signal)),
+  );
 }

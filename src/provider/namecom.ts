@@ -65,5 +65,9 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/domains?perPage=1", ctx(CHECK, signal)));
+  return perUpdate(
+    settings,
+    (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
+    (signal) => call("GET", "/domains?perPage=1", ctx(CHECK, signal)),
+  );
 }

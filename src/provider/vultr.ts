@@ -61,5 +61,9 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
     },
   };
 
-  return perUpdate(settings, (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)), (signal) => call("GET", "/domains?per_page=1", ctx(CHECK, signal)));
+  return perUpdate(
+    settings,
+    (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
+    (signal) => call("GET", "/domains?per_page=1", ctx(CHECK, signal)),
+  );
 }
