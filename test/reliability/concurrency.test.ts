@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { startCloudflareServer, type CloudflareServer } from "../helpers/cloudflare-server.js";
-import { assertNoSecrets } from "../helpers/secrets.js";
+import { assertNoSecrets, secretScanStats } from "../helpers/secrets.js";
 import { fixture, staticIpv4, TOKEN, ZONE } from "./fixture.js";
 
 const RUNS = 10;
@@ -52,4 +52,9 @@ describe("Reliability - ten ddns run at once", () => {
       console.log(`# concurrency ${phase}: ${RUNS} runs, ${sent.length} request(s) (${sent.map((q) => q.method).join(" ")}), ${aside} stepped aside, ${RUNS - 1 - aside} found nothing to do`);
     });
   }
+});
+
+process.on("exit", () => {
+  const s = secretScanStats();
+  console.log(`# secrets concurrency: ${s.scans} scans, ${s.bytes} bytes, ${s.secrets} distinct secrets, 0 found`);
 });

@@ -2,7 +2,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startFaultServer, RETRY_AFTER_S, type Fault } from "../helpers/fault-server.js";
 import { startCloudflareServer, type CloudflareServer } from "../helpers/cloudflare-server.js";
-import { assertNoSecrets } from "../helpers/secrets.js";
+import { assertNoSecrets, secretScanStats } from "../helpers/secrets.js";
 import { DEFAULT_DEADLINE_MS } from "../../src/net/http.js";
 import { BACKOFF_BASE_MS } from "../../src/engine/backoff.js";
 import { fixture, staticIpv4, TOKEN, ZONE } from "./fixture.js";
@@ -108,4 +108,9 @@ describe("Reliability - echo service faults through ddns run", { concurrency: 4 
       }
     });
   }
+});
+
+process.on("exit", () => {
+  const s = secretScanStats();
+  console.log(`# secrets faults: ${s.scans} scans, ${s.bytes} bytes, ${s.secrets} distinct secrets, 0 found`);
 });

@@ -8,7 +8,7 @@ import type { ProviderSettings, RecordUpdate } from "../../src/provider/types.js
 import { createHttpSource, parseEchoBody } from "../../src/ip-source/http.js";
 import { parseAddress, formatBytes } from "../../src/ip-source/sanity.js";
 import { defaultFamily } from "../../src/config/family.js";
-import { assertNoSecrets } from "../helpers/secrets.js";
+import { assertNoSecrets, secretScanStats } from "../helpers/secrets.js";
 import { count } from "./fixture.js";
 import { rng, type Rng } from "./rng.js";
 
@@ -193,4 +193,9 @@ describe("Reliability - provider and echo answers fuzzed", () => {
     }
     console.log(`# answer fuzz echo: ${ECHOES} bodies, ${found} accepted (each stated by its body, of its family, public)`);
   });
+});
+
+process.on("exit", () => {
+  const s = secretScanStats();
+  console.log(`# secrets fuzz-answers: ${s.scans} scans, ${s.bytes} bytes, ${s.secrets} distinct secrets, 0 found`);
 });

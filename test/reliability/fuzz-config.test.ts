@@ -7,7 +7,7 @@ import { DdnsError } from "../../src/errors.js";
 import { parseConfigText } from "../../src/config/load.js";
 import { providerSpecs } from "../../src/provider/registry.js";
 import { runDdns } from "../helpers/ddns.js";
-import { assertNoSecrets } from "../helpers/secrets.js";
+import { assertNoSecrets, secretScanStats } from "../helpers/secrets.js";
 import { count } from "./fixture.js";
 import { rng, type Rng } from "./rng.js";
 
@@ -167,4 +167,9 @@ describe("Reliability - config fuzzing", () => {
     }
     console.log(`# config fuzz through the binary: ${samples.length} files, exit codes ${JSON.stringify(codes)}`);
   });
+});
+
+process.on("exit", () => {
+  const s = secretScanStats();
+  console.log(`# secrets fuzz-config: ${s.scans} scans, ${s.bytes} bytes, ${s.secrets} distinct secrets, 0 found`);
 });
