@@ -90,6 +90,13 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     assert.equal(m!.exec(["systemctl", "is-active", "ddns.path", "ddns.timer"]).stdout, "active\nactive\n");
   });
 
+  it("after install/systemd-analyze verify of the installed units/no complaint from Debian 13's systemd", () => {
+    const units = ["ddns.service", "ddns.path", "ddns.timer", "ddns-push.socket", "ddns-push@.service"].map((u) => `/usr/lib/systemd/system/${u}`);
+    const r = m!.exec(["systemd-analyze", "verify", "--man=no", ...units]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, "", "unknown keys only warn: stderr must be empty");
+  });
+
   it("after install/the router push receiver/installed but disabled and not listening", () => {
     assert.equal(m!.exec(["systemctl", "is-enabled", "ddns-push.socket"]).stdout.trim(), "disabled");
     assert.equal(m!.exec(["systemctl", "is-active", "ddns-push.socket"]).stdout.trim(), "inactive");
