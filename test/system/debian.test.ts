@@ -91,7 +91,9 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
   });
 
   it("after install/systemd-analyze verify of the installed units/no complaint from Debian 13's systemd", () => {
-    const units = ["ddns.service", "ddns.path", "ddns.timer", "ddns-push.socket", "ddns-push@.service"].map((u) => `/usr/lib/systemd/system/${u}`);
+    // Not the push units: verify cannot load an Accept=yes socket's template
+    // ("service ddns-push@internal.service not loaded"); test/push covers them.
+    const units = ["ddns.service", "ddns.path", "ddns.timer"].map((u) => `/usr/lib/systemd/system/${u}`);
     const r = m!.exec(["systemd-analyze", "verify", "--man=no", ...units]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, "", "unknown keys only warn: stderr must be empty");
