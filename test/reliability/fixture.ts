@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,9 +36,15 @@ export interface Fixture {
   state(): Promise<State | undefined>;
 }
 
-/** A config, state and events directory for one cloudflare provider named "home". */
+const made: string[] = [];
+process.on("exit", () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A config, state and events directory for one cloudflare provider named "home" (removed at exit). */
 export async function fixture(o: FixtureOptions): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), "ddns-rel-"));
+  made.push(dir);
   await writeFile(join(dir, "token"), TOKEN + "\n");
   const configPath = join(dir, "ddns.toml");
   const stateDir = join(dir, "state");
