@@ -47,6 +47,7 @@ in_root() {
     DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-nocheck}" "$@"
 }
 
+t0=$SECONDS
 status=0
 # The source package too, so that lintian also checks debian/ as the archive would;
 # node_modules and build output stay out of it (-I adds the default VCS excludes).
@@ -58,6 +59,7 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 
+t1=$SECONDS
 lintian_status=0
 # lintian as nobody: it warns when run as root.
 chmod 755 "$work/m/build"
@@ -65,6 +67,7 @@ in_root setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp sh -c \
   'cd /build && lintian --pedantic --display-info --display-experimental --fail-on error,warning ddns_*.dsc ddns_*.changes' \
   >"$out/lintian.log" 2>&1 || lintian_status=$?
 echo "$lintian_status" >"$out/lintian.status"
+echo "debian-build.sh: dpkg-buildpackage $((t1 - t0)) s, lintian $((SECONDS - t1)) s" >&2
 
 cp "$work/m/build"/ddns_*.deb "$work/m/build"/ddns_*.changes "$work/m/build"/ddns_*.buildinfo "$work/m/build"/ddns_*.dsc "$out/"
 ls "$out"/ddns_*.deb

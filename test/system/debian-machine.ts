@@ -139,5 +139,7 @@ export class DebianMachine {
     run("umount", ["-R", this.merged]);
     run("umount", [this.base]);
     rmSync(this.base, { recursive: true, force: true });
+    // nspawn leaves its (empty) mount propagation directory behind when interrupted.
+    run("rmdir", [`/run/systemd/nspawn/propagate/${this.name}`]);
   }
 }

@@ -40,6 +40,7 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     if (reuse === undefined) {
       const b = spawnSync(join(root, "test/system/debian-build.sh"), [out], { encoding: "utf8", timeout: 1_200_000 });
       assert.equal(b.status, 0, `debian-build.sh: ${b.stderr}`);
+      process.stderr.write(b.stderr.replace(/^/gm, "# ").replace(/# $/, ""));
     }
     deb = readdirSync(out).find((f) => f.endsWith("_all.deb")) ?? "";
     assert.ok(deb, "a ddns_VERSION_all.deb was built");
