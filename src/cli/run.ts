@@ -27,7 +27,8 @@ const RUN_DEADLINE_MS = 90_000;
 
 /** `ddns run`: reconcile once. Returns the exit status. */
 export async function runCommand(opts: RunOptions, rt: Runtime): Promise<number> {
-  const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir });
+  // [push] secrets belong to ddns-push@.service (they may be its credential only).
+  const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir, pushSecrets: false });
   const logger = createLogger({ journal: rt.journal, secrets: secretsOf(config) });
   try {
     return opts.dryRun ? await dryRun(config, opts, rt, logger) : await reconcile(config, opts, rt, logger);

@@ -24,6 +24,11 @@ export interface ParseOptions {
   fileMode?: number | undefined;
   /** mtime (ms) of the file: what an inline secret contributes to a provider's fingerprint. */
   fileMtimeMs?: number | undefined;
+  /**
+   * Read `[push]` secrets (default true). `ddns run` passes false: the reconciler never
+   * needs them, and they may be a credential given to ddns-push@.service only.
+   */
+  pushSecrets?: boolean | undefined;
 }
 
 /**
@@ -32,7 +37,7 @@ export interface ParseOptions {
  * when only secret files/credentials could not be read, else CONFIG_INVALID with one
  * "FILE:LINE: key: what is wrong" line per problem. Messages never hold a secret.
  */
-export async function loadConfig(opts: { file: string; credentialsDir?: string | undefined }): Promise<Config> {
+export async function loadConfig(opts: { file: string; credentialsDir?: string | undefined; pushSecrets?: boolean | undefined }): Promise<Config> {
   const file = resolve(opts.file);
   let text: string;
   let mode: number;
@@ -61,7 +66,7 @@ export async function loadConfig(opts: { file: string; credentialsDir?: string |
   } finally {
     await handle.close();
   }
-  return parseConfigText(text, file, { credentialsDir: opts.credentialsDir, fileMode: mode, fileMtimeMs: mtimeMs });
+  return parseConfigText(text, file, { credentialsDir: opts.credentialsDir, fileMode: mode, fileMtimeMs: mtimeMs, pushSecrets: opts.pushSecrets });
 }
 
 /**
@@ -85,7 +90,7 @@ export async function parseConfigText(text: string, file: string, opts: ParseOpt
   const families = Object.fromEntries(FAMILIES.map((f) => [f, readFamily(p, f, doc[f])])) as Record<Family, FamilyConfig>;
   const providers = await readProviders(p, ctx, doc.providers);
   const records = readRecords(p, doc.records, families, providers.declared);
-  const push = await readPush(p, ctx, doc.push, records);
+  const push = await readPush(p, ctx, doc.push, records, opts.pushSecrets ?? true);
   p.throwIfAny();
 
   const config: Config = { file: path, families, providers: providers.entries, records };

@@ -119,7 +119,13 @@ function readRecordFamilies(
 const PUSH_KEYS = ["names", "username", ...secretKeyNames("password"), ...secretKeyNames("token")];
 
 /** Validates `[push]` (the router push receiver); undefined when the table is absent. */
-export async function readPush(p: Problems, ctx: SecretContext, raw: unknown, records: readonly RecordConfig[]): Promise<PushConfig | undefined> {
+export async function readPush(
+  p: Problems,
+  ctx: SecretContext,
+  raw: unknown,
+  records: readonly RecordConfig[],
+  resolveSecrets = true,
+): Promise<PushConfig | undefined> {
   if (raw === undefined) return undefined;
   const path: KeyPath = ["push"];
   const t = readTable(p, path, raw);
@@ -142,9 +148,11 @@ export async function readPush(p: Problems, ctx: SecretContext, raw: unknown, re
     const u = readString(p, ["push", "username"], t.username);
     if (u !== undefined) out.username = u;
   }
-  const password = await readSecret(p, ctx, path, t, "password");
+  // Without resolving, a secret counts as given when one of its keys is set.
+  const given = (key: string) => (secretKeyNames(key).some((n) => t[n] !== undefined) ? ({ kind: "given" } as const) : ({ kind: "absent" } as const));
+  const password = resolveSecrets ? await readSecret(p, ctx, path, t, "password") : given("password");
   if (password.kind === "ok") out.password = password.value;
-  const token = await readSecret(p, ctx, path, t, "token");
+  const token = resolveSecrets ? await readSecret(p, ctx, path, t, "token") : given("token");
   if (token.kind === "ok") out.token = token.value;
 
   if (password.kind === "absent" && token.kind === "absent" && t.username === undefined) {

@@ -1,5 +1,5 @@
 import type { Config } from "../config/types.js";
-import { screen } from "../ip-source/sanity.js";
+import { familyOf, screen } from "../ip-source/sanity.js";
 import type { EventRecord, Family } from "../ip-source/types.js";
 import { FAMILIES } from "../ip-source/types.js";
 import type { State } from "../state/types.js";
@@ -19,7 +19,9 @@ export interface PushIntake {
  * Turns this run's push events (SOURCE=push, written by ddns-push@.service) into
  * per-name addresses. A push sets only the record it names, and only a name listed
  * in `[push] names`; its addresses pass the same sanity checks as any event address.
- * The newest push per name wins.
+ * The newest push per name wins. A name with no push this run keeps the address it
+ * was last pushed (kept in state): the router is the authority for that name, and a
+ * run that failed to publish it retries with it instead of losing it.
  */
 export function intakePushes(events: readonly EventRecord[], config: Config, previous: State["pushes"]): PushIntake {
   const allowed = new Set(config.push?.names ?? []);
@@ -38,7 +40,16 @@ export function intakePushes(events: readonly EventRecord[], config: Config, pre
   const pushed: Pushed = new Map();
   const seen: NonNullable<State["pushes"]> = {};
   // Keep only entries for names still allowed: bounded by the config.
-  for (const [k, v] of Object.entries(previous ?? {})) if (allowed.has(k)) seen[k] = v;
+  for (const [k, v] of Object.entries(previous ?? {})) {
+    if (!allowed.has(k)) continue;
+    seen[k] = v;
+    const per: Partial<Record<Family, string[]>> = {};
+    for (const a of v.address.split(" ")) {
+      const f = familyOf(a);
+      if (f !== null) (per[f] ??= []).push(a);
+    }
+    if (per.ipv4 !== undefined || per.ipv6 !== undefined) pushed.set(k, per);
+  }
   for (const [name, e] of newest) {
     const per: Partial<Record<Family, string[]>> = {};
     for (const family of FAMILIES) {
@@ -47,9 +58,13 @@ export function intakePushes(events: readonly EventRecord[], config: Config, pre
       if (bad.length > 0) refused.push(`a push for ${name} carried unusable ${family} addresses: ${bad.join(", ")}`);
     }
     if (per.ipv4 === undefined && per.ipv6 === undefined) continue;
-    pushed.set(name, per);
-    const address = [...(per.ipv4 ?? []), ...(per.ipv6 ?? [])].join(" ");
-    seen[name] = { address, at: (e.time ?? 0) * 1000 };
+    // A push carries the families it carries: the other family keeps its last push.
+    const kept = pushed.get(name) ?? {};
+    const merged: Partial<Record<Family, string[]>> = { ...kept, ...per };
+    pushed.set(name, merged);
+    const address = [...(merged.ipv4 ?? []), ...(merged.ipv6 ?? [])].join(" ");
+    // The time moves only when the address does: a router repeating itself rewrites nothing.
+    if (seen[name]?.address !== address) seen[name] = { address, at: (e.time ?? 0) * 1000 };
   }
   return { pushed, refused, seen: Object.keys(seen).length > 0 ? seen : undefined };
 }

@@ -214,3 +214,14 @@ password = "pw-inline-456"
     assert.match(dup.message, new RegExp(`^${FILE}:4: syntax: Cannot redefine existing key`));
   });
 });
+
+describe("Config - push secrets for the reconciler", () => {
+  it("[push] password_credential missing/load without push secrets/valid, nothing read", async () => {
+    const { parseConfigText } = await import("../../src/config/load.js");
+    const text = `[providers.p]\ntype = "dyndns2"\nendpoint = "http://127.0.0.1:1"\nusername = "u"\npassword = "pw-123456"\n[[records]]\nname = "a.example.org"\nprovider = "p"\n[push]\nnames = ["a.example.org"]\nusername = "router"\npassword_credential = "push"\n`;
+    const c = await parseConfigText(text, "/etc/ddns/ddns.toml", { credentialsDir: "/nonexistent", fileMode: 0o600, pushSecrets: false });
+    assert.deepEqual(c.push?.names, ["a.example.org"]);
+    assert.equal(c.push?.password, undefined);
+    await assert.rejects(parseConfigText(text, "/etc/ddns/ddns.toml", { credentialsDir: "/nonexistent", fileMode: 0o600 }));
+  });
+});

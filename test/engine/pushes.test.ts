@@ -29,6 +29,19 @@ describe("Engine - pushes", () => {
     const r = intakePushes([push("a.example.org", ["81.2.69.8"], 200), push("a.example.org", ["81.2.69.7"], 100)], cfg, undefined);
     assert.deepEqual(r.pushed.get("a.example.org"), { ipv4: ["81.2.69.8"] });
   });
+  it("no push this run/intake/the last pushed address still holds (a failed run retries it)", () => {
+    const r = intakePushes([], cfg, { "a.example.org": { address: "81.2.69.2 2a01:4f8::5", at: 2 } });
+    assert.deepEqual(r.pushed.get("a.example.org"), { ipv4: ["81.2.69.2"], ipv6: ["2a01:4f8::5"] });
+  });
+  it("router repeats the same address/intake/time kept, so state is not rewritten", () => {
+    const r = intakePushes([push("a.example.org", ["81.2.69.2"], 999)], cfg, { "a.example.org": { address: "81.2.69.2", at: 2000 } });
+    assert.deepEqual(r.seen, { "a.example.org": { address: "81.2.69.2", at: 2000 } });
+  });
+  it("IPv4-only push after a dual-stack one/intake/IPv6 kept", () => {
+    const r = intakePushes([push("a.example.org", ["81.2.69.3"], 999)], cfg, { "a.example.org": { address: "81.2.69.2 2a01:4f8::5", at: 2000 } });
+    assert.deepEqual(r.pushed.get("a.example.org"), { ipv4: ["81.2.69.3"], ipv6: ["2a01:4f8::5"] });
+    assert.equal(r.seen?.["a.example.org"]?.address, "81.2.69.3 2a01:4f8::5");
+  });
   it("remembered push of a name no longer listed/intake/dropped", () => {
     const r = intakePushes([], cfg, { "gone.example.org": { address: "81.2.69.1", at: 1 }, "a.example.org": { address: "81.2.69.2", at: 2 } });
     assert.deepEqual(r.seen, { "a.example.org": { address: "81.2.69.2", at: 2 } });
