@@ -6,6 +6,7 @@ import { isDdnsError } from "./errors.js";
 import { parseRunArgs } from "./cli/fast-args.js";
 import { EXIT, type GlobalOptions, type Runtime } from "./cli/runtime.js";
 import { stderrIsJournal } from "./log/create.js";
+import { writeLine } from "./log/write-line.js";
 
 export const VERSION = "0.1.0";
 const PROJECT_URL = "https://salsa.debian.org/ddns-team/ddns";
@@ -26,9 +27,8 @@ function defaults(env: NodeJS.ProcessEnv): GlobalOptions {
 }
 
 function runtime(env: NodeJS.ProcessEnv): Runtime {
-  // process.stdout/stderr are getters that build a stream (for a pipe or the
-  // journal socket: net, stream...) on first use: a silent no-op run never pays it.
-  const write = (which: "stdout" | "stderr") => (line: string) => void process[which].write(line + "\n");
+  // Plain write(2) on fd 1 and 2 (log/write-line.ts): no stream is ever built.
+  const write = (which: "stdout" | "stderr") => (line: string) => writeLine(which === "stdout" ? 1 : 2, line);
   return {
     version: VERSION,
     userAgent: `ddns/${VERSION} (+${PROJECT_URL})`,

@@ -1,5 +1,6 @@
 import { fstatSync } from "node:fs";
 import { createJournalLogger } from "./journal.js";
+import { writeLine } from "./write-line.js";
 import { createTerminalLogger } from "./terminal.js";
 import type { Logger, Transition } from "./types.js";
 
@@ -25,8 +26,8 @@ export function stderrIsJournal(journalStream: string | undefined): boolean {
  */
 export function createLogger(opts: { journal: boolean; secrets: readonly string[] }): Logger {
   const redact = redactor(opts.secrets);
-  const out = (line: string): void => void process.stdout.write(redact(line) + "\n");
-  const err = (line: string): void => void process.stderr.write(redact(line) + "\n");
+  const out = (line: string): void => writeLine(1, redact(line));
+  const err = (line: string): void => writeLine(2, redact(line));
   const inner = opts.journal ? createJournalLogger(err) : createTerminalLogger(out, err);
   return {
     transition(t: Transition) {
