@@ -68,8 +68,8 @@ export function recordApiSuite(o: SuiteOptions): void {
     if (mock === undefined) return;
     const m = mock;
     mock = undefined;
-    assert.deepEqual(m.violations, []);
     await m.close();
+    assert.deepEqual(m.violations, []);
   });
   const start = async (seed: StoredRecord[]) => (mock = await o.start(seed));
   const push = async (m: SuiteMock, updates: RecordUpdate[], values?: Record<string, string>) => {

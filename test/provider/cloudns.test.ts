@@ -13,8 +13,8 @@ describe("Provider - cloudns", () => {
   let mock: SuiteMock | undefined;
   afterEach(async () => {
     if (mock === undefined) return;
-    assert.deepEqual(mock.violations, []);
     await mock.close();
+    assert.deepEqual(mock.violations, []);
     mock = undefined;
   });
 

@@ -19,8 +19,8 @@ const up = (addresses: string[], extra: Partial<RecordUpdate> = {}): RecordUpdat
 
 let mock: DigitaloceanMock;
 afterEach(async () => {
-  assert.deepEqual(mock.violations, []);
   await mock.close();
+  assert.deepEqual(mock.violations, []);
 });
 const provider = (values: Record<string, string> = {}) =>
   createDigitalocean(testSettings("digitalocean", { token: TOKEN, endpoint: `${mock.url}/v2`, ...values }, ["token"]), testDeps());

@@ -11,8 +11,8 @@ const v6 = (addresses: string[], name = "myhome.duckdns.org"): RecordUpdate => (
 
 let mock: DuckdnsMock;
 afterEach(async () => {
-  assert.deepEqual(mock.violations, []);
   await mock.close();
+  assert.deepEqual(mock.violations, []);
 });
 
 function provider(token = TOKEN) {

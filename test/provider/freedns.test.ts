@@ -12,8 +12,8 @@ const up = (family: "ipv4" | "ipv6", address: string): RecordUpdate => ({ key: `
 
 let mock: FreednsMock;
 afterEach(async () => {
-  assert.deepEqual(mock.violations, []);
   await mock.close();
+  assert.deepEqual(mock.violations, []);
 });
 const start = () =>
   startFreedns({

@@ -12,8 +12,8 @@ const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
 describe("Provider - gandi", () => {
   let mock: SuiteMock;
   afterEach(async () => {
-    assert.deepEqual(mock.violations, []);
     await mock.close();
+    assert.deepEqual(mock.violations, []);
   });
 
   it("two addresses, state known/push/one PUT of the whole RRset with the ttl raised to 300", async () => {

@@ -13,8 +13,8 @@ const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
 describe("Provider - godaddy", () => {
   let mock: SuiteMock;
   afterEach(async () => {
-    assert.deepEqual(mock.violations, []);
     await mock.close();
+    assert.deepEqual(mock.violations, []);
   });
 
   it("state known, ttl 300/push/one PUT of an array with ttl raised to 600", async () => {

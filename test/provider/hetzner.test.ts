@@ -12,8 +12,8 @@ const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
 describe("Provider - hetzner", () => {
   let mock: SuiteMock;
   afterEach(async () => {
-    assert.deepEqual(mock.violations, []);
     await mock.close();
+    assert.deepEqual(mock.violations, []);
   });
 
   it("no rrset, no cache/push/zone id cached, rrset created with ttl", async () => {

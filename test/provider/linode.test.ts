@@ -12,8 +12,8 @@ const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
 describe("Provider - linode", () => {
   let mock: SuiteMock;
   afterEach(async () => {
-    assert.deepEqual(mock.violations, []);
     await mock.close();
+    assert.deepEqual(mock.violations, []);
   });
 
   it("no cache/push/zone id found by X-Filter, record listed by name, created with ttl_sec", async () => {

@@ -11,8 +11,8 @@ const reasonOf = (o: PushOutcome | undefined) => (o?.kind === "transient" || o?.
 
 let mock: NamecheapMock;
 afterEach(async () => {
-  assert.deepEqual(mock.violations, []);
   await mock.close();
+  assert.deepEqual(mock.violations, []);
 });
 const provider = (password = PASSWORD) =>
   createNamecheap(testSettings("namecheap", { domain: "example.org", password, endpoint: mock.url }, ["password"]), testDeps());

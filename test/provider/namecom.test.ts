@@ -12,8 +12,8 @@ const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
 describe("Provider - namecom", () => {
   let mock: SuiteMock;
   afterEach(async () => {
-    assert.deepEqual(mock.violations, []);
     await mock.close();
+    assert.deepEqual(mock.violations, []);
   });
 
   it("apex record on page 2, ttl 60 asked/push/found via nextPage, PUT with ttl raised to 300", async () => {

@@ -13,8 +13,8 @@ const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
 describe("Provider - porkbun", () => {
   let mock: SuiteMock;
   afterEach(async () => {
-    assert.deepEqual(mock.violations, []);
     await mock.close();
+    assert.deepEqual(mock.violations, []);
   });
 
   it("apex, no cache/push with ttl 300/probe ends in '/', create carries ttl 600 as a string", async () => {

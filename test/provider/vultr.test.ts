@@ -12,8 +12,8 @@ const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
 describe("Provider - vultr", () => {
   let mock: SuiteMock;
   afterEach(async () => {
-    assert.deepEqual(mock.violations, []);
     await mock.close();
+    assert.deepEqual(mock.violations, []);
   });
 
   it("record on a later page/push with zone set/follows the cursor, PATCH answers 204", async () => {
