@@ -48,7 +48,7 @@ describe("Reliability - kill -9 during updates", () => {
     let stderr = warm.stderr + change.stderr;
     // Until KILLS runs were killed mid-way (a run that finished first is not a kill).
     let i = 0;
-    for (; figures.kills < KILLS && i < KILLS * 2; i++) {
+    for (; figures.kills < KILLS && i < KILLS * 6; i++) {
       const address = `198.51.100.${41 + (i % 50)}`;
       await f.writeConfig(staticIpv4(address));
       const k = await spawnAndKill(f.args, Math.random() * span);
