@@ -109,16 +109,18 @@ export async function startBind(keyAlgorithms: Record<string, string>, zones: Bi
   });
   const exited = new Promise<void>((res) => child.once("exit", () => res()));
   // "running" can come before every listener answers on a busy machine: ask for the first zone's SOA until it does.
-  const ask = (name: string, type: string) =>
+  const ask = (name: string, type: string, tcp = false) =>
     new Promise<string[]>((resolve, reject) => {
-      execFile(DIG, ["+short", "+norec", "+time=2", "+tries=1", "-p", String(port), "@127.0.0.1", name, type], (err, stdout) => {
+      execFile(DIG, [...(tcp ? ["+tcp"] : []), "+short", "+norec", "+time=2", "+tries=1", "-p", String(port), "@127.0.0.1", name, type], (err, stdout) => {
         if (err) return reject(err);
         resolve(stdout.split("\n").filter((l) => l !== "").sort());
       });
     });
   for (let i = 0; zones[0] !== undefined; i++) {
+    // Both listeners: updates go over UDP, large or truncated ones over TCP.
     const soa = await ask(zones[0].name, "SOA").catch(() => []);
-    if (soa.length > 0) break;
+    const soaTcp = soa.length > 0 ? await ask(zones[0].name, "SOA", true).catch(() => []) : [];
+    if (soa.length > 0 && soaTcp.length > 0) break;
     if (i > 100) {
       child.kill("SIGKILL");
       throw new Error(`named did not answer on port ${port}:\n${log}`);
