@@ -137,9 +137,25 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     }, timeoutMs);
   }
   /** ddns's own journal entries (transitions, warnings) of the given runs. */
+  // journald attributes a datagram to a unit by reading the sender's /proc entry when
+  // it processes it; `logger --journald` may have exited by then, and the entry then
+  // carries no _SYSTEMD_UNIT / _SYSTEMD_INVOCATION_ID (seen in about half of the runs
+  // in fresh clones). Such an entry is still ddns's: SYSLOG_IDENTIFIER=ddns, _UID from
+  // the socket's credentials. It belongs to the first call that sees it.
+  const claimedCursors = new Set<string>();
   async function entriesOf(runs: string[]): Promise<JournalEntry[]> {
-    const all = await sys.journal(["-u", "ddns"]);
-    return all.filter((e) => runs.includes(e["_SYSTEMD_INVOCATION_ID"] ?? "") && e["_PID"] !== "1");
+    const all = new Map<string, JournalEntry>();
+    for (const e of [...(await sys.journal(["-u", "ddns"])), ...(await sys.journal(["-t", "ddns"]))]) all.set(e["__CURSOR"] ?? "", e);
+    const out: JournalEntry[] = [];
+    for (const [cursor, e] of all) {
+      if (e["_PID"] === "1") continue;
+      const inv = e["_SYSTEMD_INVOCATION_ID"];
+      if (inv !== undefined ? runs.includes(inv) : !claimedCursors.has(cursor)) {
+        out.push(e);
+        claimedCursors.add(cursor);
+      }
+    }
+    return out;
   }
   async function nmHook(iface: string, action: string, ipv4: string): Promise<void> {
     const r = await sys.run(["/usr/lib/NetworkManager/dispatcher.d/90-ddns", iface, action], {
@@ -197,11 +213,13 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     assert.equal(t["DDNS_FAMILY"], "ipv4");
     assert.equal(t["DDNS_PROVIDER"], "home");
     assert.equal(t["DDNS_NEW"], "192.0.2.10");
-    assert.equal(t["_SYSTEMD_UNIT"], "ddns.service", "attributed to the unit (journalctl -u finds it)");
+    // Attributed to the unit when journald read the sender in time (see entriesOf).
+    if (t["_SYSTEMD_UNIT"] !== undefined) assert.equal(t["_SYSTEMD_UNIT"], "ddns.service", "attributed to the unit (journalctl -u finds it)");
+    assert.equal(t["SYSLOG_IDENTIFIER"], "ddns", "journalctl -t ddns always finds it");
     assert.equal(t["_UID"], ddnsUid, "sent as user ddns");
     // The package has no native addon: entries go through `logger --journald`, a child
     // process that must reach the journal socket from inside the sandbox.
-    assert.equal(t["_COMM"], "logger");
+    if (t["_COMM"] !== undefined) assert.equal(t["_COMM"], "logger");
     assert.equal(t["_TRANSPORT"], "journal");
 
     assert.equal(await eventsLeft(), "");
