@@ -8,7 +8,9 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
-const Module = require("node:module");
+// The CommonJS loader's own class: require("node:module") would compile the public
+// module builtin (about 1 ms) for the same object.
+const Module = module.constructor;
 
 module.exports = function launch(bundle) {
   const source = fs.readFileSync(bundle, "utf8");

@@ -22,7 +22,9 @@ execFileSync(process.execPath, [root + "node_modules/typescript/bin/tsc", "-p", 
 const buildId = randomBytes(8).toString("hex");
 // The human CLI (yargs, ~120 KB) is its own bundle, loaded only when argv is not a
 // plain `ddns run`: a no-op run then compiles and maps less (PERFORMANCE.md).
-const programs = { ddns: "src/main.ts", "ddns-cli": "src/cli/commands.ts", "ddns-push": "src/push/main.ts" };
+// dist/ddns-quick.cjs is the idle-seal check bin/ddns makes first (src/quick.ts):
+// a few KB that decide whether the reconciler needs loading at all.
+const programs = { ddns: "src/main.ts", "ddns-cli": "src/cli/commands.ts", "ddns-push": "src/push/main.ts", "ddns-quick": "src/quick.ts" };
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(root + entry)) continue;
   await build({
@@ -40,9 +42,14 @@ for (const [name, entry] of Object.entries(programs)) {
     // Native addons stay outside the bundle; both are optional at run time.
     external: ["sd-notify", "systemd-journald"],
     // Sources are ESM and use import.meta.url (createRequire for the addons).
-    define: { "import.meta.url": "__ddnsModuleUrl" },
+    define: { "import.meta.url": "__ddnsModuleUrl", __DDNS_BUILD_ID__: JSON.stringify(buildId) },
     // The build id ties the bundle to its code cache (bin/launch.cjs).
-    banner: { js: `/*ddns-build:${buildId}*/\nconst __ddnsModuleUrl=require('node:url').pathToFileURL(__filename).href;` },
+    // import.meta.url: ddns's own code only hands it to createRequire, which takes a
+    // path as well, and pathToFileURL would load node:url (~1 ms) on every run; yargs
+    // (the human CLI) needs a real file: URL.
+    banner: {
+      js: `/*ddns-build:${buildId}*/\nconst __ddnsModuleUrl=${name === "ddns-cli" ? "require('node:url').pathToFileURL(__filename).href" : "__filename"};`,
+    },
     logLevel: "warning",
   });
 }

@@ -3,28 +3,15 @@
 // statuses and words for the operator.
 import { createRequire } from "node:module";
 import { isDdnsError } from "./errors.js";
-import { parseRunArgs } from "./cli/fast-args.js";
-import { EXIT, type GlobalOptions, type Runtime } from "./cli/runtime.js";
+import { parseRunArgs, procIfInet6Of, runDefaults } from "./cli/fast-args.js";
+import { EXIT, type Runtime } from "./cli/runtime.js";
 import { stderrIsJournal } from "./log/create.js";
 import { writeLine } from "./log/write-line.js";
 
-export const VERSION = "0.1.0";
+import { VERSION } from "./version.js";
+
+export { VERSION };
 const PROJECT_URL = "https://salsa.debian.org/ddns-team/ddns";
-
-function firstPath(list: string | undefined): string | undefined {
-  const first = list?.split(":")[0];
-  return first ? first : undefined;
-}
-
-function defaults(env: NodeJS.ProcessEnv): GlobalOptions {
-  const confDir = firstPath(env["CONFIGURATION_DIRECTORY"]);
-  return {
-    config: confDir ? `${confDir}/ddns.toml` : "/etc/ddns/ddns.toml",
-    stateDir: firstPath(env["STATE_DIRECTORY"]) ?? "/var/lib/ddns",
-    eventsDir: "/run/ddns/events",
-    dryRun: false,
-  };
-}
 
 function runtime(env: NodeJS.ProcessEnv): Runtime {
   // Plain write(2) on fd 1 and 2 (log/write-line.ts): no stream is ever built.
@@ -41,13 +28,13 @@ function runtime(env: NodeJS.ProcessEnv): Runtime {
     notify: Boolean(env["NOTIFY_SOCKET"]),
     out: write("stdout"),
     err: write("stderr"),
-    procIfInet6: env["DDNS_PROC_IF_INET6"] || "/proc/net/if_inet6",
+    procIfInet6: procIfInet6Of(env),
   };
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const rt = runtime(env);
-  const defs = defaults(env);
+  const defs = runDefaults(env);
   try {
     const run = parseRunArgs(argv, defs);
     if (run !== undefined) {

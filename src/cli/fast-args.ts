@@ -1,5 +1,26 @@
 import type { GlobalOptions, RunOptions } from "./runtime.js";
 
+function firstPath(list: string | undefined): string | undefined {
+  const first = list?.split(":")[0];
+  return first ? first : undefined;
+}
+
+/** Where things are unless argv says otherwise: systemd's directories, else the FHS ones. */
+export function runDefaults(env: NodeJS.ProcessEnv): GlobalOptions {
+  const confDir = firstPath(env["CONFIGURATION_DIRECTORY"]);
+  return {
+    config: confDir ? `${confDir}/ddns.toml` : "/etc/ddns/ddns.toml",
+    stateDir: firstPath(env["STATE_DIRECTORY"]) ?? "/var/lib/ddns",
+    eventsDir: "/run/ddns/events",
+    dryRun: false,
+  };
+}
+
+/** Where IPv6 interface addresses are read (a test may point it elsewhere). */
+export function procIfInet6Of(env: NodeJS.ProcessEnv): string {
+  return env["DDNS_PROC_IF_INET6"] || "/proc/net/if_inet6";
+}
+
 /**
  * The argv parser for the service's own invocation (`ddns run [options]`). yargs
  * costs ~50 ms of module evaluation per start (PERFORMANCE.md), more than the rest

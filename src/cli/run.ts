@@ -1,4 +1,4 @@
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { Config, ProviderEntry } from "../config/types.js";
 import { loadConfig } from "../config/load.js";
@@ -15,6 +15,10 @@ import { providerSpec } from "../provider/registry.js";
 import type { DnsProvider } from "../provider/types.js";
 import { createFileStore } from "../state/file-store.js";
 import { acquireLock } from "../state/lock.js";
+import { dropSeal, identity, MAX_SEAL_MS, SEAL_FORMAT, parseSeal, readSealText, sealKey, sealWhere, writeSeal, type SealScope } from "../state/idle-seal.js";
+import { FAMILIES } from "../ip-source/types.js";
+import { recordKey } from "../engine/types.js";
+import { BUILD } from "../version.js";
 import type { State, StateStore } from "../state/types.js";
 import { EXIT, type RunOptions, type Runtime } from "./runtime.js";
 import { networkInterfaces } from "node:os";
@@ -28,16 +32,18 @@ const RUN_DEADLINE_MS = 90_000;
 /** `ddns run`: reconcile once. Returns the exit status. */
 export async function runCommand(opts: RunOptions, rt: Runtime): Promise<number> {
   // [push] secrets belong to ddns-push@.service (they may be its credential only).
+  // Before the read: if the file changes while it is read, no idle seal is written.
+  const configIdentity = identity(resolve(opts.config));
   const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir, pushSecrets: false });
   const logger = createLogger({ journal: rt.journal, secrets: secretsOf(config) });
   try {
-    return opts.dryRun ? await dryRun(config, opts, rt, logger) : await reconcile(config, opts, rt, logger);
+    return opts.dryRun ? await dryRun(config, opts, rt, logger) : await reconcile(config, opts, rt, logger, configIdentity);
   } finally {
     await logger.close();
   }
 }
 
-async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: Logger): Promise<number> {
+async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: Logger, configIdentity: string): Promise<number> {
   const lockPath = join(dirname(opts.eventsDir), "ddns.lock");
   // Wait for a run in progress (an operator's `ddns run`, say) rather than exit at
   // once: exiting would leave the events in place, ddns.path would start us again at
@@ -72,6 +78,10 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
     let deadline: AbortSignal | undefined;
     const signal = (): AbortSignal => (deadline ??= AbortSignal.timeout(RUN_DEADLINE_MS));
     const http = lazyHttp(rt);
+    // The inputs as they are before detection; see sealIfIdle.
+    const scope = opts.force ? undefined : sealScope(config, opts, rt);
+    const quietStart = claimed.events.length === 0 && claimed.refused.length === 0 && claimed.warnings.length === 0 && loaded.kind !== "corrupt";
+    const keyBefore = scope !== undefined && quietStart ? sealKey(scope) : undefined;
     const detected = await detectAll(config.families, {
       events: claimed.events,
       http,
@@ -85,9 +95,12 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
     const p = plan({ config, detected, state: current, now: rt.now(), force: opts.force, pushed: pushes.pushed });
     if (p.idle) {
       // No network. The only write: remembering a router's push for `ddns status`.
-      if (JSON.stringify(current) !== JSON.stringify(loaded.state)) await store.save(prune(current, config));
+      const saved = JSON.stringify(current) !== JSON.stringify(loaded.state);
+      if (saved) await store.save(prune(current, config));
+      if (scope !== undefined && keyBefore !== undefined) sealIfIdle(scope, { keyBefore, configIdentity, saved, config, state: current, now: rt.now() });
       return EXIT.ok;
     }
+    dropSeal(opts.stateDir);
     notifyStatus(rt, `updating ${p.actions.filter((a) => a.kind === "push").length} record(s)`);
     const intent = await saveIntent(store, current, p);
     const result = await execute(p, current, {
@@ -105,6 +118,70 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
   } finally {
     await claimed.finish();
     await lock.lock.release();
+  }
+}
+
+/** Sources whose answer the seal can check again without the outside world. */
+const SEALABLE_SOURCES = new Set(["static", "interface", "event"]);
+const DAY_MS = 86_400_000;
+
+/** What an idle seal of this run would cover; undefined if its inputs cannot be checked cheaply. */
+function sealScope(config: Config, opts: RunOptions, rt: Runtime): SealScope | undefined {
+  for (const f of FAMILIES) {
+    const fc = config.families[f];
+    if (fc.enabled && !fc.sources.every((s) => SEALABLE_SOURCES.has(s))) return undefined;
+  }
+  const origins = [...config.providers.values()].flatMap((p) => p.secretOrigins ?? []);
+  return {
+    ...sealWhere(opts, rt.credentialsDir, rt.procIfInet6),
+    lock: resolve(join(dirname(opts.eventsDir), "ddns.lock")),
+    secretFiles: origins.filter((o) => !o.credential).map((o) => o.path),
+    credentials: origins.filter((o) => o.credential).map((o) => o.path),
+    ipv4Interfaces: config.families.ipv4.enabled && config.families.ipv4.sources.includes("interface"),
+    ipv6Interfaces: config.families.ipv6.enabled && config.families.ipv6.sources.includes("interface"),
+  };
+}
+
+/**
+ * Writes the idle seal (state/idle-seal.ts) when this idle run's inputs provably did
+ * not move while it ran: the config is the file that was read (its identity before
+ * the read is the identity now), every secret file is the one that was read, the
+ * interfaces and the events directory were the same before detection as after, and
+ * the state is what was loaded (or what this run saved under its lock). The seal ends
+ * when the plan could change by itself. Errors are ignored: the seal is only a
+ * shortcut, and an idle run stays silent.
+ */
+function sealIfIdle(
+  scope: SealScope,
+  r: { keyBefore: string; configIdentity: string; saved: boolean; config: Config; state: State; now: number },
+): void {
+  try {
+    const keyAfter = sealKey(scope);
+    if (keyAfter === undefined) return;
+    const lines = (k: string): string[] => k.split("\n").filter((l) => !(r.saved && l.startsWith("state ")));
+    const before = lines(r.keyBefore);
+    const after = lines(keyAfter);
+    if (before.join("\n") !== after.join("\n") || !after.includes(`config ${r.configIdentity}`)) return;
+    for (const p of r.config.providers.values()) {
+      for (const o of p.secretOrigins ?? []) if (!after.includes(`${o.credential ? "credential" : "file"} ${o.path} ${o.identity}`)) return;
+    }
+    let until = r.now + MAX_SEAL_MS;
+    for (const record of r.config.records) {
+      const entry = r.config.providers.get(record.provider);
+      for (const family of record.families) {
+        const rs = r.state.records[recordKey(record.name, family)];
+        if (rs === undefined) continue;
+        if (rs.retryAt !== undefined && rs.retryAt > r.now) until = Math.min(until, rs.retryAt);
+        if (entry !== undefined && entry.refreshDays > 0) until = Math.min(until, (rs.pushedAt ?? 0) + entry.refreshDays * DAY_MS);
+      }
+    }
+    if (until <= r.now) return;
+    const old = parseSeal(readSealText(scope.stateDir) ?? "");
+    // Already sealed for these inputs: no write (a steady state writes nothing).
+    if (old !== undefined && old.version === BUILD && old.key === keyAfter && old.at <= r.now && r.now < old.until && old.until <= until) return;
+    writeSeal(scope.stateDir, { format: SEAL_FORMAT, version: BUILD, at: r.now, until, scope, key: keyAfter });
+  } catch {
+    // a shortcut, never a failure
   }
 }
 

@@ -1,7 +1,7 @@
 import type { KeySpec, ProviderSpec } from "../provider/types.js";
 import { COMMON_PROVIDER_KEYS, providerSpec, providerSpecs } from "../provider/registry.js";
 import type { KeyPath } from "./line-index.js";
-import type { ProviderEntry } from "./types.js";
+import type { ProviderEntry, SecretOrigin } from "./types.js";
 import type { Problems, Table } from "./problems.js";
 import { checkKeys, readBool, readInteger, readString, readStringList, readTable } from "./problems.js";
 import type { SecretContext } from "./secrets.js";
@@ -83,6 +83,7 @@ async function readProvider(
   const values: ProviderEntry["values"] = { type: spec.type };
   const secretKeys: string[] = [];
   const sources: Record<string, Record<string, string | number>> = {};
+  const secretOrigins: SecretOrigin[] = [];
   for (const key of spec.keys) {
     if (key.kind === "secret") {
       const r = await readSecret(p, ctx, path, t, key.name);
@@ -90,6 +91,7 @@ async function readProvider(
         values[key.name] = r.value;
         secretKeys.push(key.name);
         sources[key.name] = r.source;
+        if (r.origin !== undefined) secretOrigins.push(r.origin);
       } else if (r.kind === "absent" && key.required === true && !misspelt(secretKeyNames(key.name))) {
         p.add([...path, key.name], `missing ${key.name} (${key.doc}): set ${secretKeyNames(key.name).join(", or ")}`);
       }
@@ -122,6 +124,7 @@ async function readProvider(
     line: p.lineOf(path),
     refreshDays,
     fingerprint: fingerprint(name, values, secretKeys, sources),
+    secretOrigins,
   };
 }
 

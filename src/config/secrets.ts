@@ -1,5 +1,8 @@
 import { open } from "../fs-lite.js";
+import { fstatSync } from "node:fs";
 import { join } from "node:path";
+import { statIdentity } from "../state/idle-seal.js";
+import type { SecretOrigin } from "./types.js";
 import type { KeyPath } from "./line-index.js";
 import type { Problems, Table } from "./problems.js";
 import { describe } from "./problems.js";
@@ -23,7 +26,7 @@ export interface SecretContext {
 export type SecretResult =
   | { kind: "absent" }
   | { kind: "failed" }
-  | { kind: "ok"; value: string; source: Record<string, string | number> };
+  | { kind: "ok"; value: string; source: Record<string, string | number>; origin?: SecretOrigin };
 
 /** Secret files are small; a larger file is a mistake (a wrong path). */
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -78,7 +81,12 @@ export async function readSecret(p: Problems, ctx: SecretContext, path: KeyPath,
       p.add(at, `cannot read the secret file ${raw} (${r.reason})`, r.unreadable);
       return { kind: "failed" };
     }
-    return { kind: "ok", value: r.value, source: { from: "file", path: raw, size: r.size, mtimeMs: r.mtimeMs } };
+    return {
+      kind: "ok",
+      value: r.value,
+      source: { from: "file", path: raw, size: r.size, mtimeMs: r.mtimeMs },
+      origin: { path: raw, credential: false, identity: r.identity },
+    };
   }
 
   // K_credential
@@ -103,10 +111,15 @@ export async function readSecret(p: Problems, ctx: SecretContext, path: KeyPath,
   }
   // No mtime: systemd writes the credentials directory afresh at every start of the
   // service, so its mtime changes every run and would unlatch a refused record each time.
-  return { kind: "ok", value: r.value, source: { from: "credential", name: raw, size: r.size } };
+  return {
+    kind: "ok",
+    value: r.value,
+    source: { from: "credential", name: raw, size: r.size },
+    origin: { path: file, credential: true, identity: String(r.size) },
+  };
 }
 
-type FileResult = { ok: true; value: string; size: number; mtimeMs: number } | { ok: false; reason: string; unreadable: boolean };
+type FileResult = { ok: true; value: string; size: number; mtimeMs: number; identity: string } | { ok: false; reason: string; unreadable: boolean };
 
 async function readSecretFile(path: string): Promise<FileResult> {
   let handle;
@@ -118,11 +131,13 @@ async function readSecretFile(path: string): Promise<FileResult> {
   try {
     const st = await handle.stat();
     if (!st.isFile()) return { ok: false, reason: "not a regular file", unreadable: true };
+    // Taken before the read: a write during it changes the file's identity.
+    const identity = statIdentity(fstatSync(handle.fd, { bigint: true }));
     if (st.size > MAX_SECRET_BYTES) return { ok: false, reason: `larger than ${MAX_SECRET_BYTES / 1024} KiB; is it the right file?`, unreadable: false };
     const text = (await handle.readFile()).toString("utf8");
     const value = text.endsWith("\n") ? text.slice(0, -1) : text;
     if (value === "") return { ok: false, reason: "it is empty", unreadable: false };
-    return { ok: true, value, size: st.size, mtimeMs: st.mtimeMs };
+    return { ok: true, value, size: st.size, mtimeMs: st.mtimeMs, identity };
   } catch (e) {
     return { ok: false, reason: errnoText(e), unreadable: true };
   } finally {

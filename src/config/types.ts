@@ -45,6 +45,18 @@ export interface ProviderEntry extends ProviderSettings {
    * an inline K the config file's mtime. A latched record unlatches when it changes.
    */
   fingerprint: string;
+  /**
+   * Where each secret was read from and the file's identity when it was read
+   * (state/idle-seal.ts): an idle seal is written only if they are unchanged.
+   */
+  secretOrigins?: SecretOrigin[];
+}
+
+export interface SecretOrigin {
+  path: string;
+  /** A credential: only its size is compared (systemd rewrites them at every start). */
+  credential: boolean;
+  identity: string;
 }
 
 export interface RecordConfig {

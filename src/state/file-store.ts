@@ -82,7 +82,8 @@ export function createFileStore(dir: string, now: () => number): StateStore {
 async function removeLeftovers(dir: string): Promise<void> {
   const names = (await readdir(dir, { encoding: "buffer" }).catch(() => [] as Buffer[])).map((b) => b.toString("utf8"));
   for (const n of names) {
-    const m = /^\.state\.json\.(\d+)\.tmp$/.exec(n);
+    // The state file's and the idle seal's (state/idle-seal.ts) temp files.
+    const m = /^\.(?:state|idle)\.json\.(\d+)\.tmp$/.exec(n);
     if (m === null || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
     await unlink(join(dir, n)).catch(() => undefined);
   }

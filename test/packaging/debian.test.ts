@@ -20,11 +20,11 @@ describe("Packaging - debian/", () => {
     for (const name of new Set(bundled)) assert.match(copyright, new RegExp(`[\\s,]${name.replace(/[/@.-]/g, "\\$&")}[\\s,(]`), name);
   });
 
-  it("versions/changelog, package.json, src/main.ts and Depends/agree", () => {
+  it("versions/changelog, package.json, src/version.ts and Depends/agree", () => {
     const pkg = JSON.parse(read("package.json")) as { version: string; engines: { node: string } };
     const changelog = /^ddns \(([^)]+)\)/.exec(read("debian/changelog"))?.[1];
     assert.equal(changelog, pkg.version, "debian/changelog's top version is package.json's");
-    assert.match(read("src/main.ts"), new RegExp(`VERSION = "${pkg.version.replace(/\./g, "\\.")}"`));
+    assert.match(read("src/version.ts"), new RegExp(`VERSION = "${pkg.version.replace(/\./g, "\\.")}"`));
     const min = pkg.engines.node.replace(/^>=\s*/, "");
     assert.match(read("debian/control"), new RegExp(`^Depends: nodejs \\(>= ${min.replace(/\./g, "\\.")}\\),`, "m"));
     assert.match(read("debian/control"), new RegExp(`^\\s+nodejs \\(>= ${min.replace(/\./g, "\\.")}\\),`, "m"), "Build-Depends too");
