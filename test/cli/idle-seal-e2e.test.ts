@@ -1,0 +1,230 @@
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, writeFile, readFile, mkdir, rm, utimes } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startCloudflareServer, type CloudflareServer } from "../helpers/cloudflare-server.js";
+import { runDdns, type DdnsResult } from "../helpers/ddns.js";
+import { assertNoSecrets } from "../helpers/secrets.js";
+import { parseSeal } from "../../src/state/idle-seal.js";
+
+/*
+ * The idle seal through the real binary (bin/ddns -> dist/ddns-quick.cjs): which runs
+ * take the shortcut, and that every input a run depends on breaks it. Whether a run
+ * took the shortcut is seen from inside the process: a --require probe records, at
+ * exit, whether bin/launch.cjs (which loads the reconciler) was ever required.
+ */
+const TOKEN = "cf-seal-token-Hq27v";
+const NAME = "home.example.org";
+
+interface Run extends DdnsResult {
+  path: "quick" | "full";
+}
+
+async function setup(cf: CloudflareServer, opts: { ipv4?: string; ipv6?: string; v4sources?: string; extra?: string } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "ddns-seal-"));
+  await writeFile(join(dir, "token"), TOKEN + "\n");
+  await writeFile(
+    join(dir, "probe.cjs"),
+    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(join(dir, "probe.out"))}, ` +
+      `Object.keys(require.cache).some((k) => k.endsWith("/launch.cjs")) ? "full" : "quick"));\n`,
+  );
+  const ifInet6 = join(dir, "if_inet6");
+  const config = (ipv4: string, ipv6: string | undefined) => `
+[ipv4]
+sources = ${opts.v4sources ?? `["event", "static"]`}
+address = "${ipv4}"
+accept_private = true
+[ipv6]
+${ipv6 === undefined ? "enabled = false" : `sources = ["interface"]\naccept_private = true`}
+[providers.home]
+type = "cloudflare"
+endpoint = "${cf.url}"
+token_file = "${join(dir, "token")}"
+${opts.extra ?? ""}
+[[records]]
+name = "${NAME}"
+provider = "home"
+`;
+  if (opts.ipv6 !== undefined) await writeFile(ifInet6, ifInet6Line(opts.ipv6));
+  await writeFile(join(dir, "ddns.toml"), config(opts.ipv4 ?? "198.51.100.30", opts.ipv6));
+  const args = ["--config", join(dir, "ddns.toml"), "--state-dir", join(dir, "state"), "--events-dir", join(dir, "run", "events")];
+  const env = { NODE_OPTIONS: `--require ${join(dir, "probe.cjs")}`, DDNS_PROC_IF_INET6: ifInet6 };
+  return {
+    dir,
+    ifInet6,
+    sealPath: join(dir, "state", "idle.json"),
+    statePath: join(dir, "state", "state.json"),
+    events: join(dir, "run", "events"),
+    async run(...more: string[]): Promise<Run> {
+      await rm(join(dir, "probe.out"), { force: true });
+      const r = await runDdns(["run", ...args, ...more], env);
+      return { ...r, path: (await readFile(join(dir, "probe.out"), "utf8")) as "quick" | "full" };
+    },
+    setConfig: (ipv4: string, ipv6?: string) => writeFile(join(dir, "ddns.toml"), config(ipv4, ipv6)),
+  };
+}
+
+/** One /proc/net/if_inet6 line: a global, permanent address on eth0. */
+function ifInet6Line(addr: string): string {
+  const full = addr
+    .split("::")
+    .map((h) => (h === "" ? [] : h.split(":")))
+    .reduce((a, b) => [...a, ...Array(8 - a.length - b.length).fill("0"), ...b]);
+  return `${full.map((g) => g.padStart(4, "0")).join("")} 02 40 00 80     eth0\n`;
+}
+
+describe("Idle seal - through the binary", () => {
+  let cf: CloudflareServer;
+  before(async () => {
+    cf = await startCloudflareServer({ token: TOKEN, zones: [{ name: "example.org", id: "zone0000000000000000000000000002" }] });
+  });
+  after(() => cf.close());
+
+  /** Asserts a run that changed nothing: exit 0, silent, no request. */
+  async function idle(r: Run, n: number, path: "quick" | "full", why: string) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout + r.stderr, "", `${why}: silent`);
+    assert.equal(cf.count(), n, `${why}: no request`);
+    assert.equal(r.path, path, `${why}: ${path} path`);
+  }
+
+  it("steady state/run/first idle run seals, later runs take the shortcut; seal holds no secret", async () => {
+    const t = await setup(cf);
+    const first = await t.run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.path, "full");
+    assert.match(first.stdout, /now points to 198\.51\.100\.30/);
+    const n = cf.count();
+    await idle(await t.run(), n, "full", "the first idle run");
+    const seal = parseSeal(await readFile(t.sealPath, "utf8"));
+    assert.ok(seal, "a well-formed seal");
+    assert.ok(seal.until > seal.at && seal.until - seal.at <= 86_400_000);
+    for (let i = 0; i < 3; i++) await idle(await t.run(), n, "quick", `sealed run ${i}`);
+    await assertNoSecrets([TOKEN], { stdout: first.stdout, stderr: first.stderr, files: [t.sealPath] });
+    assert.deepEqual(cf.violations(), []);
+  });
+
+  it("config/rewritten, even unchanged, or edited/a full run; an edit is applied", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.31" });
+    assert.equal((await t.run()).code, 0);
+    await t.run();
+    const n = cf.count();
+    await idle(await t.run(), n, "quick", "sealed");
+    await t.setConfig("198.51.100.31"); // same bytes, new write
+    await idle(await t.run(), n, "full", "rewritten config");
+    await idle(await t.run(), n, "quick", "sealed again");
+    await t.setConfig("198.51.100.32");
+    const r = await t.run();
+    assert.equal(r.path, "full");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /now points to 198\.51\.100\.32/);
+    assert.equal(cf.count() - n, 1);
+  });
+
+  it("event file/arrives after sealing/a full run publishes its address", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.33" });
+    await t.run();
+    await t.run();
+    assert.equal((await t.run()).path, "quick");
+    await mkdir(t.events, { recursive: true });
+    await writeFile(join(t.events, "eth0"), "SOURCE=networkmanager\nIFACE=eth0\nACTION=up\nIPV4=198.51.100.34\nTIME=1800000000\n");
+    const r = await t.run();
+    assert.equal(r.path, "full");
+    assert.match(r.stdout, /now points to 198\.51\.100\.34/);
+    // Without the event, static wins again: that run pushes, the next one seals.
+    assert.match((await t.run()).stdout, /now points to 198\.51\.100\.33/);
+    await t.run();
+    assert.equal((await t.run()).path, "quick");
+    // Even a hook's temp file in flight breaks the seal (the reconciler leaves it alone).
+    await writeFile(join(t.events, ".tmp.x"), "");
+    assert.equal((await t.run()).path, "full");
+  });
+
+  it("interface address (IPv6 from if_inet6)/changes/a full run publishes the new address", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.35", ipv6: "2001:db8::35" });
+    const first = await t.run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /\(ipv6\) now points to 2001:db8::35/);
+    await t.run();
+    const n = cf.count();
+    await idle(await t.run(), n, "quick", "sealed");
+    await writeFile(t.ifInet6, ifInet6Line("2001:db8::36"));
+    const r = await t.run();
+    assert.equal(r.path, "full");
+    assert.match(r.stdout, /\(ipv6\) now points to 2001:db8::36/);
+    assert.equal(cf.count() - n, 1);
+  });
+
+  it("secret file/rewritten with the same bytes/a full run, nothing pushed", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.37" });
+    await t.run();
+    await t.run();
+    const n = cf.count();
+    await idle(await t.run(), n, "quick", "sealed");
+    await writeFile(join(t.dir, "token"), TOKEN + "\n");
+    await idle(await t.run(), n, "full", "rewritten secret");
+    // Its mtime moved back to the sealed value: ctime still differs, no shortcut.
+    await utimes(join(t.dir, "token"), new Date(0), new Date(0));
+    await idle(await t.run(), n, "full", "touched secret");
+  });
+
+  it("lock file, --force, --dry-run/present or given/a full run", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.38" });
+    await t.run();
+    await t.run();
+    assert.equal((await t.run()).path, "quick");
+    assert.equal((await t.run("--dry-run")).path, "full");
+    const n = cf.count();
+    const forced = await t.run("--force");
+    assert.equal(forced.path, "full");
+    assert.equal(cf.count() - n, 1, "--force pushes");
+    await t.run();
+    assert.equal((await t.run()).path, "quick");
+    await writeFile(join(t.dir, "run", "ddns.lock"), "999999\n");
+    assert.equal((await t.run()).path, "full");
+  });
+
+  it("backoff/provider down/the seal ends when the backoff does", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.39" });
+    cf.fail({ status: 503, body: "<html>503</html>" });
+    assert.equal((await t.run()).code, 75);
+    const n = cf.count();
+    await idle(await t.run(), n, "full", "inside the backoff");
+    const state = JSON.parse(await readFile(t.statePath, "utf8")) as { records: Record<string, { retryAt?: number }> };
+    const retryAt = state.records[`${NAME}/ipv4`]?.retryAt;
+    assert.ok(retryAt !== undefined);
+    assert.equal(parseSeal(await readFile(t.sealPath, "utf8"))?.until, retryAt);
+    await idle(await t.run(), n, "quick", "sealed inside the backoff");
+  });
+
+  it("http detection/a config that needs the network/never sealed", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.40", v4sources: `["static", "http"]` });
+    await t.run();
+    const n = cf.count();
+    await idle(await t.run(), n, "full", "idle");
+    await idle(await t.run(), n, "full", "still no shortcut");
+    await assert.rejects(readFile(t.sealPath), /ENOENT/);
+  });
+
+  it("a forged or foreign seal/in the state directory/ignored", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.41" });
+    await t.run();
+    await t.run();
+    const seal = parseSeal(await readFile(t.sealPath, "utf8"));
+    assert.ok(seal);
+    for (const bad of [
+      { ...seal, version: "0.0.1+other" },
+      { ...seal, key: seal.key.replace("events missing", "events empty") },
+      { ...seal, until: seal.at + 2 * 86_400_000 },
+      { ...seal, at: Date.now() + 60_000 },
+      { ...seal, scope: { ...seal.scope, config: "/etc/ddns/other.toml" } },
+    ]) {
+      await writeFile(t.sealPath, JSON.stringify(bad));
+      assert.equal((await t.run()).path, "full", JSON.stringify(bad).slice(0, 80));
+    }
+    await writeFile(t.sealPath, "{ not json");
+    assert.equal((await t.run()).path, "full");
+    assert.equal((await t.run()).path, "quick", "the full run wrote a good seal again");
+  });
+});
