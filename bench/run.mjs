@@ -108,6 +108,19 @@ const noopReq = await counted(cf, async () => {
   budget("no-op run vs `node -e 0`", r, 1.3, 1.15);
 });
 count(`steady state (${RUNS * 2 + 2} no-op runs)`, noopReq, 0);
+// The same no-op through the full reconciler: what a run costs when the idle seal
+// cannot be used (the first run after any change, or detection that needs the
+// network). Informational: the budget row above is the steady state.
+const seal = join(noop.d, "state", "idle.json");
+budget("no-op run without a usable idle seal (full reconciler) vs `node -e 0`", await sideBySide({
+  a: NODE0,
+  b: noop.run,
+  runs: RUNS,
+  prepare: (side) => side === "b" && rmSync(seal, { force: true }),
+  check: (side, x) => {
+    if (side === "b" && (x.code !== 0 || x.stdout || x.stderr)) throw new Error(`no-op run was not silent: ${x.code} ${x.stdout}${x.stderr}`);
+  },
+}), 1.3, 1.15, true);
 
 // 2. Update runs: one changed record, against the same request sent with node:http.
 const cfUp = scenario("cf-update", { ipv4: staticV4("203.0.113.7"), records: [["up.example.org", "cf"]] });

@@ -7,7 +7,8 @@
 // Modules reached only through `await import()` (the human CLI with yargs, the HTTP
 // client, providers, the http/dns/command sources) are wrapped by esbuild and not
 // evaluated unless that path runs.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { createServer } from "node:http";
 import { rmSync, chmodSync, existsSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -55,29 +56,58 @@ for (const [name, entry] of Object.entries(programs)) {
 }
 chmodSync(root + "bin/ddns", 0o755);
 
-// V8 code cache for dist/ddns.cjs, recorded by a no-op run of the real program:
-// config parsed, state read, nothing to push (no network, no provider).
+// V8 code cache for dist/ddns.cjs, recorded by an update run of the real program:
+// config parsed, state read, interfaces listed, a plan with two changed records
+// pushed through dyndns2 and Cloudflare (cached ids: one GET, one PATCH) to a
+// stand-in on loopback, state saved. A run with nothing to do rarely gets this far
+// (the idle seal, src/quick.ts, answers it), so the cache is for the runs that work.
 const train = mkdtempSync(join(tmpdir(), "ddns-train-"));
+const seen = [];
+const stand = createServer((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d));
+  req.on("end", () => {
+    seen.push(`${req.method} ${req.url}`);
+    if (req.url.startsWith("/nic/update")) return res.end(`good ${new URL(req.url, "http://x").searchParams.get("myip")}\n`);
+    const content = JSON.parse(body || "{}").content;
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ success: true, errors: [], messages: [], result: { id: "r1", zone_id: "z1", name: "cf.example.org", type: "A", content, ttl: 1, proxied: false } }));
+  });
+});
+await new Promise((r) => stand.listen(0, "127.0.0.1", r));
+const api = `http://127.0.0.1:${stand.address().port}`;
 try {
   mkdirSync(join(train, "state"));
   writeFileSync(
     join(train, "ddns.toml"),
-    `[ipv4]\nsources = ["static", "interface", "event"]\naddress = "203.0.113.7"\n[ipv6]\nsources = ["interface"]\n` +
-      `[providers.p]\ntype = "dyndns2"\nendpoint = "http://127.0.0.1:9"\nusername = "u"\npassword_file = "${join(train, "pw")}"\n` +
-      `[[records]]\nname = "train.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n`,
+    `[ipv4]\nsources = ["event", "interface", "static"]\ninterfaces = ["ddns-train0"]\naddress = "203.0.113.8"\n[ipv6]\nsources = ["interface"]\n` +
+      `[providers.p]\ntype = "dyndns2"\nendpoint = "${api}"\nusername = "u"\npassword_file = "${join(train, "pw")}"\n` +
+      `[providers.c]\ntype = "cloudflare"\nendpoint = "${api}"\ntoken_file = "${join(train, "pw")}"\n` +
+      `[[records]]\nname = "train.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n` +
+      `[[records]]\nname = "cf.example.org"\nprovider = "c"\nfamilies = ["ipv4"]\n`,
     { mode: 0o600 },
   );
   writeFileSync(join(train, "pw"), "x\n");
+  const old = { published: ["203.0.113.7"], failures: 0, pushedAt: Date.now() };
   writeFileSync(
     join(train, "state", "state.json"),
-    JSON.stringify({ version: 1, records: { "train.example.org/ipv4": { provider: "p", published: ["203.0.113.7"], failures: 0, pushedAt: Date.now() } } }),
+    JSON.stringify({
+      version: 1,
+      records: { "train.example.org/ipv4": { provider: "p", ...old }, "cf.example.org/ipv4": { provider: "c", ...old, cache: { zone: "z1", record: "r1" } } },
+    }),
   );
-  execFileSync(
-    process.execPath,
-    [root + "bin/ddns", "run", "--config", join(train, "ddns.toml"), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
-    { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache" }, stdio: "inherit" },
+  const r = await new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      [root + "bin/ddns", "run", "--config", join(train, "ddns.toml"), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
+      { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache" } },
+      (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
+    ),
   );
+  // Both pushes must have happened, or the cache would miss the code it is for.
+  if (r.code !== 0 || seen.length !== 2) throw new Error(`code cache training run: exit ${r.code}, requests ${JSON.stringify(seen)}\n${r.stdout}${r.stderr}`);
 } finally {
+  stand.close();
   rmSync(train, { recursive: true, force: true });
 }
 chmodSync(root + "bin/ddns-push", 0o755);

@@ -1,7 +1,6 @@
 // Composition root: argv/env -> dependencies -> command -> exit code. The only
 // module that reads process.env and argv, and the only one that maps errors to exit
 // statuses and words for the operator.
-import { createRequire } from "node:module";
 import { isDdnsError } from "./errors.js";
 import { parseRunArgs, procIfInet6Of, runDefaults } from "./cli/fast-args.js";
 import { EXIT, type Runtime } from "./cli/runtime.js";
@@ -43,6 +42,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
     // The human CLI is bundled apart (dist/ddns-cli.cjs, scripts/build.mjs) so a
     // no-op run never compiles yargs.
+    // node:module only here: a run never loads it.
+    const { createRequire } = await import("node:module");
     const cli = createRequire(import.meta.url)("./ddns-cli.cjs") as typeof import("./cli/commands.js");
     return await cli.runCli(argv, defs, rt);
   } catch (e) {

@@ -1,5 +1,4 @@
 import { dirname, join, resolve } from "node:path";
-import { createRequire } from "node:module";
 import type { Config, ProviderEntry } from "../config/types.js";
 import { loadConfig } from "../config/load.js";
 import { execute } from "../engine/run.js";
@@ -298,7 +297,8 @@ export function secretsOf(config: Config): string[] {
 function notifyStatus(rt: Runtime, text: string): void {
   if (!rt.notify) return;
   try {
-    const require = createRequire(import.meta.url);
+    // Loaded on this path only (process.getBuiltinModule: Node >= 20.16).
+    const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);
     (require("sd-notify") as { sendStatus(s: string): void }).sendStatus(text);
   } catch {
     // The addon is optional (not in the Debian package): STATUS= is a nicety.

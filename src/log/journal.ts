@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { MESSAGE_IDS } from "./message-ids.js";
 import type { Logger, Transition } from "./types.js";
 
@@ -98,7 +97,8 @@ export function createJournalLogger(stderr: (line: string) => void, opts: Journa
 
 function nativeAddon(): Journald | undefined {
   try {
-    const require = createRequire(import.meta.url);
+    // node:module is loaded on this path only (process.getBuiltinModule: Node >= 20.16).
+    const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);
     const Ctor = require("systemd-journald") as new (defaults: Record<string, string>) => Journald;
     return new Ctor({ syslog_identifier: "ddns" });
   } catch {

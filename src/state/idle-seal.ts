@@ -24,9 +24,8 @@
  * interface addresses only. Everything here is synchronous and small on purpose: it
  * runs before anything else is loaded.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
-import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 
 export const SEAL_FILE = "idle.json";
@@ -89,7 +88,8 @@ function sizeOf(path: string): string {
 /** The IPv4 part of os.networkInterfaces(): all the interface source looks at. */
 function ipv4Inputs(): string {
   try {
-    const all = networkInterfaces();
+    // node:os only when an interface source asks (process.getBuiltinModule: Node >= 20.16).
+    const all = process.getBuiltinModule("node:os").networkInterfaces();
     const out: string[] = [];
     for (const name of Object.keys(all)) {
       for (const info of all[name] ?? []) {
@@ -219,14 +219,16 @@ export function sealHolds(where: SealWhere, version: string, now: number): boole
   return sealKey(seal.scope) === seal.key;
 }
 
-/** Writes the seal atomically (temp file, fsync, rename), mode 0600. */
+/**
+ * Writes the seal atomically (temp file, rename), mode 0600. No fsync: a seal lost or
+ * emptied by a power cut only costs one full run.
+ */
 export function writeSeal(stateDir: string, seal: Seal): void {
   const path = join(stateDir, SEAL_FILE);
   const tmp = join(stateDir, `.${SEAL_FILE}.${process.pid}.tmp`);
   const fd = openSync(tmp, "w", 0o600);
   try {
     writeSync(fd, `${JSON.stringify(seal)}\n`);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
