@@ -8,7 +8,6 @@
 // client, providers, the http/dns/command sources) are wrapped by esbuild and not
 // evaluated unless that path runs.
 import { execFile, execFileSync } from "node:child_process";
-import { createServer } from "node:http";
 import { rmSync, chmodSync, existsSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -58,24 +57,12 @@ chmodSync(root + "bin/ddns", 0o755);
 
 // V8 code cache for dist/ddns.cjs, recorded by an update run of the real program:
 // config parsed, state read, interfaces listed, a plan with two changed records
-// pushed through dyndns2 and Cloudflare (cached ids: one GET, one PATCH) to a
-// stand-in on loopback, state saved. A run with nothing to do rarely gets this far
-// (the idle seal, src/quick.ts, answers it), so the cache is for the runs that work.
+// pushed through dyndns2 and Cloudflare (cached ids: one GET, one PATCH), state
+// saved. The HTTP answers come from scripts/train-stub.cjs inside the process (a
+// package build has no network). A run with nothing to do rarely gets this far (the
+// idle seal, src/quick.ts, answers it), so the cache is for the runs that work.
 const train = mkdtempSync(join(tmpdir(), "ddns-train-"));
-const seen = [];
-const stand = createServer((req, res) => {
-  let body = "";
-  req.on("data", (d) => (body += d));
-  req.on("end", () => {
-    seen.push(`${req.method} ${req.url}`);
-    if (req.url.startsWith("/nic/update")) return res.end(`good ${new URL(req.url, "http://x").searchParams.get("myip")}\n`);
-    const content = JSON.parse(body || "{}").content;
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ success: true, errors: [], messages: [], result: { id: "r1", zone_id: "z1", name: "cf.example.org", type: "A", content, ttl: 1, proxied: false } }));
-  });
-});
-await new Promise((r) => stand.listen(0, "127.0.0.1", r));
-const api = `http://127.0.0.1:${stand.address().port}`;
+const api = "http://127.0.0.1:9";
 try {
   mkdirSync(join(train, "state"));
   writeFileSync(
@@ -99,15 +86,15 @@ try {
   const r = await new Promise((resolve) =>
     execFile(
       process.execPath,
-      [root + "bin/ddns", "run", "--config", join(train, "ddns.toml"), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
+      ["--require", root + "scripts/train-stub.cjs", root + "bin/ddns", "run", "--config", join(train, "ddns.toml"), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
       { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache" } },
       (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
     ),
   );
   // Both pushes must have happened, or the cache would miss the code it is for.
+  const seen = r.stderr.split("\n").filter((l) => l.startsWith("train-stub: "));
   if (r.code !== 0 || seen.length !== 2) throw new Error(`code cache training run: exit ${r.code}, requests ${JSON.stringify(seen)}\n${r.stdout}${r.stderr}`);
 } finally {
-  stand.close();
   rmSync(train, { recursive: true, force: true });
 }
 chmodSync(root + "bin/ddns-push", 0o755);

@@ -1,0 +1,44 @@
+// Loaded with `node --require` into the code-cache training run only (scripts/build.mjs),
+// never shipped. The training run is a real `ddns run` that pushes two records; a
+// package build has no network, not even loopback in some builders (pbuilder's
+// namespace leaves lo down), so node:http's request() is replaced here by an
+// in-process answer: dyndns2's "good ADDRESS", or a Cloudflare envelope echoing the
+// PATCHed content. Every other part of the program runs as it does in service. Each
+// request is reported on stderr as "train-stub: METHOD PATH" for the build to check.
+"use strict";
+const http = require("node:http");
+const { EventEmitter } = require("node:events");
+
+http.request = function trainingRequest(options, onResponse) {
+  const req = new EventEmitter();
+  req.destroy = () => req;
+  req.end = (body) => {
+    process.stderr.write(`train-stub: ${options.method} ${options.path}\n`);
+    setImmediate(() => {
+      let text;
+      let type = "text/plain";
+      if (options.path.startsWith("/nic/update")) {
+        text = `good ${new URL(options.path, "http://stub").searchParams.get("myip")}\n`;
+      } else {
+        const content = JSON.parse(body ? body.toString() : "{}").content;
+        type = "application/json";
+        text = JSON.stringify({
+          success: true,
+          errors: [],
+          messages: [],
+          result: { id: "r1", zone_id: "z1", name: "cf.example.org", type: "A", content, ttl: 1, proxied: false },
+        });
+      }
+      const res = new EventEmitter();
+      res.statusCode = 200;
+      res.headers = { "content-type": type, "content-length": String(Buffer.byteLength(text)) };
+      res.complete = false;
+      onResponse(res);
+      res.emit("data", Buffer.from(text));
+      res.complete = true;
+      res.emit("end");
+    });
+    return req;
+  };
+  return req;
+};
