@@ -1,7 +1,7 @@
 // `npm run bench`: whole-process benchmarks of ddns against floors measured in the
 // same run (PERFORMANCE.md explains each budget). Loopback only.
 //   node bench/run.mjs [--runs N] [--quick] [--gate]
-//   --quick  7 runs per side instead of 21 (CI)
+//   --quick  11 runs per side instead of 21 (CI)
 //   --gate   exit 1 only if a ratio is more than twice its budget (a wide miss), so
 //            that a noisy machine does not block a landing; request counts always gate
 import { mkdtempSync, writeFileSync, readFileSync, copyFileSync, rmSync, mkdirSync } from "node:fs";
@@ -15,7 +15,7 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const gate = args.includes("--gate");
 const runsArg = args.indexOf("--runs");
-const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 7 : 21;
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : quick ? 11 : 21;
 const DDNS = [process.execPath, join(root, "bin/ddns")];
 const NODE0 = [process.execPath, "-e", "0"];
 const TIMER_RUNS_PER_DAY = 96; // ddns.timer: every 15 minutes

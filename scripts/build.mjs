@@ -56,9 +56,10 @@ for (const [name, entry] of Object.entries(programs)) {
 chmodSync(root + "bin/ddns", 0o755);
 
 // V8 code cache for dist/ddns.cjs, recorded by an update run of the real program:
-// config parsed, state read, interfaces listed, a plan with two changed records
-// pushed through dyndns2 and Cloudflare (cached ids: one GET, one PATCH), state
-// saved. The HTTP answers come from scripts/train-stub.cjs inside the process (a
+// config parsed, state read, interfaces listed, the address asked of an echo service
+// (the http source: what every timer run behind NAT does), a plan with two changed
+// records pushed through dyndns2 and Cloudflare (cached ids: one GET, one PATCH),
+// state saved. The HTTP answers come from scripts/train-stub.cjs inside the process (a
 // package build has no network). A run with nothing to do rarely gets this far (the
 // idle seal, src/quick.ts, answers it), so the cache is for the runs that work.
 const train = mkdtempSync(join(tmpdir(), "ddns-train-"));
@@ -67,7 +68,8 @@ try {
   mkdirSync(join(train, "state"));
   writeFileSync(
     join(train, "ddns.toml"),
-    `[ipv4]\nsources = ["event", "interface", "static"]\ninterfaces = ["ddns-train0"]\naddress = "203.0.113.8"\n[ipv6]\nsources = ["interface"]\n` +
+    `[ipv4]\nsources = ["event", "interface", "http", "static"]\ninterfaces = ["ddns-train0"]\nurls = ["${api}/ip"]\naccept_private = true\n` +
+      `address = "203.0.113.9"\n[ipv6]\nsources = ["interface"]\n` +
       `[providers.p]\ntype = "dyndns2"\nendpoint = "${api}"\nusername = "u"\npassword_file = "${join(train, "pw")}"\n` +
       `[providers.c]\ntype = "cloudflare"\nendpoint = "${api}"\ntoken_file = "${join(train, "pw")}"\n` +
       `[[records]]\nname = "train.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n` +
@@ -91,9 +93,9 @@ try {
       (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
     ),
   );
-  // Both pushes must have happened, or the cache would miss the code it is for.
+  // The echo and both pushes must have happened, or the cache would miss the code it is for.
   const seen = r.stderr.split("\n").filter((l) => l.startsWith("train-stub: "));
-  if (r.code !== 0 || seen.length !== 2) throw new Error(`code cache training run: exit ${r.code}, requests ${JSON.stringify(seen)}\n${r.stdout}${r.stderr}`);
+  if (r.code !== 0 || seen.length !== 3 || !/now points to 203\.0\.113\.8 /.test(r.stdout)) throw new Error(`code cache training run: exit ${r.code}, requests ${JSON.stringify(seen)}\n${r.stdout}${r.stderr}`);
 } finally {
   rmSync(train, { recursive: true, force: true });
 }

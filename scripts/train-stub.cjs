@@ -2,8 +2,8 @@
 // never shipped. The training run is a real `ddns run` that pushes two records; a
 // package build has no network, not even loopback in some builders (pbuilder's
 // namespace leaves lo down), so node:http's request() is replaced here by an
-// in-process answer: dyndns2's "good ADDRESS", or a Cloudflare envelope echoing the
-// PATCHed content. Every other part of the program runs as it does in service. Each
+// in-process answer: an echo service's address, dyndns2's "good ADDRESS", or a
+// Cloudflare envelope echoing the PATCHed content. Every other part of the program runs as it does in service. Each
 // request is reported on stderr as "train-stub: METHOD PATH" for the build to check.
 "use strict";
 const http = require("node:http");
@@ -19,6 +19,8 @@ http.request = function trainingRequest(options, onResponse) {
       let type = "text/plain";
       if (options.path.startsWith("/nic/update")) {
         text = `good ${new URL(options.path, "http://stub").searchParams.get("myip")}\n`;
+      } else if (options.path === "/ip") {
+        text = "203.0.113.8\n"; // an echo service (the http source)
       } else {
         const content = JSON.parse(body ? body.toString() : "{}").content;
         type = "application/json";
