@@ -133,7 +133,6 @@ function sealScope(config: Config, opts: RunOptions, rt: Runtime): SealScope | u
   const origins = [...config.providers.values()].flatMap((p) => p.secretOrigins ?? []);
   return {
     ...sealWhere(opts, rt.credentialsDir, rt.procIfInet6),
-    lock: resolve(join(dirname(opts.eventsDir), "ddns.lock")),
     secretFiles: origins.filter((o) => !o.credential).map((o) => o.path),
     credentials: origins.filter((o) => o.credential).map((o) => o.path),
     ipv4Interfaces: config.families.ipv4.enabled && config.families.ipv4.sources.includes("interface"),

@@ -26,7 +26,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const SEAL_FILE = "idle.json";
 export const SEAL_FORMAT = 1;
@@ -144,6 +144,8 @@ export interface SealWhere {
   config: string;
   stateDir: string;
   eventsDir: string;
+  /** Derived from eventsDir, never taken from a seal. */
+  lock: string;
   credentialsDir: string;
   procIfInet6: string;
 }
@@ -154,10 +156,13 @@ export function sealWhere(
   credentialsDir: string | undefined,
   procIfInet6: string,
 ): SealWhere {
+  const eventsDir = resolve(opts.eventsDir);
   return {
     config: resolve(opts.config),
     stateDir: resolve(opts.stateDir),
-    eventsDir: resolve(opts.eventsDir),
+    eventsDir,
+    // The reconciler's lock (cli/run.ts): beside the events directory, on tmpfs.
+    lock: join(dirname(eventsDir), "ddns.lock"),
     credentialsDir: credentialsDir ?? "",
     procIfInet6,
   };
@@ -168,6 +173,7 @@ function sameWhere(scope: SealScope, where: SealWhere): boolean {
     scope.config === where.config &&
     scope.stateDir === where.stateDir &&
     scope.eventsDir === where.eventsDir &&
+    scope.lock === where.lock &&
     scope.credentialsDir === where.credentialsDir &&
     scope.procIfInet6 === where.procIfInet6
   );
