@@ -176,7 +176,8 @@ function sealIfIdle(
     if (until <= r.now) return;
     const old = parseSeal(readSealText(scope.stateDir) ?? "");
     // Already sealed for these inputs: no write (a steady state writes nothing).
-    if (old !== undefined && old.version === BUILD && old.key === keyAfter && old.at <= r.now && r.now < old.until && old.until <= until) return;
+    const same = old !== undefined && old.version === BUILD && old.key === keyAfter && JSON.stringify(old.scope) === JSON.stringify(scope);
+    if (same && old.at <= r.now && r.now < old.until && old.until <= until) return;
     writeSeal(scope.stateDir, { format: SEAL_FORMAT, version: BUILD, at: r.now, until, scope, key: keyAfter });
   } catch {
     // a shortcut, never a failure
