@@ -11,12 +11,17 @@ export const CLEAN_ENV = { PATH: "/usr/bin:/bin" };
 const scratch = mkdtempSync(join(tmpdir(), "ddns-bench-time-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
-/** Runs argv once; resolves { wallMs, rssKiB, code, stdout, stderr }. */
-export function measure(argv, env = CLEAN_ENV) {
+/**
+ * Runs argv once; resolves { wallMs, rssKiB, code, stdout, stderr }. `io`, when given,
+ * is { stdin, start }: the child's stdin (a socket, as systemd's Accept=yes hands one)
+ * and what to do once it is spawned (send the request); its setup is not timed.
+ */
+export function measure(argv, env = CLEAN_ENV, io = undefined) {
   const out = join(scratch, `t${process.hrtime.bigint()}`);
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn("/usr/bin/time", ["-f", "%M", "-o", out, ...argv], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/usr/bin/time", ["-f", "%M", "-o", out, ...argv], { env, stdio: [io?.stdin ?? "ignore", "pipe", "pipe"] });
+    io?.start();
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -40,15 +45,18 @@ export function median(xs) {
 
 /**
  * Runs A and B alternately (A B A B ...) `runs` times each, `prepare(which)` before
- * each run; returns medians and ratios B/A. Interleaving spreads machine noise
+ * each run (and `io(which)`, a connection for the child: see measure); returns
+ * medians and ratios B/A. Interleaving spreads machine noise
  * over both sides.
  */
-export async function sideBySide({ a, b, runs, prepare, check }) {
+export async function sideBySide({ a, b, runs, prepare, check, io }) {
   const res = { a: { wall: [], rss: [] }, b: { wall: [], rss: [] } };
   for (let i = 0; i < runs + 1; i++) {
     for (const [side, argv] of [["a", a], ["b", b]]) {
       if (prepare) await prepare(side);
-      const r = await measure(argv);
+      const conn = io ? await io(side) : undefined;
+      const r = await measure(argv, CLEAN_ENV, conn);
+      conn?.done();
       if (check) check(side, r);
       if (i === 0) continue; // warm-up pair (page cache), not counted
       res[side].wall.push(r.wallMs);

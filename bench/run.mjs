@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync, readFileSync, copyFileSync, rmSync, mkdirSy
 import { tmpdir, cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { createServer as createHttpsServer } from "node:https";
+import { createServer as createNetServer, connect as connectNet } from "node:net";
 import { measure, sideBySide, median } from "./measure.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -157,6 +158,56 @@ const two = scenario("dyn-two", { ipv4: staticV4("203.0.113.7"), records: [["h2.
 await once(two.run);
 two.write(staticV4("203.0.113.10"));
 count("two records of one dyndns2 account change together", await counted(dyn, () => once(two.run)), 1);
+
+// A router's push: one connection handed to the per-connection receiver as its stdin
+// (ddns-push.socket, Accept=yes), against a minimal node:net script that reads the
+// request and answers. Informational (no budget in the contract for it).
+{
+  const pd = join(dir, "push");
+  mkdirSync(pd, { recursive: true });
+  writeFileSync(join(pd, "router.pass"), "router-secret-0123\n");
+  writeFileSync(
+    join(pd, "ddns.toml"),
+    `[ipv4]\nsources = ["event"]\naccept_private = true\n[ipv6]\nenabled = false\n[providers.dyn]\ntype = "dyndns2"\nendpoint = "${dyn.url}"\n` +
+      `username = "bench"\npassword_file = "${join(dir, "dyn.pass")}"\n[[records]]\nname = "h1.example.net"\nprovider = "dyn"\n` +
+      `[push]\nnames = ["h1.example.net"]\nusername = "router"\npassword_file = "${join(pd, "router.pass")}"\n`,
+    { mode: 0o600 },
+  );
+  const sock = join(pd, "s.sock");
+  const server = createNetServer({ pauseOnConnect: true });
+  await new Promise((r) => server.listen(sock, r));
+  let n = 0;
+  const answers = { a: [], b: [] };
+  const io = async (side) => {
+    const accepted = new Promise((r) => server.once("connection", r));
+    const client = connectNet(sock);
+    const conn = await accepted;
+    let answer = "";
+    client.on("data", (d) => (answer += d));
+    const auth = Buffer.from("router:router-secret-0123").toString("base64");
+    const request = `GET /nic/update?hostname=h1.example.net&myip=203.0.113.${1 + (n++ % 200)} HTTP/1.1\r\nHost: ddns\r\nAuthorization: Basic ${auth}\r\n\r\n`;
+    return {
+      stdin: conn,
+      start: () => client.write(request),
+      done: () => {
+        answers[side].push(answer);
+        conn.destroy();
+        client.destroy();
+        rmSync(join(pd, "events"), { recursive: true, force: true });
+        rmSync(join(pd, "state"), { recursive: true, force: true });
+      },
+    };
+  };
+  budget("router push, one connection: `ddns-push` vs a minimal node:net answer (informational)", await sideBySide({
+    a: [process.execPath, join(root, "bench/baseline-push.cjs")],
+    b: [process.execPath, join(root, "bin/ddns-push"), "--config", join(pd, "ddns.toml"), "--events-dir", join(pd, "events"), "--push-dir", join(pd, "state")],
+    runs: RUNS,
+    io,
+  }), undefined, undefined, true);
+  server.close();
+  const good = answers.b.filter((x) => /\r\n\r\ngood 203\.0\.113\.\d+\n$/.test(x)).length;
+  if (good !== answers.b.length) throw new Error(`push receiver answered ${answers.b.length - good} of ${answers.b.length} pushes with something else: ${answers.b.find((x) => !/good/.test(x))}`);
+}
 
 // The decisions the numbers forced (informational rows).
 budget("decision: the same GET through undici 7 vs node:http", await sideBySide({

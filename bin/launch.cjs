@@ -34,3 +34,11 @@ module.exports = function launch(bundle) {
   mod.paths = Module._nodeModulePaths(path.dirname(bundle));
   script.runInThisContext()(mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
 };
+
+// `node launch.cjs BUNDLE [ARGS...]`, for a unit's ExecStart (ddns-push@.service):
+// the bundle then sees process.argv as if it had been started itself.
+if (require.main === module) {
+  const bundle = require("node:path").resolve(process.argv[2] ?? "");
+  process.argv.splice(1, 2, bundle);
+  module.exports(bundle);
+}

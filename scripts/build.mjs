@@ -7,8 +7,9 @@
 // Modules reached only through `await import()` (the human CLI with yargs, the HTTP
 // client, providers, the http/dns/command sources) are wrapped by esbuild and not
 // evaluated unless that path runs.
-import { execFile, execFileSync } from "node:child_process";
-import { rmSync, chmodSync, existsSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { connect, createServer as createNetServer } from "node:net";
+import { rmSync, chmodSync, copyFileSync, existsSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,6 +55,9 @@ for (const [name, entry] of Object.entries(programs)) {
   });
 }
 chmodSync(root + "bin/ddns", 0o755);
+// The launcher beside the bundles too: ddns-push@.service starts
+// `node /usr/share/ddns/launch.cjs /usr/share/ddns/ddns-push.cjs`.
+copyFileSync(root + "bin/launch.cjs", root + "dist/launch.cjs");
 
 // V8 code cache for dist/ddns.cjs, recorded by an update run of the real program:
 // config parsed, state read, interfaces listed, the address asked of an echo service
@@ -100,3 +104,42 @@ try {
   rmSync(train, { recursive: true, force: true });
 }
 chmodSync(root + "bin/ddns-push", 0o755);
+
+// V8 code cache for dist/ddns-push.cjs: one router push on a Unix-socket connection
+// handed to the receiver as its stdin, as ddns-push.socket hands it one (no network).
+const ptrain = mkdtempSync(join(tmpdir(), "ddns-push-train-"));
+const server = createNetServer({ pauseOnConnect: true });
+try {
+  writeFileSync(join(ptrain, "pw"), "x\n");
+  writeFileSync(join(ptrain, "pushpw"), "router-secret\n");
+  writeFileSync(
+    join(ptrain, "ddns.toml"),
+    `[ipv4]\nsources = ["event"]\naccept_private = true\n[ipv6]\nenabled = false\n` +
+      `[providers.p]\ntype = "dyndns2"\nendpoint = "http://127.0.0.1:9"\nusername = "u"\npassword_file = "${join(ptrain, "pw")}"\n` +
+      `[[records]]\nname = "home.example.org"\nprovider = "p"\n` +
+      `[push]\nnames = ["home.example.org"]\nusername = "router"\npassword_file = "${join(ptrain, "pushpw")}"\n`,
+    { mode: 0o600 },
+  );
+  await new Promise((r) => server.listen(join(ptrain, "s.sock"), r));
+  const accepted = new Promise((r) => server.once("connection", r));
+  const client = connect(join(ptrain, "s.sock"));
+  const conn = await accepted;
+  let answer = "";
+  client.on("data", (d) => (answer += d));
+  const child = spawn(
+    process.execPath,
+    [root + "bin/ddns-push", "--config", join(ptrain, "ddns.toml"), "--events-dir", join(ptrain, "events"), "--push-dir", join(ptrain, "push")],
+    { stdio: [conn, "ignore", "pipe"], env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns-push.cjs.cache" } },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const basic = Buffer.from("router:router-secret").toString("base64");
+  client.write(`GET /nic/update?hostname=home.example.org&myip=203.0.113.8 HTTP/1.1\r\nHost: ddns\r\nAuthorization: Basic ${basic}\r\n\r\n`);
+  const code = await new Promise((r) => child.on("close", r));
+  conn.destroy();
+  client.destroy();
+  if (code !== 0 || !answer.endsWith("good 203.0.113.8\n")) throw new Error(`push code cache training: exit ${code}, answer ${JSON.stringify(answer)}\n${stderr}`);
+} finally {
+  server.close();
+  rmSync(ptrain, { recursive: true, force: true });
+}

@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { open } from "../fs-lite.js";
 import { resolve } from "node:path";
 import toml from "toml";
 import { readFamily } from "../config/family.js";

@@ -78,7 +78,7 @@ describe("Push - unit contents", () => {
     assert.ok(values(s, "Service", "RuntimeMaxSec").length === 1);
     assert.deepEqual(values(s, "Unit", "CollectMode"), ["inactive-or-failed"]);
     // Where debian/ddns.install puts the bundle scripts/build.mjs makes.
-    assert.deepEqual(values(s, "Service", "ExecStart"), ["/usr/bin/node /usr/share/ddns/ddns-push.cjs"]);
+    assert.deepEqual(values(s, "Service", "ExecStart"), ["/usr/bin/node /usr/share/ddns/launch.cjs /usr/share/ddns/ddns-push.cjs"]);
     assert.equal(values(s, "Service", "LoadCredential").length, 0, "the push secret credential is a documented drop-in");
   });
 });

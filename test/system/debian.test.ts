@@ -103,7 +103,9 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
   it("after install/the router push receiver/installed but disabled and not listening", () => {
     assert.equal(m!.exec(["systemctl", "is-enabled", "ddns-push.socket"]).stdout.trim(), "disabled");
     assert.equal(m!.exec(["systemctl", "is-active", "ddns-push.socket"]).stdout.trim(), "inactive");
-    assert.ok(existsSync(join(m!.merged, "usr/share/ddns/ddns-push.cjs")), "the receiver the unit runs is installed");
+    for (const f of ["launch.cjs", "ddns-push.cjs", "ddns-push.cjs.cache"]) {
+      assert.ok(existsSync(join(m!.merged, "usr/share/ddns", f)), `${f}: the receiver the unit runs is installed`);
+    }
   });
 
   it("after install/ddns.service/not started by dpkg", () => {
@@ -154,13 +156,15 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     });
   }
 
-  it("V8 code cache/built with the package/accepted by Debian 13's node", () => {
-    // What bin/launch.cjs does, reporting V8's verdict on the cache.
-    const probe = `const fs=require("node:fs"),vm=require("node:vm"),M=require("node:module");
-      const b="/usr/share/ddns/ddns.cjs",raw=fs.readFileSync(b+".cache"),body=raw.subarray(raw.indexOf(10)+1);
-      const s=new vm.Script(M.wrap(fs.readFileSync(b,"utf8")),{filename:b,cachedData:body});
-      process.stdout.write(String(s.cachedDataRejected));`;
-    assert.equal(ok(m!.exec(["node", "-e", probe]), "code cache probe"), "false");
+  it("V8 code caches/built with the package (ddns, ddns-push)/accepted by Debian 13's node", () => {
+    for (const bundle of ["ddns", "ddns-push"]) {
+      // What bin/launch.cjs does, reporting V8's verdict on the cache.
+      const probe = `const fs=require("node:fs"),vm=require("node:vm"),M=require("node:module");
+        const b="/usr/share/ddns/${bundle}.cjs",raw=fs.readFileSync(b+".cache"),body=raw.subarray(raw.indexOf(10)+1);
+        const s=new vm.Script(M.wrap(fs.readFileSync(b,"utf8")),{filename:b,cachedData:body});
+        process.stdout.write(String(s.cachedDataRejected));`;
+      assert.equal(ok(m!.exec(["node", "-e", probe]), `code cache probe ${bundle}`), "false", bundle);
+    }
   });
 
   it("journal catalog/journalctl --list-catalog/knows every MESSAGE_ID", () => {
