@@ -82,6 +82,25 @@ export async function assertNoSecrets(secrets: readonly string[], seen: Seen): P
   }
   for (const [i, e] of (seen.errors ?? []).entries()) places.push([`error ${i}`, errorText(e)]);
   for (const [i, t] of (seen.texts ?? []).entries()) places.push([`text ${i}`, t]);
+  return scan(secrets, places);
+}
+
+/**
+ * The same check, synchronous, for what a test holds in memory: each value is scanned
+ * as text (a string as it is, an Error with its message, stack and causes, anything
+ * else as JSON: an outcome, a result, a log record). For unit tests that never touch
+ * the disk; a test that has output or files uses assertNoSecrets.
+ */
+export function assertNoSecretsIn(secrets: readonly string[], values: readonly unknown[]): number {
+  for (const s of secrets) assert.ok(s.length >= 4, "a test secret must be at least 4 characters long");
+  const places: Array<[string, string]> = values.map((v, i) => [
+    `value ${i}`,
+    typeof v === "string" ? v : v instanceof Error ? errorText(v) : (JSON.stringify(v, (_k, x: unknown) => (x instanceof Map ? [...x] : x instanceof Error ? errorText(x) : x)) ?? String(v)),
+  ]);
+  return scan(secrets, places);
+}
+
+function scan(secrets: readonly string[], places: ReadonlyArray<[string, string]>): number {
   let bytes = 0;
   for (const [where, text] of places) {
     bytes += text.length;

@@ -7,6 +7,7 @@ import { quiet } from "../../src/quick.js";
 import { MAX_SEAL_MS, parseSeal, SEAL_FILE, SEAL_FORMAT, sealKey, writeSeal, type Seal, type SealScope } from "../../src/state/idle-seal.js";
 import { BUILD } from "../../src/version.js";
 import { count } from "./fixture.js";
+import { assertNoSecrets } from "../helpers/secrets.js";
 import { rng, type Rng } from "./rng.js";
 
 /*
@@ -181,6 +182,9 @@ describe("Reliability - idle seal fuzzing", () => {
       } else refused++;
     }
     console.log(`# seal fuzz seed=${SEED} cases=${CASES} held=${held} refused=${refused}`);
+    // A seal names the secret file; it never holds its value.
+    writeSeal(w.stateDir, w.genuine());
+    await assertNoSecrets(["s3cr3t-value"], { dirs: [w.stateDir] });
     assert.ok(refused > CASES / 2, "most mutants are refused");
     assert.equal(JSON.parse(await readFile(join(w.stateDir, "state.json"), "utf8")).version, 1, "the state is untouched");
   });
