@@ -64,7 +64,7 @@ export function intakePushes(events: readonly EventRecord[], config: Config, pre
     pushed.set(name, merged);
     const address = [...(merged.ipv4 ?? []), ...(merged.ipv6 ?? [])].join(" ");
     // The time moves only when the address does: a router repeating itself rewrites nothing.
-    if (seen[name]?.address !== address) seen[name] = { address, at: (e.time ?? 0) * 1000 };
+    if (seen[name]?.address !== address) seen[name] = { address, at: (e.time ?? 0) * 1000, ...(e.from !== undefined ? { from: e.from } : {}) };
   }
   return { pushed, refused, seen: Object.keys(seen).length > 0 ? seen : undefined };
 }

@@ -265,6 +265,14 @@ export function parseEvent(file: string, content: Buffer | string): { event: Eve
         if (HOSTNAME_RE.test(value)) event.name = value.toLowerCase().replace(/\.$/, "");
         else warn(`NAME: "${printable(value)}" is not a DNS name; ignored`);
         break;
+      case "FROM": {
+        // Written by ddns-push (src/push/store.ts); shown by `ddns status`, never trusted for anything else.
+        const a = parseAddress(value);
+        if (value === "local") event.from = value;
+        else if (a !== null) event.from = formatBytes(a.bytes);
+        else warn(`FROM: "${printable(value)}" is not an address; ignored`);
+        break;
+      }
       case "IPV4":
       case "IPV6": {
         const family = key === "IPV4" ? "ipv4" : "ipv6";

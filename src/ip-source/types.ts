@@ -42,6 +42,8 @@ export interface EventRecord {
   action?: string;
   /** SOURCE=push only: the DNS name the router pushed for (NAME=, lowercased). */
   name?: string;
+  /** SOURCE=push only: who pushed (FROM=): the sender's address, or "local" for the Unix socket. */
+  from?: string;
   ipv4: string[];
   ipv6: string[];
   /** epoch seconds */

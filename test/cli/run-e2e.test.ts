@@ -101,7 +101,7 @@ describe("ddns run - end to end against a loopback Cloudflare", () => {
     assert.equal((await t.run()).code, 0);
     const events = join(t.dir, "run", "events");
     await mkdir(events, { recursive: true });
-    await writeFile(join(events, "home.example.org"), "SOURCE=push\nNAME=home.example.org\nIPV4=198.51.100.21\nTIME=1800000000\n");
+    await writeFile(join(events, "home.example.org"), "SOURCE=push\nNAME=home.example.org\nFROM=192.0.2.1\nIPV4=198.51.100.21\nTIME=1800000000\n");
     await writeFile(join(events, "other.example.org"), "SOURCE=push\nNAME=other.example.org\nIPV4=198.51.100.22\nTIME=1800000000\n");
     const n = cf.count();
     const r = await t.run();
@@ -111,8 +111,9 @@ describe("ddns run - end to end against a loopback Cloudflare", () => {
     assert.match(r.stderr, /push for other\.example\.org was ignored/);
     assert.equal(cf.count() - n, 1);
     assert.deepEqual(await readdir(events), []);
-    const s = JSON.parse((await t.cli("status", "--json")).stdout) as { pushes: Array<{ name: string; address: string }> };
-    assert.deepEqual(s.pushes.map((p) => [p.name, p.address]), [["home.example.org", "198.51.100.21"]]);
+    const s = JSON.parse((await t.cli("status", "--json")).stdout) as { pushes: Array<{ name: string; address: string; from: string | null }> };
+    assert.deepEqual(s.pushes.map((p) => [p.name, p.address, p.from]), [["home.example.org", "198.51.100.21", "192.0.2.1"]]);
+    assert.match((await t.cli("status")).stdout, /last push for home\.example\.org: 198\.51\.100\.21 at .* from 192\.0\.2\.1/);
   });
 
   it("--dry-run/run/prints the plan, sends nothing, writes nothing", async () => {

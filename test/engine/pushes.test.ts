@@ -15,6 +15,10 @@ describe("Engine - pushes", () => {
     assert.deepEqual(r.seen, { "a.example.org": { address: "81.2.69.7", at: 100_000 } });
     assert.deepEqual(r.refused, []);
   });
+  it("push with its sender/intake/the sender is remembered for ddns status", () => {
+    const r = intakePushes([{ ...push("a.example.org", ["81.2.69.7"]), from: "198.51.100.1" }], cfg, undefined);
+    assert.deepEqual(r.seen, { "a.example.org": { address: "81.2.69.7", at: 100_000, from: "198.51.100.1" } });
+  });
   it("push for an unlisted name/intake/ignored with a sentence", () => {
     const r = intakePushes([push("b.example.org", ["81.2.69.7"])], cfg, undefined);
     assert.equal(r.pushed.size, 0);

@@ -184,14 +184,26 @@ describe("IpSource - event files", () => {
     ]);
   });
 
-  it("push receiver's file/parse/NAME kept, FROM ignored", () => {
+  it("push receiver's file/parse/NAME and FROM kept", () => {
     const r = parseEvent("push-abc", "SOURCE=push\nNAME=Home.Example.org\nFROM=198.51.100.1\nIPV4=81.2.69.160\nTIME=1790000000\n");
     assert.ok("event" in r);
     assert.deepEqual(r.warnings, []);
-    assert.deepEqual(r.event, { file: "push-abc", source: "push", name: "home.example.org", ipv4: ["81.2.69.160"], ipv6: [], time: 1790000000 });
+    assert.deepEqual(r.event, { file: "push-abc", source: "push", name: "home.example.org", from: "198.51.100.1", ipv4: ["81.2.69.160"], ipv6: [], time: 1790000000 });
     const bad = parseEvent("push-abc", "SOURCE=push\nNAME=../etc\n");
     assert.ok("event" in bad);
     assert.equal(bad.event.name, undefined);
+  });
+
+  it("push receiver's FROM/parse/local or a canonical address; anything else dropped with a warning", () => {
+    const from = (v: string) => {
+      const r = parseEvent("push-abc", `SOURCE=push\nNAME=a.example.org\nFROM=${v}\n`);
+      assert.ok("event" in r);
+      return [r.event.from, r.warnings.length];
+    };
+    assert.deepEqual(from("local"), ["local", 0]);
+    assert.deepEqual(from("2001:DB8:0:0::1"), ["2001:db8::1", 0]);
+    assert.deepEqual(from("$(reboot)"), [undefined, 1]);
+    assert.deepEqual(from("198.51.100.1\u001b[2J"), [undefined, 1]);
   });
 
   it("no KEY=VALUE line/parse/refused", () => {
