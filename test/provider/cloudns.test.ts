@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { allowedTtl, createCloudns } from "../../src/provider/cloudns.js";
 import { startCloudns } from "../helpers/cloudns-server.js";
 import { testDeps, testSettings } from "../helpers/mock-api.js";
-import { recordApiSuite, update, type SuiteMock } from "../helpers/record-api-suite.js";
+import { recordApiSuite, scannedProvider, type SuiteMock, update } from "../helpers/record-api-suite.js";
 
 const PASSWORD = "Sup3r-S3cret-ClouDNS-pw";
 const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
-  createCloudns(testSettings("cloudns", { auth_id: "4321", password: PASSWORD, endpoint: m.url, ...values }, ["password"]), testDeps());
+  scannedProvider(testSettings("cloudns", { auth_id: "4321", password: PASSWORD, endpoint: m.url, ...values }, ["password"]), (s) => createCloudns(s, testDeps()), [PASSWORD]);
 
 describe("Provider - cloudns", () => {
   let mock: SuiteMock | undefined;

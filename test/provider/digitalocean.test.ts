@@ -4,7 +4,7 @@ import { createDigitalocean } from "../../src/provider/digitalocean.js";
 import type { RecordUpdate } from "../../src/provider/types.js";
 import { startDigitalocean, type DigitaloceanMock } from "../helpers/digitalocean-server.js";
 import { TEST_NOW, testDeps, testSettings } from "../helpers/mock-api.js";
-import { recordApiSuite } from "../helpers/record-api-suite.js";
+import { recordApiSuite, scannedProvider } from "../helpers/record-api-suite.js";
 
 const TOKEN = "dop_v1_4f0c5e0b8e4c1d2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2";
 const NAME = "home.example.org";
@@ -23,7 +23,7 @@ afterEach(async () => {
   assert.deepEqual(mock.violations, []);
 });
 const provider = (values: Record<string, string> = {}) =>
-  createDigitalocean(testSettings("digitalocean", { token: TOKEN, endpoint: `${mock.url}/v2`, ...values }, ["token"]), testDeps());
+  scannedProvider(testSettings("digitalocean", { token: TOKEN, endpoint: `${mock.url}/v2`, ...values }, ["token"]), (s) => createDigitalocean(s, testDeps()), [TOKEN]);
 const push = async (u: RecordUpdate[], values?: Record<string, string>) => provider(values).push(u, AbortSignal.timeout(5000));
 
 describe("Provider - digitalocean", () => {
@@ -85,7 +85,7 @@ describe("Provider - digitalocean", () => {
 recordApiSuite({
   type: "digitalocean",
   start: (seed) => startDigitalocean(TOKEN, "example.org", seed.map((r) => ({ type: r.type, name: r.name || "@", data: r.value, ttl: r.ttl ?? 1800 }))),
-  provider: (m, values = {}) => createDigitalocean(testSettings("digitalocean", { token: TOKEN, endpoint: `${m.url}/v2`, ...values }, ["token"]), testDeps()),
+  provider: (m, values = {}) => scannedProvider(testSettings("digitalocean", { token: TOKEN, endpoint: `${m.url}/v2`, ...values }, ["token"]), (s) => createDigitalocean(s, testDeps()), [TOKEN]),
   secrets: [TOKEN, "dop_v1_wrong"],
   badCredentials: { token: "dop_v1_wrong" },
   keyHint: /\(HTTP 401: Unable to authenticate you\.\): check token in \[providers\.home\]/,

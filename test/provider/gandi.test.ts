@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { createGandi } from "../../src/provider/gandi.js";
 import { startGandi } from "../helpers/gandi-server.js";
 import { testDeps, testSettings } from "../helpers/mock-api.js";
-import { recordApiSuite, update, type SuiteMock } from "../helpers/record-api-suite.js";
+import { recordApiSuite, scannedProvider, type SuiteMock, update } from "../helpers/record-api-suite.js";
 
 const PAT = "d2a6f3c9e1b84b7a9c0e5f1d3b7a9c2e4f6a8b0c";
 const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
-  createGandi(testSettings("gandi", { token: PAT, endpoint: `${m.url}/v5/livedns`, ...values }, ["token", "api_key"]), testDeps());
+  scannedProvider(testSettings("gandi", { token: PAT, endpoint: `${m.url}/v5/livedns`, ...values }, ["token", "api_key"]), (s) => createGandi(s, testDeps()), [PAT]);
 
 describe("Provider - gandi", () => {
   let mock: SuiteMock;

@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { createGodaddy } from "../../src/provider/godaddy.js";
 import { startGodaddy } from "../helpers/godaddy-server.js";
 import { testDeps, testSettings } from "../helpers/mock-api.js";
-import { reasonOf, recordApiSuite, update, type SuiteMock } from "../helpers/record-api-suite.js";
+import { reasonOf, recordApiSuite, scannedProvider, type SuiteMock, update } from "../helpers/record-api-suite.js";
 
 const KEY = "dKYWxyz123_9Qm3AbCdEfGhIjKlMnOp";
 const SECRET = "Q7rStUvWxYz0123456789a";
 const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
-  createGodaddy(testSettings("godaddy", { key: KEY, secret: SECRET, endpoint: m.url, ...values }, ["key", "secret"]), testDeps());
+  scannedProvider(testSettings("godaddy", { key: KEY, secret: SECRET, endpoint: m.url, ...values }, ["key", "secret"]), (s) => createGodaddy(s, testDeps()), [KEY, SECRET]);
 
 describe("Provider - godaddy", () => {
   let mock: SuiteMock;

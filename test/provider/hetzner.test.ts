@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { createHetzner } from "../../src/provider/hetzner.js";
 import { startHetzner } from "../helpers/hetzner-server.js";
 import { TEST_NOW, testDeps, testSettings } from "../helpers/mock-api.js";
-import { reasonOf, recordApiSuite, update, type SuiteMock } from "../helpers/record-api-suite.js";
+import { reasonOf, recordApiSuite, scannedProvider, type SuiteMock, update } from "../helpers/record-api-suite.js";
 
 const TOKEN = "hcloudTOKENjK3l4m5n6o7p8q9r0s1t2u3v4w5x6y7z8A9B0C1D2E3F4G5H6I7J8K9L0";
 const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
-  createHetzner(testSettings("hetzner", { token: TOKEN, endpoint: `${m.url}/v1`, ...values }, ["token"]), testDeps());
+  scannedProvider(testSettings("hetzner", { token: TOKEN, endpoint: `${m.url}/v1`, ...values }, ["token"]), (s) => createHetzner(s, testDeps()), [TOKEN]);
 
 describe("Provider - hetzner", () => {
   let mock: SuiteMock;

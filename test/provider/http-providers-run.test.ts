@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDigitalocean } from "../helpers/digitalocean-server.js";
 import { startGandi } from "../helpers/gandi-server.js";
-import { runDdns } from "../helpers/ddns.js";
+import { runDdns, type DdnsResult } from "../helpers/ddns.js";
+import { assertNoSecrets } from "../helpers/secrets.js";
 import type { SuiteMock } from "../helpers/record-api-suite.js";
 
 /**
@@ -14,10 +15,10 @@ import type { SuiteMock } from "../helpers/record-api-suite.js";
  * costs one request because the ids (or the published set) come back from state.
  */
 const SECRET = "e2e-secret-token-7f3a9c";
+const WRONG = "e2e-wrong-token-0b1d2e";
 
 async function scenario(type: string, mock: SuiteMock, endpoint: string) {
   const dir = await mkdtemp(join(tmpdir(), "ddns-http-e2e-"));
-  await writeFile(join(dir, "token"), `${SECRET}\n`);
   const config = (addr: string) =>
     writeFile(
       join(dir, "ddns.toml"),
@@ -25,14 +26,26 @@ async function scenario(type: string, mock: SuiteMock, endpoint: string) {
         `[providers.p]\ntype = "${type}"\ntoken_file = "${join(dir, "token")}"\nendpoint = "${endpoint}"\n` +
         `[[records]]\nname = "home.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n`,
     );
+  // What each process showed and left behind (not the token file and config the test wrote) is scanned for the token.
+  const scan = (r: DdnsResult) => assertNoSecrets([SECRET, WRONG], { stdout: r.stdout, stderr: r.stderr, dirs: [join(dir, "state"), join(dir, "events")] });
   const run = async () => {
     const r = await runDdns(["run", "--config", join(dir, "ddns.toml"), "--state-dir", join(dir, "state"), "--events-dir", join(dir, "events")]);
-    assert.ok(!(r.stdout + r.stderr).includes(SECRET), "the secret was printed");
+    await scan(r);
     const seen = mock.requests.splice(0).map((q) => `${q.method} ${q.path}`);
     return { code: r.code, seen, stderr: r.stderr };
   };
   try {
     await config("203.0.113.7");
+    await writeFile(join(dir, "token"), `${WRONG}\n`);
+    const refused = await runDdns(["check", "--online", "--config", join(dir, "ddns.toml"), "--state-dir", join(dir, "state"), "--events-dir", join(dir, "events")]);
+    assert.notEqual(refused.code, 0, refused.stdout + refused.stderr);
+    assert.match(refused.stdout + refused.stderr, /token/);
+    await scan(refused);
+    await writeFile(join(dir, "token"), `${SECRET}\n`);
+    const check = await runDdns(["check", "--online", "--config", join(dir, "ddns.toml"), "--state-dir", join(dir, "state"), "--events-dir", join(dir, "events")]);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    await scan(check);
+    mock.requests.length = 0;
     const first = await run();
     assert.equal(first.code, 0, first.stderr);
     const idle = await run();

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { createLinode } from "../../src/provider/linode.js";
 import { startLinode } from "../helpers/linode-server.js";
 import { testDeps, testSettings } from "../helpers/mock-api.js";
-import { recordApiSuite, update, type SuiteMock } from "../helpers/record-api-suite.js";
+import { recordApiSuite, scannedProvider, type SuiteMock, update } from "../helpers/record-api-suite.js";
 
 const TOKEN = "3b8f1e0c2d4a6b8c0e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b2c4d6e8f0a2b4c6d";
 const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
-  createLinode(testSettings("linode", { token: TOKEN, endpoint: `${m.url}/v4`, ...values }, ["token"]), testDeps());
+  scannedProvider(testSettings("linode", { token: TOKEN, endpoint: `${m.url}/v4`, ...values }, ["token"]), (s) => createLinode(s, testDeps()), [TOKEN]);
 
 describe("Provider - linode", () => {
   let mock: SuiteMock;

@@ -4,6 +4,7 @@ import { createNamecheap } from "../../src/provider/namecheap.js";
 import type { PushOutcome, RecordUpdate } from "../../src/provider/types.js";
 import { startNamecheap, type NamecheapMock } from "../helpers/namecheap-server.js";
 import { testDeps, testSettings } from "../helpers/mock-api.js";
+import { scannedProvider } from "../helpers/record-api-suite.js";
 
 const PASSWORD = "7a0354e9ae547b9d30ab0ea4ff0a30f7";
 const up = (name: string, address: string, family: "ipv4" | "ipv6" = "ipv4"): RecordUpdate => ({ key: `${name}/${family}`, name, family, addresses: [address], previous: null });
@@ -14,14 +15,10 @@ afterEach(async () => {
   await mock.close();
   assert.deepEqual(mock.violations, []);
 });
+// Every outcome and error is scanned for the password given and the right one.
 const provider = (password = PASSWORD) =>
-  createNamecheap(testSettings("namecheap", { domain: "example.org", password, endpoint: mock.url }, ["password"]), testDeps());
-const push = async (updates: RecordUpdate[], password?: string) => {
-  const out = await provider(password).push(updates, AbortSignal.timeout(5000));
-  const text = JSON.stringify([...out]);
-  assert.ok(!text.includes(PASSWORD) && !text.includes("wrong-ddns-password"), "secret in an outcome");
-  return out;
-};
+  scannedProvider(testSettings("namecheap", { domain: "example.org", password, endpoint: mock.url }, ["password"]), (s) => createNamecheap(s, testDeps()), [PASSWORD]);
+const push = (updates: RecordUpdate[], password?: string) => provider(password).push(updates, AbortSignal.timeout(5000));
 
 describe("Provider - namecheap", () => {
   it("dynamic host and apex/push/one GET each with host, domain, password, ip; updated", async () => {

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { createNamecom } from "../../src/provider/namecom.js";
 import { startNamecom } from "../helpers/namecom-server.js";
 import { testDeps, testSettings } from "../helpers/mock-api.js";
-import { recordApiSuite, update, type SuiteMock } from "../helpers/record-api-suite.js";
+import { recordApiSuite, scannedProvider, type SuiteMock, update } from "../helpers/record-api-suite.js";
 
 const TOKEN = "4a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
 const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
-  createNamecom(testSettings("namecom", { username: "alice", token: TOKEN, endpoint: `${m.url}/v4`, ...values }, ["token"]), testDeps());
+  scannedProvider(testSettings("namecom", { username: "alice", token: TOKEN, endpoint: `${m.url}/v4`, ...values }, ["token"]), (s) => createNamecom(s, testDeps()), [TOKEN]);
 
 describe("Provider - namecom", () => {
   let mock: SuiteMock;

@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { createPorkbun } from "../../src/provider/porkbun.js";
 import { startPorkbun } from "../helpers/porkbun-server.js";
 import { testDeps, testSettings } from "../helpers/mock-api.js";
-import { reasonOf, recordApiSuite, update, type SuiteMock } from "../helpers/record-api-suite.js";
+import { reasonOf, recordApiSuite, scannedProvider, type SuiteMock, update } from "../helpers/record-api-suite.js";
 
 const PK = "pk1_5299b57125c8f3cdf347d2fe0e713311ee3a1e11f11a14942b26472593e35368";
 const SK = "sk1_7d119e3f656b00ae042980302e1425a04163c476efec1833q3cb0w54fc6f5022";
 const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
-  createPorkbun(testSettings("porkbun", { apikey: PK, secretapikey: SK, endpoint: `${m.url}/api/json/v3`, ...values }, ["apikey", "secretapikey"]), testDeps());
+  scannedProvider(testSettings("porkbun", { apikey: PK, secretapikey: SK, endpoint: `${m.url}/api/json/v3`, ...values }, ["apikey", "secretapikey"]), (s) => createPorkbun(s, testDeps()), [PK, SK]);
 
 describe("Provider - porkbun", () => {
   let mock: SuiteMock;

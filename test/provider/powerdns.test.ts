@@ -7,6 +7,7 @@ import type { HttpClient } from "../../src/net/types.js";
 import type { DnsProvider, PushOutcome, RecordUpdate } from "../../src/provider/types.js";
 import { startPdns, type PdnsServer } from "../helpers/pdns.js";
 import { startMockApi, testSettings, type MockApi } from "../helpers/mock-api.js";
+import { scannedProvider } from "../helpers/record-api-suite.js";
 
 const upd = (name: string, family: "ipv4" | "ipv6", addresses: string[], cache?: Record<string, string>): RecordUpdate => ({
   key: `${name}/${family}`,
@@ -46,11 +47,12 @@ describe("Provider - powerdns against pdns_server", () => {
   const make = (values: Record<string, string> = {}): DnsProvider => {
     const c = countingHttp();
     seen = c.seen;
-    return createPowerdns(testSettings("powerdns", { api_key: pdns.apiKey, endpoint: pdns.api, ...values }, ["api_key"]), {
-      http: c.http,
-      now: () => Date.now(),
-      userAgent: "ddns/test",
-    });
+    // Every outcome, verify result and error is scanned for the key given and the server's.
+    return scannedProvider(
+      testSettings("powerdns", { api_key: pdns.apiKey, endpoint: pdns.api, ...values }, ["api_key"]),
+      (s) => createPowerdns(s, { http: c.http, now: () => Date.now(), userAgent: "ddns/test" }),
+      [pdns.apiKey],
+    );
   };
 
   before(async () => {
@@ -117,8 +119,6 @@ describe("Provider - powerdns against pdns_server", () => {
       assert.equal(o.kind, "permanent");
       assert.match(o.kind === "permanent" ? o.reason : "", /HTTP 401.*api_key/);
     }
-    assert.ok(!JSON.stringify([...out]).includes("wrong-key-0123"));
-    assert.ok(!JSON.stringify([...out]).includes(pdns.apiKey));
   });
 
   it("name in no zone of the server/push/permanent", async () => {
@@ -172,11 +172,9 @@ describe("Provider - powerdns error answers (strict mock)", () => {
       }
       return violate("unexpected request");
     });
-  const make = () => createPowerdns(testSettings("powerdns", { api_key: KEY, endpoint: `${mock.url}/api/v1`, zone: "example.org" }, ["api_key"]), {
-    http: createHttpClient({ userAgent: "ddns/test" }),
-    now: () => 0,
-    userAgent: "ddns/test",
-  });
+  const deps = () => ({ http: createHttpClient({ userAgent: "ddns/test" }), now: () => 0, userAgent: "ddns/test" });
+  const make = (values: Record<string, string> = { zone: "example.org" }) =>
+    scannedProvider(testSettings("powerdns", { api_key: KEY, endpoint: `${mock.url}/api/v1`, ...values }, ["api_key"]), (s) => createPowerdns(s, deps()), [KEY]);
 
   it("429 with Retry-After from a proxy/push/transient, retry time honoured", async () => {
     mock = await start(() => ({ status: 429, headers: { "retry-after": "120" }, body: "Too Many Requests" }));
@@ -202,12 +200,7 @@ describe("Provider - powerdns error answers (strict mock)", () => {
     mock = await startMockApi((req, violate) =>
       req.method === "GET" && req.path === "/api/v1/servers/localhost/zones" && req.headers["x-api-key"] === KEY ? { status: 200, body: "<html>proxy</html>" } : violate("unexpected"),
     );
-    const p = createPowerdns(testSettings("powerdns", { api_key: KEY, endpoint: `${mock.url}/api/v1` }, ["api_key"]), {
-      http: createHttpClient({ userAgent: "ddns/test" }),
-      now: () => 0,
-      userAgent: "ddns/test",
-    });
-    const o = outcome(await p.push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
+    const o = outcome(await make({}).push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
     assert.equal(o.kind, "transient");
     assert.match(o.kind === "transient" ? o.reason : "", /malformed/);
   });

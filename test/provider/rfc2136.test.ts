@@ -8,14 +8,21 @@ import { rfc2136Spec } from "../../src/provider/rfc2136-spec.js";
 import type { DnsProvider, ProviderDeps, PushOutcome, RecordUpdate } from "../../src/provider/types.js";
 import type { HttpClient } from "../../src/net/types.js";
 import { parseTsigKey, signMessage, type TsigKey } from "../../src/provider/tsig.js";
+import { scannedProvider } from "../helpers/record-api-suite.js";
 
 const noHttp: HttpClient = {
   request: () => Promise.reject(new Error("rfc2136 must not use HTTP")),
 };
 const deps: ProviderDeps = { http: noHttp, now: () => Date.now(), userAgent: "ddns/test" };
 
+/** Every TSIG secret the tests configure (BIND's keys, the mock's): each provider's outcomes, verify results and errors are scanned for all. */
+const known = new Set<string>();
 function provider(values: Record<string, string | boolean>, skewMs = 0): DnsProvider {
-  return createRfc2136({ name: "dyn", type: "rfc2136", values, secretKeys: ["key_secret"] }, { ...deps, now: () => Date.now() + skewMs });
+  return scannedProvider(
+    { name: "dyn", type: "rfc2136", values, secretKeys: ["key_secret"] },
+    (s) => createRfc2136(s, { ...deps, now: () => Date.now() + skewMs }),
+    [...known],
+  );
 }
 
 function upd(name: string, family: "ipv4" | "ipv6", addresses: string[], ttl?: number): RecordUpdate {
@@ -53,6 +60,7 @@ describe("Provider - rfc2136 against BIND", () => {
         { name: "limited.test", policy: 'update-policy { grant "k-limited" zonesub A; };' },
       ],
     );
+    for (const k of Object.values(bind.keys)) known.add(k.secret);
   });
   after(async () => {
     await bind?.stop();
@@ -113,7 +121,6 @@ describe("Provider - rfc2136 against BIND", () => {
     const o = only(out, "bad.example.net/ipv4");
     assert.equal(o.kind, "permanent");
     assert.match(o.kind === "permanent" ? o.reason : "", /bad\.example\.net.*BADSIG.*key_secret/);
-    assert.ok(!JSON.stringify(o).includes(wrong));
     assert.deepEqual(await bind.query("bad.example.net", "A"), []);
   });
 
@@ -171,6 +178,7 @@ describe("Provider - rfc2136 against BIND", () => {
 
 describe("Provider - rfc2136 failures without BIND", () => {
   const secret = Buffer.alloc(32, 1).toString("base64");
+  known.add(secret);
   const base = (server: string): Record<string, string> => ({ server, zone: "example.net", key_name: "k", key_secret: secret });
   let udp: Socket;
   let tcp: Server;
@@ -315,7 +323,6 @@ describe("Provider - rfc2136 failures without BIND", () => {
     const bad = { ...base(`127.0.0.1:${port}`), key_secret: "not base64!!" };
     const o = only(await provider(bad).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "permanent");
-    assert.ok(!JSON.stringify(o).includes("not base64!!"));
     const alg = { ...base(`127.0.0.1:${port}`), key_algorithm: "hmac-sha3" };
     const o2 = only(await provider(alg).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
     assert.match(o2.kind === "permanent" ? o2.reason : "", /key_algorithm/);

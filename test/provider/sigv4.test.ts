@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { amzDate, signV4, uriEncode } from "../../src/provider/sigv4.js";
 import { VECTORS, VECTOR_CONTEXT as C } from "./sigv4-vectors.js";
+import { assertNoSecretsIn } from "../helpers/secrets.js";
 
 describe("Provider - sigv4", () => {
   for (const v of VECTORS) {
@@ -10,12 +11,15 @@ describe("Provider - sigv4", () => {
       const r = signV4({ method: v.method, url: v.url, headers: v.headers, body: v.body }, creds, C.region, C.service, C.time);
       assert.equal(r.headers.authorization, v.authorization);
       assert.equal(r.headers["x-amz-date"], "20150830T123600Z");
+      // The signed request (headers, canonical request, string to sign) carries the key's signature, never the key.
+      assertNoSecretsIn([C.secretAccessKey], [r]);
     });
   }
 
   it("get-vanilla/sign/string to sign as in the suite's query-string-to-sign scope line", () => {
     const r = signV4({ method: "GET", url: "https://example.amazonaws.com/", headers: {}, body: "" }, C, C.region, C.service, C.time);
     assert.deepEqual(r.stringToSign.split("\n").slice(0, 3), ["AWS4-HMAC-SHA256", "20150830T123600Z", "20150830/us-east-1/service/aws4_request"]);
+    assertNoSecretsIn([C.secretAccessKey], [r]);
   });
 
   it("one changed input/sign/another signature", () => {

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { createVultr } from "../../src/provider/vultr.js";
 import { startVultr } from "../helpers/vultr-server.js";
 import { testDeps, testSettings } from "../helpers/mock-api.js";
-import { recordApiSuite, update, type SuiteMock } from "../helpers/record-api-suite.js";
+import { recordApiSuite, scannedProvider, type SuiteMock, update } from "../helpers/record-api-suite.js";
 
 const KEY = "EXAMPLEKEY4RBAVMVP2KQ3FNN5DKZN7UXPDQ";
 const provider = (m: SuiteMock, values: Record<string, string> = {}) =>
-  createVultr(testSettings("vultr", { api_key: KEY, endpoint: `${m.url}/v2`, ...values }, ["api_key"]), testDeps());
+  scannedProvider(testSettings("vultr", { api_key: KEY, endpoint: `${m.url}/v2`, ...values }, ["api_key"]), (s) => createVultr(s, testDeps()), [KEY]);
 
 describe("Provider - vultr", () => {
   let mock: SuiteMock;
