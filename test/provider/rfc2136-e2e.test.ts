@@ -20,7 +20,7 @@ describe("Provider - rfc2136 through ddns run", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** A `ddns run` with `secret` as the key; its stdout, stderr, state and events are scanned for it and BIND's key. */
+  /** `ddns run` then `ddns check --online` with `secret` as the key; their stdout, stderr, state and events are scanned for it and BIND's key. */
   async function run(name: string, secret: string, address: string) {
     const sub = join(dir, name);
     await writeFile(join(dir, `${name}.secret`), `${secret}\n`);
@@ -46,20 +46,24 @@ ttl = 60
     );
     const r = await runDdns(["run", "--config", join(dir, `${name}.toml`), "--state-dir", join(sub, "state"), "--events-dir", join(sub, "events")]);
     await assertNoSecrets([secret, bind.keys["ddns-key"]!.secret], { stdout: r.stdout, stderr: r.stderr, dirs: [sub] });
-    return r;
+    const check = await runDdns(["check", "--online", "--config", join(dir, `${name}.toml`), "--state-dir", join(sub, "state"), "--events-dir", join(sub, "events")]);
+    await assertNoSecrets([secret, bind.keys["ddns-key"]!.secret], { stdout: check.stdout, stderr: check.stderr, dirs: [sub] });
+    return { ...r, check };
   }
 
-  it("right key/ddns run/exit 0 and BIND serves the address", async () => {
+  it("right key/ddns run, check --online/exit 0 and BIND serves the address", async () => {
     const r = await run("home", bind.keys["ddns-key"]!.secret, "192.0.2.123");
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.check.code, 0, r.check.stdout + r.check.stderr);
     assert.deepEqual(await bind.query("home.example.net", "A"), ["192.0.2.123"]);
   });
 
-  it("wrong key/ddns run/exit 77, the reason names the record, no secret printed", async () => {
+  it("wrong key/ddns run, check --online/exit 77, the reason names the record, no secret printed", async () => {
     const wrong = Buffer.alloc(32, 9).toString("base64");
     const r = await run("bad", wrong, "192.0.2.124");
     assert.equal(r.code, 77, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /bad\.example\.net.*BADSIG/s);
+    assert.equal(r.check.code, 77, r.check.stdout + r.check.stderr);
     assert.deepEqual(await bind.query("bad.example.net", "A"), []);
   });
 });
