@@ -3,14 +3,17 @@ import { describe, it } from "node:test";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "./helpers.js";
+import { assertNoSecrets } from "../helpers/secrets.js";
+import { SECRETS, tempDir } from "./helpers.js";
 
 const root = process.env.DDNS_TEST_ROOT ?? fileURLToPath(new URL("../../../", import.meta.url));
-const SECRET = "S3cr3t-cli-91ab";
+const SECRET = "S3cr3t-cli-91ab"; // one of SECRETS
 
-function ddns(args: string[]): { status: number | null; out: string } {
+/** Runs bin/ddns; its stdout and stderr hold none of SECRETS. */
+async function ddns(args: string[]): Promise<{ status: number | null; out: string }> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C" };
   const r = spawnSync(process.execPath, [join(root, "bin/ddns"), ...args], { env, encoding: "utf8", timeout: 20_000 });
+  await assertNoSecrets(SECRETS, { stdout: r.stdout, stderr: r.stderr, errors: r.error === undefined ? [] : [r.error] });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -29,13 +32,25 @@ describe("Config - exit status through the CLI", () => {
       for (const [file, expected] of cases) {
         const run = ["run", "--config", file, "--state-dir", join(t.dir, "state"), "--events-dir", join(t.dir, "ev")];
         for (const args of file === typo ? [["check", "--config", file], run] : [run]) {
-          const r = ddns(args);
+          const r = await ddns(args);
           assert.equal(r.status, 78, `${args.join(" ")}:\n${r.out}`);
           assert.match(r.out, expected);
           assert.doesNotMatch(r.out, /\n\s+at /, "stack trace");
           assert.ok(!r.out.includes(SECRET), "secret shown");
         }
       }
+    } finally {
+      await t.done();
+    }
+  });
+
+  it("valid config with an inline secret/check/exit 0, the summary holds no secret", async () => {
+    const t = await tempDir();
+    try {
+      const file = await t.write("ok.toml", `[providers.home]\ntype = "cloudflare"\ntoken = "${SECRET}"\n[[records]]\nname = "a.example.org"\nprovider = "home"\n`);
+      const r = await ddns(["check", "--config", file]);
+      assert.equal(r.status, 0, r.out);
+      assert.match(r.out, /valid — 1 record\(s\), 1 provider\(s\)/);
     } finally {
       await t.done();
     }

@@ -6,20 +6,62 @@ import { DdnsError } from "../../src/errors.js";
 import type { ParseOptions } from "../../src/config/load.js";
 import { parseConfigText } from "../../src/config/load.js";
 import type { Config } from "../../src/config/types.js";
+import { assertNoSecretsIn } from "../helpers/secrets.js";
 
 export const FILE = "/etc/ddns/ddns.toml";
 
-/** Parses text as a mode-600 file unless told otherwise. */
-export function parse(text: string, opts: ParseOptions = {}): Promise<Config> {
-  return parseConfigText(text, FILE, { fileMode: 0o100600, fileMtimeMs: 1000, ...opts });
+/**
+ * Every secret value the config tests configure (inline, in secret files, in
+ * credentials, as a password in a URL). parse(), refused() and printable() scan for
+ * all of them, so a test that uses another secret adds it here.
+ */
+export const SECRETS = [
+  "tok-inline-123", // CLOUDFLARE below
+  "pw-inline-456",
+  "S3cr3t-value-7f1c", // secrets.test.ts
+  "S3cr3t-cli-91ab", // cli-exit.test.ts
+  "push-pw-from-file",
+  "push-tok-from-credential",
+  "t0k-push-basic-user",
+  "tok-shipped-example",
+  "pw-shipped-example",
+  "pw-in-endpoint-url",
+  "tok-errors-case",
+  "pw-errors-case",
+  "dyndns2-pw-123456",
+  "fp-secret-aaaa",
+  "fp-secret-aaaaa",
+  "tok-other-value-9",
+] as const;
+
+/**
+ * What of a validated Config may be printed or logged: everything but the values of
+ * the keys it names as secret (providers' secretKeys, [push] password and token),
+ * which legitimately hold the resolved secrets in memory.
+ */
+export function printable(c: Config): unknown {
+  const providers = [...c.providers.values()].map((p) => ({
+    ...p,
+    values: Object.fromEntries(Object.entries(p.values).filter(([k]) => !p.secretKeys.includes(k))),
+  }));
+  const push = c.push === undefined ? undefined : { ...c.push, password: undefined, token: undefined };
+  return { ...c, providers, push };
 }
 
-/** Asserts the text is refused and returns the error. */
+/** Parses text as a mode-600 file unless told otherwise; what may be printed of the result holds no secret. */
+export async function parse(text: string, opts: ParseOptions = {}): Promise<Config> {
+  const c = await parseConfigText(text, FILE, { fileMode: 0o100600, fileMtimeMs: 1000, ...opts });
+  assertNoSecretsIn(SECRETS, [printable(c)]);
+  return c;
+}
+
+/** Asserts the text is refused and returns the error, whose message and causes hold no secret. */
 export async function refused(text: string, opts: ParseOptions = {}): Promise<DdnsError> {
   try {
     await parse(text, opts);
   } catch (e) {
     assert.ok(e instanceof DdnsError, `not a DdnsError: ${String(e)}`);
+    assertNoSecretsIn(SECRETS, [e]);
     return e;
   }
   assert.fail(`accepted:\n${text}`);

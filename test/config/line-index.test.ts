@@ -90,7 +90,7 @@ describe("Config - suggestions", () => {
 
 describe("Config - robustness", () => {
   it("mutated configs/parse/a valid Config or one FILE:LINE problem per line, never anything else", async () => {
-    const base = `[ipv4]\nsources = ["event", "http"]\nurls = ["https://api.ipify.org"]\ntimeout = 3\n[ipv6]\nprefer = "stable"\n[providers.home]\ntype = "cloudflare"\ntoken = "abc"\nzone = "example.org"\n[[records]]\nname = "home.example.org"\nprovider = "home"\nfamilies = ["ipv4", "ipv6"]\nttl = 60\n`;
+    const base = `[ipv4]\nsources = ["event", "http"]\nurls = ["https://api.ipify.org"]\ntimeout = 3\n[ipv6]\nprefer = "stable"\n[providers.home]\ntype = "cloudflare"\ntoken = "tok-inline-123"\nzone = "example.org"\n[[records]]\nname = "home.example.org"\nprovider = "home"\nfamilies = ["ipv4", "ipv6"]\nttl = 60\n`;
     let seed = 12345;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;

@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../src/config/load.js";
-import { CLOUDFLARE, FILE, parse, refused, tempDir } from "./helpers.js";
+import { DdnsError } from "../../src/errors.js";
+import { assertNoSecretsIn } from "../helpers/secrets.js";
+import { CLOUDFLARE, FILE, parse, printable, refused, SECRETS, tempDir } from "./helpers.js";
 
 const root = process.env.DDNS_TEST_ROOT ?? fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -105,8 +107,8 @@ password = "pw-inline-456"
   });
 
   it("push with username and token/parse/accepted (Basic user name checked, token as password)", async () => {
-    const c = await parse(`${CLOUDFLARE}\n[[records]]\nname = "a.example.org"\nprovider = "home"\n[push]\nnames = ["A.example.org."]\nusername = "fritz"\ntoken = "t0k"\n`);
-    assert.deepEqual(c.push, { names: ["a.example.org"], username: "fritz", token: "t0k" });
+    const c = await parse(`${CLOUDFLARE}\n[[records]]\nname = "a.example.org"\nprovider = "home"\n[push]\nnames = ["A.example.org."]\nusername = "fritz"\ntoken = "t0k-push-basic-user"\n`);
+    assert.deepEqual(c.push, { names: ["a.example.org"], username: "fritz", token: "t0k-push-basic-user" });
   });
 
   it("provider without endpoint or refresh_days/parse/spec defaults", async () => {
@@ -149,8 +151,8 @@ password = "pw-inline-456"
     const lines = text.split("\n").map((l) => l.replace(/^# (\[|(?:type|token_file|zone|name|provider|families|ttl|names|username|password_file)\b)/, "$1"));
     const t = await tempDir();
     try {
-      const token = await t.write("cf.token", "tok\n");
-      const pw = await t.write("push.pw", "pw\n");
+      const token = await t.write("cf.token", "tok-shipped-example\n");
+      const pw = await t.write("push.pw", "pw-shipped-example\n");
       const edited = lines
         .join("\n")
         .replace("/etc/ddns/cloudflare.token", token)
@@ -158,8 +160,8 @@ password = "pw-inline-456"
         .replace(/^\[providers\.noip\][^]*?(?=\n# One table)/m, "");
       const c = await parse(edited);
       assert.deepEqual(c.records.map((r) => r.name), ["home.example.org"]);
-      assert.equal(c.providers.get("cloudflare")?.values.token, "tok");
-      assert.equal(c.push?.password, "pw");
+      assert.equal(c.providers.get("cloudflare")?.values.token, "tok-shipped-example");
+      assert.equal(c.push?.password, "pw-shipped-example");
     } finally {
       await t.done();
     }
@@ -218,10 +220,16 @@ password = "pw-inline-456"
 describe("Config - push secrets for the reconciler", () => {
   it("[push] password_credential missing/load without push secrets/valid, nothing read", async () => {
     const { parseConfigText } = await import("../../src/config/load.js");
-    const text = `[providers.p]\ntype = "dyndns2"\nendpoint = "http://127.0.0.1:1"\nusername = "u"\npassword = "pw-123456"\n[[records]]\nname = "a.example.org"\nprovider = "p"\n[push]\nnames = ["a.example.org"]\nusername = "router"\npassword_credential = "push"\n`;
+    const text = `[providers.p]\ntype = "dyndns2"\nendpoint = "http://127.0.0.1:1"\nusername = "u"\npassword = "dyndns2-pw-123456"\n[[records]]\nname = "a.example.org"\nprovider = "p"\n[push]\nnames = ["a.example.org"]\nusername = "router"\npassword_credential = "push"\n`;
     const c = await parseConfigText(text, "/etc/ddns/ddns.toml", { credentialsDir: "/nonexistent", fileMode: 0o600, pushSecrets: false });
     assert.deepEqual(c.push?.names, ["a.example.org"]);
     assert.equal(c.push?.password, undefined);
-    await assert.rejects(parseConfigText(text, "/etc/ddns/ddns.toml", { credentialsDir: "/nonexistent", fileMode: 0o600 }));
+    assertNoSecretsIn(SECRETS, [printable(c)]);
+    const e = await parseConfigText(text, "/etc/ddns/ddns.toml", { credentialsDir: "/nonexistent", fileMode: 0o600 }).then(
+      () => assert.fail("accepted without the push credential"),
+      (x: unknown) => x,
+    );
+    assert.ok(e instanceof DdnsError, String(e));
+    assertNoSecretsIn(SECRETS, [e]);
   });
 });

@@ -3,9 +3,18 @@ import { describe, it } from "node:test";
 import { chmod, mkdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.js";
-import { FILE, parse, refused, refusedAt, tempDir } from "./helpers.js";
+import type { Config } from "../../src/config/types.js";
+import { assertNoSecretsIn } from "../helpers/secrets.js";
+import { FILE, parse, printable, refused, refusedAt, SECRETS, tempDir } from "./helpers.js";
 
-const SECRET = "S3cr3t-value-7f1c";
+const SECRET = "S3cr3t-value-7f1c"; // one of SECRETS
+
+/** loadConfig, and what may be printed of its Config holds no secret (parse() in helpers does the same). */
+async function load(opts: Parameters<typeof loadConfig>[0]): Promise<Config> {
+  const c = await loadConfig(opts);
+  assertNoSecretsIn(SECRETS, [printable(c)]);
+  return c;
+}
 const provider = (secretLine: string, extra = "") => `[providers.home]\ntype = "cloudflare"\n${secretLine}\n${extra}`;
 
 describe("Config - secrets", () => {
@@ -13,7 +22,7 @@ describe("Config - secrets", () => {
     const t = await tempDir();
     try {
       const file = await t.write("ddns.toml", provider(`token = "${SECRET}"`), 0o600);
-      const c = await loadConfig({ file });
+      const c = await load({ file });
       assert.equal(c.providers.get("home")?.values.token, SECRET);
       assert.deepEqual(c.providers.get("home")?.secretKeys, ["token"]);
     } finally {
@@ -27,6 +36,7 @@ describe("Config - secrets", () => {
       try {
         const file = await t.write("ddns.toml", provider(`token = "${SECRET}"`), mode);
         await assert.rejects(loadConfig({ file }), (e: Error & { code?: string }) => {
+          assertNoSecretsIn(SECRETS, [e]);
           assert.equal(e.code, "CONFIG_INVALID");
           assert.ok(e.message.startsWith(`${file}:3: providers.home.token: `), e.message);
           assert.match(e.message, new RegExp(`mode 0${mode.toString(8)}`));
@@ -46,7 +56,7 @@ describe("Config - secrets", () => {
     try {
       const secret = await t.write("cf.token", `${SECRET}\n`);
       const file = await t.write("ddns.toml", provider(`token_file = "${secret}"`), 0o644);
-      const c = await loadConfig({ file });
+      const c = await load({ file });
       assert.equal(c.providers.get("home")?.values.token, SECRET);
     } finally {
       await t.done();
@@ -74,7 +84,7 @@ describe("Config - secrets", () => {
       const c = await parse(provider(`token_credential = "cf"`), { credentialsDir: t.dir });
       assert.equal(c.providers.get("home")?.values.token, SECRET);
       const file = await t.write("ddns.toml", provider(`token_credential = "cf"`), 0o644);
-      const c2 = await loadConfig({ file, credentialsDir: t.dir });
+      const c2 = await load({ file, credentialsDir: t.dir });
       assert.equal(c2.providers.get("home")?.values.token, SECRET);
     } finally {
       await t.done();
@@ -141,11 +151,11 @@ describe("Config - secrets", () => {
   it("push secrets/parse/from file and credential", async () => {
     const t = await tempDir();
     try {
-      const pw = await t.write("pw", "push-pw\n");
-      await t.write("tok", "push-tok\n");
+      const pw = await t.write("pw", "push-pw-from-file\n");
+      await t.write("tok", "push-tok-from-credential\n");
       const text = `${provider(`token = "${SECRET}"`)}\n[[records]]\nname = "a.example.org"\nprovider = "home"\n\n[push]\nnames = ["a.example.org"]\nusername = "router"\npassword_file = "${pw}"\ntoken_credential = "tok"\n`;
       const c = await parse(text, { credentialsDir: t.dir });
-      assert.deepEqual(c.push, { names: ["a.example.org"], username: "router", password: "push-pw", token: "push-tok" });
+      assert.deepEqual(c.push, { names: ["a.example.org"], username: "router", password: "push-pw-from-file", token: "push-tok-from-credential" });
     } finally {
       await t.done();
     }
@@ -205,7 +215,7 @@ describe("Config - fingerprint", () => {
   });
 
   it("inline secret changed, same file mtime/parse/fingerprint holds no trace of the value", async () => {
-    assert.equal(await fp(provider(`token = "${SECRET}"`)), await fp(provider(`token = "other"`)));
+    assert.equal(await fp(provider(`token = "${SECRET}"`)), await fp(provider(`token = "tok-other-value-9"`)));
   });
 
   it("inline secret, config file touched/parse/fingerprint changes", async () => {
@@ -215,7 +225,7 @@ describe("Config - fingerprint", () => {
   it("secret file rewritten or touched/parse/fingerprint changes", async () => {
     const t = await tempDir();
     try {
-      const f = await t.write("cf.token", "aaaa\n");
+      const f = await t.write("cf.token", "fp-secret-aaaa\n");
       await utimes(f, 1000, 1000);
       const text = provider(`token_file = "${f}"`);
       const first = await fp(text);
@@ -223,7 +233,7 @@ describe("Config - fingerprint", () => {
       await utimes(f, 2000, 2000);
       const touched = await fp(text);
       assert.notEqual(touched, first);
-      await writeFile(f, "aaaaa\n");
+      await writeFile(f, "fp-secret-aaaaa\n");
       await utimes(f, 2000, 2000);
       assert.notEqual(await fp(text), touched);
     } finally {
@@ -234,13 +244,13 @@ describe("Config - fingerprint", () => {
   it("credential re-written by systemd at each start/parse/fingerprint ignores its mtime, follows its size", async () => {
     const t = await tempDir();
     try {
-      const f = await t.write("cf", "aaaa\n");
+      const f = await t.write("cf", "fp-secret-aaaa\n");
       const text = provider(`token_credential = "cf"`);
       await utimes(f, 1000, 1000);
       const first = await fp(text, { credentialsDir: t.dir });
       await utimes(f, 5000, 5000);
       assert.equal(await fp(text, { credentialsDir: t.dir }), first);
-      await writeFile(f, "aaaaa\n");
+      await writeFile(f, "fp-secret-aaaaa\n");
       await chmod(f, 0o400);
       assert.notEqual(await fp(text, { credentialsDir: t.dir }), first);
     } finally {
