@@ -6,6 +6,10 @@ import { detectAll } from "../../src/ip-source/detect.js";
 import type { HttpClient } from "../../src/net/types.js";
 import { startEchoServer, type EchoServer } from "../helpers/echo-server.js";
 import { familyConfig } from "./family-config.js";
+import { assertNoSecretsIn } from "../helpers/secrets.js";
+
+/** Secrets an echo URL may carry (a query token, userinfo); no outcome may show them. */
+const SECRETS = ["s3cr3t-value", "echo-user-pw-42"];
 
 const TRACE = "fl=29f1\nh=1.1.1.1\nip=81.2.69.160\nts=1790000000.123\nvisit_scheme=https\nuag=ddns/0.1.0 (+https://example.org)\ncolo=FRA\nsliver=none\nhttp=http/1.1\nloc=DE\ntls=TLSv1.3\nsni=off\nwarp=off\ngateway=off\nrbi=off\nkex=X25519\n";
 
@@ -35,8 +39,12 @@ describe("IpSource - http", () => {
     await v6.close();
   });
 
-  const detect = (urls: string[], family: "ipv4" | "ipv6" = "ipv4", over = {}) =>
-    createHttpSource(familyConfig({ urls, timeoutMs: 1000, ...over }), getHttp).detect(family, AbortSignal.timeout(3000));
+  /** Every outcome a test sees (addresses, reasons) is scanned for SECRETS. */
+  const detect = async (urls: string[], family: "ipv4" | "ipv6" = "ipv4", over = {}) => {
+    const d = await createHttpSource(familyConfig({ urls, timeoutMs: 1000, ...over }), getHttp).detect(family, AbortSignal.timeout(3000));
+    assertNoSecretsIn(SECRETS, [d]);
+    return d;
+  };
 
   it("plain answer/detect/found, GET with family pinned", async () => {
     const before = v4.requests.length;
@@ -83,7 +91,9 @@ describe("IpSource - http", () => {
 
   it("hanging server/detect/unavailable within the timeout", async () => {
     const t0 = process.hrtime.bigint();
-    const d = await createHttpSource(familyConfig({ urls: [`${v4.url}/hang`], timeoutMs: 300 }), getHttp).detect("ipv4", AbortSignal.timeout(300));
+    const url = `${v4.url.replace("//", "//me:echo-user-pw-42@")}/hang?token=s3cr3t-value`;
+    const d = await createHttpSource(familyConfig({ urls: [url], timeoutMs: 300 }), getHttp).detect("ipv4", AbortSignal.timeout(300));
+    assertNoSecretsIn(SECRETS, [d]);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     assert.equal(d.kind, "unavailable");
     assert.ok(ms < 5000, `took ${ms} ms`);
@@ -121,6 +131,11 @@ describe("IpSource - http", () => {
   it("URL with a secret in its query/detect/reason names only the host", async () => {
     const d = await detect([`${v4.url}/err?token=s3cr3t-value`]);
     assert.doesNotMatch(JSON.stringify(d), /s3cr3t/);
+    // Userinfo and query through every failure: refused answer, redirect, HTTP error, bad body.
+    const auth = (path: string): string => `${v4.url.replace("//", "//me:echo-user-pw-42@")}${path}?token=s3cr3t-value`;
+    const all = await detect(["/private", "/redirect", "/err", "/html", "/two"].map(auth));
+    assert.equal(all.kind, "unavailable");
+    assert.match((all as { reason: string }).reason, /refused 192\.168\.1\.20[^]*redirect[^]*HTTP 503/);
   });
 
   it("both families on http/detectAll/client factory called once", async () => {

@@ -5,9 +5,13 @@ import { createServer as createTlsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { createHttpClient } from "../../src/net/http.js";
 import { DdnsError } from "../../src/errors.js";
+import { assertNoSecretsIn } from "../helpers/secrets.js";
 import { makeSelfSignedCert } from "../helpers/tls.js";
 
 const SECRET = "s3cr3t-Tok3n-do-not-print";
+/** A password given as URL userinfo (sent as Basic auth). */
+const USERINFO_PW = "p:ss-userinfo-5e";
+const SECRETS = [SECRET, USERINFO_PW];
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -56,6 +60,8 @@ async function rejection(p: Promise<unknown>): Promise<DdnsError> {
     await p;
   } catch (e) {
     assert.ok(e instanceof DdnsError, `expected a DdnsError, got ${String(e)}`);
+    // Every rejection a test sees: message, stack and causes hold no secret.
+    assertNoSecretsIn(SECRETS, [e]);
     return e;
   }
   assert.fail("expected a rejection");
@@ -102,8 +108,8 @@ describe("Net - http client", () => {
 
   it("userinfo in the URL/sends/basic auth header", async () => {
     const lb = await loopback((_req, res) => res.end("good"));
-    await http.request({ method: "GET", url: lb.url.replace("//", "//me%40x.org:p%3Ass@") + "/nic/update" });
-    assert.equal(lb.seen[0]?.headers["authorization"], "Basic " + Buffer.from("me@x.org:p:ss").toString("base64"));
+    await http.request({ method: "GET", url: lb.url.replace("//", `//me%40x.org:${encodeURIComponent(USERINFO_PW)}@`) + "/nic/update" });
+    assert.equal(lb.seen[0]?.headers["authorization"], "Basic " + Buffer.from(`me@x.org:${USERINFO_PW}`).toString("base64"));
   });
 
   it("3xx answer/request/returned, not followed", async () => {
@@ -188,7 +194,7 @@ describe("Net - http client", () => {
     const s = createNetServer();
     const port = await listen(s);
     await new Promise<void>((r) => s.close(() => r()));
-    const e = await rejection(http.request({ method: "POST", url: `http://127.0.0.1:${port}/nic/update?pw=${SECRET}` }));
+    const e = await rejection(http.request({ method: "POST", url: `http://me:${encodeURIComponent(USERINFO_PW)}@127.0.0.1:${port}/nic/update?pw=${SECRET}` }));
     assert.equal(e.code, "NET_REFUSED");
     assert.equal(e.message, `POST 127.0.0.1:${port}: connection refused`);
     assertNoSecret(e);
@@ -197,7 +203,7 @@ describe("Net - http client", () => {
   it("garbage instead of HTTP/request/NET_PROTOCOL", async () => {
     const s = createNetServer((sock: Socket) => sock.end("SSH-2.0-OpenSSH\r\n\r\n"));
     const port = await listen(s);
-    const e = await rejection(http.request({ method: "GET", url: `http://127.0.0.1:${port}/?t=${SECRET}` }));
+    const e = await rejection(http.request({ method: "GET", url: `http://me:${encodeURIComponent(USERINFO_PW)}@127.0.0.1:${port}/?t=${SECRET}` }));
     assert.equal(e.code, "NET_PROTOCOL");
     assertNoSecret(e);
   });
@@ -260,7 +266,7 @@ describe("Net - http client over TLS", () => {
 
   it("self-signed certificate not trusted/request/NET_TLS", async () => {
     const url = await tlsServer();
-    const e = await rejection(createHttpClient().request({ method: "GET", url: `${url}/?token=${SECRET}` }));
+    const e = await rejection(createHttpClient().request({ method: "GET", url: `${url.replace("//", `//me:${encodeURIComponent(USERINFO_PW)}@`)}/?token=${SECRET}` }));
     assert.equal(e.code, "NET_TLS");
     assertNoSecret(e);
   });

@@ -3,10 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import type { PushConfig } from "../../src/config/types.js";
 import { serveConnection, type PushSetup, type Served } from "../../src/push/connection.js";
 import { PushStore } from "../../src/push/store.js";
+import { assertNoSecrets, assertNoSecretsIn } from "../helpers/secrets.js";
 
 const PASSWORD = "pw-never-echoed-7";
 const push: PushConfig = { names: ["home.example.org"], username: "router", password: PASSWORD };
@@ -44,13 +45,19 @@ async function start(): Promise<Harness> {
   return h;
 }
 
+/** Every answer the server wrote to a client, scanned after each test. */
+const answers: string[] = [];
+
 /** Sends `chunks` (with optional pauses) and returns everything the server answered. */
 function exchange(port: number, chunks: Array<string | number>): Promise<string> {
   return new Promise((resolve) => {
     const sock = connect(port, "127.0.0.1");
     let out = "";
     sock.on("data", (d) => (out += d.toString("latin1")));
-    sock.on("close", () => resolve(out));
+    sock.on("close", () => {
+      answers.push(out);
+      resolve(out);
+    });
     sock.on("error", () => undefined); // the server may close while a slow client still writes
     void (async () => {
       for (const c of chunks) {
@@ -67,6 +74,12 @@ const get = (query: string, extra = auth): string => `GET /nic/update?${query} H
 describe("Push - one connection", () => {
   let h: Harness;
   before(async () => (h = await start()));
+  // Everything each test saw: the answers, the log lines, what serveConnection returned,
+  // the event files and the push state directory.
+  afterEach(async () => {
+    await assertNoSecrets([PASSWORD], { texts: [...answers, ...h.logs], dirs: [h.dir] });
+    assertNoSecretsIn([PASSWORD], h.served);
+  });
   after(() => {
     h.server.close();
     rmSync(h.dir, { recursive: true, force: true });

@@ -5,7 +5,8 @@ import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
+import { assertNoSecrets } from "../helpers/secrets.js";
 
 // build/test/push/ -> repository root; the bundle is what ddns-push@.service runs.
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -45,6 +46,8 @@ describe("Push - the bundled receiver process", { skip: existsSync(bundle) ? fal
   let server: Server;
   let port = 0;
   const runs: Run[] = [];
+  /** Every answer written to a client. */
+  const answers: string[] = [];
 
   before(async () => {
     assert.ok(existsSync(bundle), `${bundle} is missing: npm run build`);
@@ -71,6 +74,11 @@ describe("Push - the bundled receiver process", { skip: existsSync(bundle) ? fal
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     port = (server.address() as AddressInfo).port;
   });
+  // Everything each test saw: answers, the receivers' stderr (their journal lines), the
+  // event files and the push state directory (not creds/: it holds the password).
+  afterEach(async () => {
+    await assertNoSecrets([PASSWORD], { texts: [...answers, ...runs.map((r) => r.stderr)], dirs: [join(dir, "events"), join(dir, "push")] });
+  });
   after(() => {
     server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -82,7 +90,10 @@ describe("Push - the bundled receiver process", { skip: existsSync(bundle) ? fal
       let out = "";
       sock.on("data", (d) => (out += d.toString("latin1")));
       sock.on("error", () => undefined);
-      sock.on("close", () => resolve(out));
+      sock.on("close", () => {
+        answers.push(out);
+        resolve(out);
+      });
       sock.write(request);
     });
   }

@@ -2,12 +2,20 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type { PushConfig } from "../../src/config/types.js";
 import { authenticate } from "../../src/push/auth.js";
-import { decide, type PolicyInput } from "../../src/push/policy.js";
+import { decide as decideOnly, type PolicyInput } from "../../src/push/policy.js";
 import type { Credentials, PushRecord, RequestHead } from "../../src/push/types.js";
 import { credentials, toUpdateRequest } from "../../src/push/update-request.js";
+import { assertNoSecretsIn } from "../helpers/secrets.js";
 
 const PASSWORD = "s3cret-push-password";
 const config: PushConfig = { names: ["home.example.org", "nas.example.org"], username: "router", password: PASSWORD };
+const TOKEN = "tok-123-push-bearer";
+/** Every decision (answer lines, notes for the journal, writes) holds neither secret. */
+function decide(i: PolicyInput): ReturnType<typeof decideOnly> {
+  const d = decideOnly(i);
+  assertNoSecretsIn([PASSWORD, TOKEN], [d]);
+  return d;
+}
 const basic = (u: string, p: string): Credentials => ({ kind: "basic", username: u, password: p });
 
 // Stand-in for ip-source/sanity.ts: the ranges a router must never push.
@@ -134,11 +142,14 @@ describe("Push - policy", () => {
   });
 
   it("bearer token/authenticate/ok; Basic with the token as password/ok", () => {
-    const cfg: PushConfig = { names: ["home.example.org"], token: "tok-123" };
-    assert.equal(authenticate(cfg, { kind: "bearer", token: "tok-123" }), "ok");
-    assert.equal(authenticate(cfg, basic("anyone", "tok-123")), "ok");
-    assert.equal(authenticate(cfg, { kind: "bearer", token: "tok-124" }), "failed");
-    assert.equal(authenticate(cfg, basic("anyone", "tok-1234")), "failed");
+    const cfg: PushConfig = { names: ["home.example.org"], token: TOKEN };
+    assert.equal(authenticate(cfg, { kind: "bearer", token: TOKEN }), "ok");
+    assert.equal(authenticate(cfg, basic("anyone", TOKEN)), "ok");
+    assert.equal(authenticate(cfg, { kind: "bearer", token: `${TOKEN.slice(0, -1)}X` }), "failed");
+    assert.equal(authenticate(cfg, basic("anyone", `${TOKEN}4`)), "failed");
+    // The decisions around it (scanned by decide()): good with the token, badauth without.
+    assert.deepEqual(decide(input({ credentials: { kind: "bearer", token: TOKEN } }, cfg)).lines, ["good 192.0.2.7"]);
+    assert.deepEqual(decide(input({ credentials: { kind: "bearer", token: `${TOKEN}4` } }, cfg)).lines, ["badauth"]);
   });
 
   it("password configured/authenticate/bearer with the password refused", () => {
