@@ -1,19 +1,84 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile, readFile, chmod } from "node:fs/promises";
+import { mkdtemp, mkdir, writeFile, readFile, readdir, chmod, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { redactor } from "../../src/log/create.js";
 import { createJournalLogger } from "../../src/log/journal.js";
 import { MESSAGE_IDS } from "../../src/log/message-ids.js";
+import { assertNoSecrets, assertNoSecretsIn } from "../helpers/secrets.js";
+
+const SECRET = "hunter2-secret";
+const SHORTER = "hunter2";
+
+/**
+ * A child process that logs through createLogger({ journal, secrets }) a transition and
+ * a warning, each quoting both secrets. Journal mode goes through a fake `logger` on
+ * PATH (its stdin is kept in `entries`); the native addon is made unresolvable so that
+ * nothing reaches this machine's journal.
+ */
+function logInChild(journal: boolean, dir: string): { stdout: string; stderr: string; status: number | null } {
+  const create = new URL("../../src/log/create.js", import.meta.url).href;
+  const script = `
+import Module from "node:module";
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === "systemd-journald") throw Object.assign(new Error("not in this test"), { code: "MODULE_NOT_FOUND" });
+  return resolve.call(this, request, ...rest);
+};
+const { createLogger } = await import(${JSON.stringify(create)});
+const log = createLogger({ journal: ${journal}, secrets: [${JSON.stringify(SECRET)}, ${JSON.stringify(SHORTER)}] });
+log.transition({ kind: "push-failed", priority: 4, message: "a.example.org: refused token ${SECRET} (${SHORTER})", record: "a.example.org", family: "ipv4", provider: "home" });
+log.transition({ kind: "record-updated", priority: 5, message: "a.example.org now 198.51.100.7 via ${SECRET}", record: "a.example.org", family: "ipv4", provider: "home", old: "", new: "198.51.100.7" });
+log.warn("odd answer: ${SECRET}");
+await log.close();
+`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: `${dir}:/usr/bin:/bin` },
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
 
 describe("Log - redaction", () => {
   it("secret in a message/redact/replaced, longest first", () => {
-    const r = redactor(["hunter2-secret", "hunter2"]);
-    assert.equal(r("token hunter2-secret and hunter2"), "token [secret] and [secret]");
+    const r = redactor([SECRET, SHORTER]);
+    const out = r(`token ${SECRET} and ${SHORTER}`);
+    assert.equal(out, "token [secret] and [secret]");
+    assertNoSecretsIn([SECRET, SHORTER], [out]);
   });
   it("no secrets/redact/identity", () => {
     assert.equal(redactor([])("abc"), "abc");
+  });
+});
+
+describe("Log - every line and entry", () => {
+  it("secrets configured, terminal/transition and warning/written redacted on stdout and stderr", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "ddns-log-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const r = logInChild(false, dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "a.example.org now 198.51.100.7 via [secret]\n");
+    assert.equal(r.stderr, "a.example.org: refused token [secret] ([secret])\nwarning: odd answer: [secret]\n");
+    await assertNoSecrets([SECRET, SHORTER], { stdout: r.stdout, stderr: r.stderr, dirs: [dir] });
+  });
+
+  it("secrets configured, journal/transition and warning/every entry redacted", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "ddns-log-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, "logger"), `#!/bin/sh\n[ "$1" = --journald ] || exit 9\ncat > "$(mktemp -p ${join(dir, "entries")})"\n`);
+    await mkdir(join(dir, "entries"));
+    await chmod(join(dir, "logger"), 0o755);
+    const r = logInChild(true, dir);
+    assert.equal(r.status, 0, r.stderr);
+    const names = await readdir(join(dir, "entries"));
+    const entries = await Promise.all(names.map((n) => readFile(join(dir, "entries", n), "utf8")));
+    assert.equal(entries.length, 3, entries.join("\n--\n"));
+    assert.ok(entries.some((e) => /^MESSAGE=a\.example\.org: refused token \[secret\] \(\[secret\]\)$/m.test(e)), entries.join("\n--\n"));
+    assert.ok(entries.some((e) => /^MESSAGE=odd answer: \[secret\]$/m.test(e)), entries.join("\n--\n"));
+    await assertNoSecrets([SECRET, SHORTER], { stdout: r.stdout, stderr: r.stderr, journal: entries, dirs: [dir] });
   });
 });
 
