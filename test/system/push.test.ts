@@ -6,9 +6,11 @@
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { MESSAGE_IDS } from "../../src/log/message-ids.js";
+import { assertNoSecrets } from "../helpers/secrets.js";
 import { REPO, bootSystemd, systemdUnavailable, waitFor, type BootedSystemd } from "../helpers/systemd-harness.js";
+import { recording, systemSeen, type Recorded } from "../helpers/systemd-seen.js";
 
 const TOKEN = "cf-push-system-token-8Hq2";
 const PASSWORD = "push-system-password-Jr5w";
@@ -55,6 +57,9 @@ console.log(JSON.stringify(await Promise.all(Array.from({ length: ${n} }, (_, i)
 
 describe("Push - socket activation in a real systemd", { skip: unavailable ?? false }, () => {
   let sys: BootedSystemd;
+  /** What the test read from the system (recording(sys)) and from the router, for the secrecy scan. */
+  let recorded: Recorded | undefined;
+  const fromRouter: string[] = [];
   let mock: ChildProcess;
   let router: ChildProcess;
   let mockOut = "";
@@ -70,6 +75,7 @@ describe("Push - socket activation in a real systemd", { skip: unavailable ?? fa
       const t = setTimeout(() => c.kill("SIGKILL"), timeoutMs);
       c.on("close", (status) => {
         clearTimeout(t);
+        fromRouter.push(stdout, stderr);
         resolve({ status, stdout, stderr });
       });
     });
@@ -102,13 +108,14 @@ describe("Push - socket activation in a real systemd", { skip: unavailable ?? fa
 
   before(async () => {
     const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
-    sys = await bootSystemd({
+    const booted = await bootSystemd({
       extra: [
         `cp ${q(join(REPO, "systemd/ddns-push.socket"))} ${q(join(REPO, "systemd/ddns-push@.service"))} $U/`,
         // The package installs the bundle in /usr/share/ddns; the harness mounts it at /usr/lib/ddns/dist.
         "mkdir -p /usr/share && ln -sfn /usr/lib/ddns/dist /usr/share/ddns",
       ].join("\n"),
     });
+    ({ sys, recorded } = recording(booted));
     mock = sys.spawnInNet([process.execPath, "--input-type=module", "-e", MOCK]);
     mock.stdout?.on("data", (d: Buffer) => (mockOut += d.toString()));
     const url = (await waitFor("the mock to listen", async () => (mockOut.includes("\n") ? (JSON.parse(mockOut.split("\n")[0] ?? "") as { url: string }).url : undefined), 10_000)) as string;
@@ -157,6 +164,16 @@ password_file = "/etc/ddns/push.password"
     ip(sys.pid, `ip addr add ${SYSTEM_V4}/24 dev vs0 && ip link set vs0 up`);
     ip(router.pid!, `ip addr add ${ROUTER_V6}/64 dev vr0 nodad`);
     ip(sys.pid, `ip addr add ${SYSTEM_V6}/64 dev vs0 nodad`);
+  });
+
+  // After each test, everything seen so far: every answer the router got, what the test
+  // read of the system, the whole journal, `ddns status`, the state and run directories
+  // (events, push state). Not the mock's reports: the provider's side holds the token.
+  afterEach(async () => {
+    if (recorded === undefined) return;
+    const seen = await systemSeen(sys, recorded, fromRouter);
+    assert.ok((seen.journal ?? []).length > 0, "the journal was read");
+    await assertNoSecrets([TOKEN, PASSWORD], seen);
   });
 
   after(async () => {
@@ -223,7 +240,7 @@ password_file = "/etc/ddns/push.password"
     const lines = (await sys.journal(["-t", "ddns-push"])).map((e) => e.MESSAGE ?? "");
     assert.equal(lines.filter((l) => l.includes(`authentication failed from ${ROUTER_V4}`)).length, 1, lines.join("\n"));
     const all = await sys.run(["journalctl", "--no-pager", "-o", "cat"]);
-    assert.ok(!all.stdout.includes(PASSWORD) && !all.stdout.includes(TOKEN));
+    await assertNoSecrets([TOKEN, PASSWORD], { journal: all.stdout.split("\n") });
   });
 
   it("connection held open/receiver process/private network namespace, user ddns, 408 at the deadline", async () => {

@@ -1,10 +1,12 @@
-import { describe, it, before, after } from "node:test";
+import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { bootSystemd, systemdUnavailable, waitFor, REPO, type BootedSystemd, type JournalEntry } from "../helpers/systemd-harness.js";
 import type { ProviderCommand, SeenByProxy } from "../helpers/netns-provider.js";
+import { assertNoSecrets } from "../helpers/secrets.js";
+import { recording, systemSeen, type Recorded } from "../helpers/systemd-seen.js";
 import { MESSAGE_IDS } from "../../src/log/message-ids.js";
 
 /*
@@ -108,6 +110,8 @@ provider = "home"
 
 describe("System - ddns under a real systemd", { skip: reason ?? false, timeout: 150_000 }, () => {
   let sys: BootedSystemd;
+  /** What the test read of the system (recording(sys)), for the secrecy scan. */
+  let recorded: Recorded | undefined;
   let provider: Provider;
   let ddnsUid = "";
   const seen = new Set<string>(); // invocation ids of ddns.service runs already looked at
@@ -179,7 +183,7 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
   }
 
   before(async () => {
-    sys = await bootSystemd();
+    ({ sys, recorded } = recording(await bootSystemd()));
     provider = await startProvider(sys);
     ddnsUid = (await sys.sh("id -u ddns")).trim();
     await sys.write("/etc/ddns/ddns.toml", config(provider.url));
@@ -188,6 +192,16 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     await sys.write("/etc/systemd/system/ddns.service.d/test-timing.conf", "[Service]\nRestartSec=2s\n");
     await sys.write("/etc/systemd/system/ddns.timer.d/test-quiet.conf", "[Timer]\nOnBootSec=\nOnCalendar=\nOnCalendar=2199-01-01\n");
     await sys.sh("systemctl daemon-reload");
+  });
+
+  // After each scenario, everything seen so far: what the test read (journal entries,
+  // command output), the whole journal, `ddns status`, the state and run directories
+  // (events, lock). Not the provider's log: it saw the password, as it should.
+  afterEach(async () => {
+    if (recorded === undefined) return;
+    const seen = await systemSeen(sys, recorded);
+    assert.ok((seen.journal ?? []).length > 0, "the journal was read");
+    await assertNoSecrets([PASSWORD], seen);
   });
 
   after(async () => {
@@ -383,9 +397,9 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     assert.ok(provider.requests.some((r) => r.status === 200));
     // ...and nowhere else: not in the journal, not in the state.
     const everything = await sys.run(["journalctl", "-o", "json", "--no-pager"]);
-    assert.ok(!everything.stdout.includes(PASSWORD), "the password is not in the journal");
     const state = await sys.sh("cat /var/lib/ddns/* 2>/dev/null || true");
-    assert.ok(state.length > 0 && !state.includes(PASSWORD), "the password is not in the state");
+    assert.ok(state.length > 0, "the state was read");
+    await assertNoSecrets([PASSWORD], { journal: everything.stdout.split("\n"), texts: [state] });
     // The live unit, drop-ins included, scores as the static test says.
     const sec = await sys.sh("systemd-analyze security --no-pager ddns.service | tail -n 1");
     const score = Number(/: (\d+\.\d)/.exec(sec)?.[1]);
