@@ -377,12 +377,17 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
       credentials: "unset", // ddns-probe has no LoadCredential=
       logger: 0, // logger --journald reaches the journal socket
     });
+    // Found by its identifier, as ddns's own entries are (see entriesOf): journald
+    // attributes a datagram to a unit only if the sender (logger) still exists when it
+    // reads /proc; under load it often does not (seen in 1 of 2 loaded runs).
     const viaLogger = await waitFor("the probe's logger entry", async () => {
-      const e = await sys.journal(["-u", "ddns-probe", "SYSLOG_IDENTIFIER=ddns-probe"]);
+      const e = await sys.journal(["SYSLOG_IDENTIFIER=ddns-probe"]);
       return e.length > 0 ? e : undefined;
     });
-    assert.equal(viaLogger.length, 1, "the logger entry is attributed to the unit");
+    assert.equal(viaLogger.length, 1, "one entry through logger --journald");
     assert.equal(viaLogger[0]!["DDNS_PROBE"], "yes");
+    assert.equal(viaLogger[0]!["_TRANSPORT"], "journal", "the native protocol, from inside the sandbox");
+    if (viaLogger[0]!["_SYSTEMD_UNIT"] !== undefined) assert.equal(viaLogger[0]!["_SYSTEMD_UNIT"], "ddns-probe.service");
   });
 
   it("5b. the hardened unit/ran as ddns with its credential, no SIGSYS or EPERM, no secret anywhere", async () => {
