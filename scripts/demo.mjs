@@ -1,8 +1,9 @@
 // `npm run demo`: ddns's main job on a built-in example, no account needed.
 // Starts a strict loopback stand-in for Cloudflare's API, writes a config that
-// points at it, and runs the real `ddns run` three times: the first publishes the
-// address, the second finds nothing to do (no request, no write), the third follows
-// an address change with exactly one request. Everything stays on 127.0.0.1.
+// points at it, and runs the real `ddns run` four times: the first publishes the
+// address, the second finds nothing to do (no request; it writes the idle seal), the
+// third is answered by the seal alone, the fourth follows an address change with
+// exactly one request. Everything stays on 127.0.0.1.
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,14 +46,17 @@ const ddns = (cmd) =>
 async function step(title) {
   const before = cf.count();
   process.stdout.write(`\n\x1b[1m$ ddns run\x1b[0m    # ${title}\n`);
+  const t0 = process.hrtime.bigint();
   const r = await ddns("run");
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   process.stdout.write(r.out);
-  process.stdout.write(`  -> exit ${r.status}; requests to the provider: ${cf.count() - before}\n`);
+  process.stdout.write(`  -> exit ${r.status}; requests to the provider: ${cf.count() - before}; ${ms.toFixed(0)} ms\n`);
 }
 
 writeFileSync(join(dir, "ddns.toml"), config("203.0.113.7"));
 await step("first run: the record does not exist yet");
-await step("second run: nothing changed");
+await step("second run: nothing changed (it leaves the idle seal, state/idle.json)");
+await step("third run: nothing changed, the seal holds: the reconciler is not even loaded");
 writeFileSync(join(dir, "ddns.toml"), config("203.0.113.8"));
 await step("the address changed to 203.0.113.8");
 process.stdout.write(`\n\x1b[1m$ ddns status\x1b[0m\n`);
