@@ -14,7 +14,7 @@ import { providerSpec } from "../provider/registry.js";
 import type { DnsProvider } from "../provider/types.js";
 import { createFileStore } from "../state/file-store.js";
 import { acquireLock } from "../state/lock.js";
-import { dropSeal, identity, MAX_SEAL_MS, SEAL_FORMAT, parseSeal, readSealText, sealKey, sealWhere, writeSeal, type SealScope } from "../state/idle-seal.js";
+import { changedTooRecently, dropSeal, identity, MAX_SEAL_MS, SEAL_FORMAT, parseSeal, readSealText, sealKey, sealWhere, writeSeal, type SealScope } from "../state/idle-seal.js";
 import { FAMILIES } from "../ip-source/types.js";
 import { recordKey } from "../engine/types.js";
 import { BUILD } from "../version.js";
@@ -163,6 +163,11 @@ function sealIfIdle(
     for (const p of r.config.providers.values()) {
       for (const o of p.secretOrigins ?? []) if (!after.includes(`${o.credential ? "credential" : "file"} ${o.path} ${o.identity}`)) return;
     }
+    // A file changed within its file system's timestamp granularity may change again
+    // with the same size and the same timestamp: its identity would not show it (git's
+    // "racily clean" index entries). Such a run seals nothing; the next one will.
+    const racy = [r.configIdentity, ...[...r.config.providers.values()].flatMap((p) => (p.secretOrigins ?? []).filter((o) => !o.credential).map((o) => o.identity))];
+    if (racy.some((id) => changedTooRecently(id, r.now))) return;
     let until = r.now + MAX_SEAL_MS;
     for (const record of r.config.records) {
       const entry = r.config.providers.get(record.provider);

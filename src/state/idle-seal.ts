@@ -68,6 +68,21 @@ export function statIdentity(s: BigIntStats): string {
   return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs, s.mode, s.uid, s.gid].join(":");
 }
 
+/**
+ * Whether a statIdentity (dev:ino:size:mtimeNs:ctimeNs:...) shows a change (ctime) so
+ * recent that a further change could carry the same timestamp. Linux stamps files from
+ * a clock that moves once per tick (4 or 10 ms): 20 ms is safely past one. A ctime
+ * with no sub-second part comes from a file system that keeps whole (or even) seconds
+ * (ext4 with 128-byte inodes, FAT): there, 3 s.
+ */
+export function changedTooRecently(identity: string, now: number): boolean {
+  const ctimeNs = identity.split(":")[4];
+  if (ctimeNs === undefined || !/^[0-9]+$/.test(ctimeNs)) return true;
+  const ns = BigInt(ctimeNs);
+  const windowMs = ns % 1_000_000_000n === 0n ? 3000n : 20n;
+  return BigInt(now) * 1_000_000n - ns < windowMs * 1_000_000n;
+}
+
 /** statIdentity of a path (following symlinks, as reading it does), or "!CODE". */
 export function identity(path: string): string {
   try {
