@@ -33,16 +33,20 @@ export const SEAL_FORMAT = 1;
 /** A seal is never trusted for longer than this: a full run at least once a day. */
 export const MAX_SEAL_MS = 86_400_000;
 
-/** What a seal covers: where the inputs are. Everything else is in the key. */
-export interface SealScope {
+/** What the invocation says; a seal is used only by an invocation with the same. */
+export interface SealWhere {
   /** Absolute path of the config file. */
   config: string;
   stateDir: string;
   eventsDir: string;
-  /** The lock the reconciler takes (a run in progress means: no shortcut). */
+  /** The lock the reconciler takes (a run in progress means: no shortcut); derived from eventsDir, never taken from a seal. */
   lock: string;
   credentialsDir: string;
   procIfInet6: string;
+}
+
+/** What a seal covers: where the inputs are. Everything else is in the key. */
+export interface SealScope extends SealWhere {
   /** Secret files (K_file), absolute paths. */
   secretFiles: string[];
   /** Credentials (K_credential), absolute paths under credentialsDir. */
@@ -152,17 +156,6 @@ export function sealKey(scope: SealScope): string | undefined {
   if (scope.ipv4Interfaces) parts.push(`ipv4 ${ipv4Inputs()}`);
   if (scope.ipv6Interfaces) parts.push(`ipv6 ${fileText(scope.procIfInet6)}`);
   return parts.join("\n");
-}
-
-/** What the invocation says; a seal is used only by an invocation with the same. */
-export interface SealWhere {
-  config: string;
-  stateDir: string;
-  eventsDir: string;
-  /** Derived from eventsDir, never taken from a seal. */
-  lock: string;
-  credentialsDir: string;
-  procIfInet6: string;
 }
 
 /** The SealWhere of an invocation: paths made absolute, unset variables as "". */
