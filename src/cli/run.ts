@@ -14,9 +14,8 @@ import { providerSpec } from "../provider/registry.js";
 import type { DnsProvider } from "../provider/types.js";
 import { createFileStore } from "../state/file-store.js";
 import { acquireLock } from "../state/lock.js";
-import { changedTooRecently, dropSeal, identity, MAX_SEAL_MS, SEAL_FORMAT, parseSeal, readSealText, sealKey, sealWhere, writeSeal, type SealScope } from "../state/idle-seal.js";
+import { changedTooRecently, identity, MAX_SEAL_MS, SEAL_FORMAT, parseSeal, readSealText, sealKey, sealWhere, writeSeal, type SealScope } from "../state/idle-seal.js";
 import { FAMILIES } from "../ip-source/types.js";
-import { recordKey } from "../engine/types.js";
 import { BUILD } from "../version.js";
 import type { State, StateStore } from "../state/types.js";
 import { EXIT, type RunOptions, type Runtime } from "./runtime.js";
@@ -96,10 +95,9 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
       // No network. The only write: remembering a router's push for `ddns status`.
       const saved = JSON.stringify(current) !== JSON.stringify(loaded.state);
       if (saved) await store.save(prune(current, config));
-      if (scope !== undefined && keyBefore !== undefined) sealIfIdle(scope, { keyBefore, configIdentity, saved, config, state: current, now: rt.now() });
+      if (scope !== undefined && keyBefore !== undefined) sealIfIdle(scope, { keyBefore, configIdentity, saved, config, changesAt: p.changesAt, now: rt.now() });
       return EXIT.ok;
     }
-    dropSeal(opts.stateDir);
     notifyStatus(rt, `updating ${p.actions.filter((a) => a.kind === "push").length} record(s)`);
     const intent = await saveIntent(store, current, p);
     const result = await execute(p, current, {
@@ -122,7 +120,6 @@ async function reconcile(config: Config, opts: RunOptions, rt: Runtime, logger: 
 
 /** Sources whose answer the seal can check again without the outside world. */
 const SEALABLE_SOURCES = new Set(["static", "interface", "event"]);
-const DAY_MS = 86_400_000;
 
 /** What an idle seal of this run would cover; undefined if its inputs cannot be checked cheaply. */
 function sealScope(config: Config, opts: RunOptions, rt: Runtime): SealScope | undefined {
@@ -151,7 +148,7 @@ function sealScope(config: Config, opts: RunOptions, rt: Runtime): SealScope | u
  */
 function sealIfIdle(
   scope: SealScope,
-  r: { keyBefore: string; configIdentity: string; saved: boolean; config: Config; state: State; now: number },
+  r: { keyBefore: string; configIdentity: string; saved: boolean; config: Config; changesAt: number | undefined; now: number },
 ): void {
   try {
     const keyAfter = sealKey(scope);
@@ -168,16 +165,8 @@ function sealIfIdle(
     // "racily clean" index entries). Such a run seals nothing; the next one will.
     const racy = [r.configIdentity, ...[...r.config.providers.values()].flatMap((p) => (p.secretOrigins ?? []).filter((o) => !o.credential).map((o) => o.identity))];
     if (racy.some((id) => changedTooRecently(id, r.now))) return;
-    let until = r.now + MAX_SEAL_MS;
-    for (const record of r.config.records) {
-      const entry = r.config.providers.get(record.provider);
-      for (const family of record.families) {
-        const rs = r.state.records[recordKey(record.name, family)];
-        if (rs === undefined) continue;
-        if (rs.retryAt !== undefined && rs.retryAt > r.now) until = Math.min(until, rs.retryAt);
-        if (entry !== undefined && entry.refreshDays > 0) until = Math.min(until, (rs.pushedAt ?? 0) + entry.refreshDays * DAY_MS);
-      }
-    }
+    // The plan knows when time alone would change it (engine/plan.ts).
+    const until = Math.min(r.now + MAX_SEAL_MS, r.changesAt ?? Infinity);
     if (until <= r.now) return;
     const old = parseSeal(readSealText(scope.stateDir) ?? "");
     // Already sealed for these inputs: no write (a steady state writes nothing).

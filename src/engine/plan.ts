@@ -26,6 +26,10 @@ const DAY_MS = 86_400_000;
 export function plan(input: PlanInput): Plan {
   const { config, detected, state, now, force } = input;
   const actions: Action[] = [];
+  let changesAt: number | undefined;
+  const until = (t: number): void => {
+    changesAt = changesAt === undefined ? t : Math.min(changesAt, t);
+  };
   for (const record of config.records) {
     const entry = config.providers.get(record.provider);
     for (const family of record.families) {
@@ -57,6 +61,7 @@ export function plan(input: PlanInput): Plan {
       const addresses = [first];
       if (rs?.retryAt !== undefined && rs.retryAt > now && rs.latched === undefined) {
         actions.push({ kind: "wait", ...base, until: rs.retryAt });
+        until(rs.retryAt);
         continue;
       }
       const previous = rs?.published ?? null;
@@ -72,10 +77,15 @@ export function plan(input: PlanInput): Plan {
       else if (rs.provider !== record.provider) push("changed");
       else if (force) push("force");
       else if (entry !== undefined && entry.refreshDays > 0 && now - (rs.pushedAt ?? 0) >= entry.refreshDays * DAY_MS) push("refresh");
-      else actions.push({ kind: "noop", ...base, why: "current" });
+      else {
+        actions.push({ kind: "noop", ...base, why: "current" });
+        if (entry !== undefined && entry.refreshDays > 0) until((rs.pushedAt ?? 0) + entry.refreshDays * DAY_MS);
+      }
     }
   }
-  return { actions, idle: actions.every((a) => a.kind !== "push") };
+  const p: Plan = { actions, idle: actions.every((a) => a.kind !== "push") };
+  if (changesAt !== undefined) p.changesAt = changesAt;
+  return p;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

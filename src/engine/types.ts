@@ -23,6 +23,11 @@ export interface Plan {
   actions: Action[];
   /** True when the run needs no network and no write (every action is noop/wait/latched). */
   idle: boolean;
+  /**
+   * The first instant at which the same inputs could plan otherwise by time alone (a
+   * backoff ending, a refresh falling due); undefined when no decision depends on time.
+   */
+  changesAt?: number;
 }
 
 export function recordKey(name: string, family: Family): string {

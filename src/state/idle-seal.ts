@@ -87,12 +87,17 @@ export function changedTooRecently(identity: string, now: number): boolean {
   return BigInt(now) * 1_000_000n - ns < windowMs * 1_000_000n;
 }
 
+/** What stands in a key for an input that could not be read: "!CODE". */
+function unreadable(e: unknown): string {
+  return `!${(e as NodeJS.ErrnoException).code ?? "error"}`;
+}
+
 /** statIdentity of a path (following symlinks, as reading it does), or "!CODE". */
 export function identity(path: string): string {
   try {
     return statIdentity(statSync(path, { bigint: true }));
   } catch (e) {
-    return `!${(e as NodeJS.ErrnoException).code ?? "error"}`;
+    return unreadable(e);
   }
 }
 
@@ -100,7 +105,7 @@ function sizeOf(path: string): string {
   try {
     return String(statSync(path).size);
   } catch (e) {
-    return `!${(e as NodeJS.ErrnoException).code ?? "error"}`;
+    return unreadable(e);
   }
 }
 
@@ -126,7 +131,7 @@ function fileText(path: string): string {
   try {
     return readFileSync(path, "latin1");
   } catch (e) {
-    return `!${(e as NodeJS.ErrnoException).code ?? "error"}`;
+    return unreadable(e);
   }
 }
 
@@ -216,12 +221,7 @@ export function parseSeal(text: string): Seal | undefined {
  * find nothing to do. Never throws; any doubt is false.
  */
 export function sealHolds(where: SealWhere, version: string, now: number): boolean {
-  let seal: Seal | undefined;
-  try {
-    seal = parseSeal(readFileSync(join(where.stateDir, SEAL_FILE), "utf8"));
-  } catch {
-    return false;
-  }
+  const seal = parseSeal(readSealText(where.stateDir) ?? "");
   if (seal === undefined || seal.version !== version || !sameWhere(seal.scope, where)) return false;
   if (!(seal.at <= now && now < seal.until && seal.until - seal.at <= MAX_SEAL_MS)) return false;
   try {
@@ -255,16 +255,6 @@ export function writeSeal(stateDir: string, seal: Seal): void {
       // already gone
     }
     throw e;
-  }
-}
-
-/** Removes the seal (a run that did or tried something). Missing is fine. */
-export function dropSeal(stateDir: string): void {
-  try {
-    unlinkSync(join(stateDir, SEAL_FILE));
-  } catch {
-    // ENOENT, or a read-only state directory. Hygiene only: a seal matches only the
-    // very inputs it was written for, and those gave an idle plan.
   }
 }
 

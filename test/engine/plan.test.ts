@@ -58,6 +58,7 @@ describe("Engine - plan", () => {
     const p = plan({ config: config([{ name: "a.example.org" }]), detected: found("198.51.100.8"), state: s, now: NOW, force: true });
     assert.equal(p.actions[0]?.kind, "wait");
     assert.equal(p.idle, true);
+    assert.equal(p.changesAt, NOW + 60_000, "the same inputs plan otherwise when the backoff ends");
   });
 
   it("backoff over/plan/retries", () => {
@@ -72,6 +73,7 @@ describe("Engine - plan", () => {
     });
     const p = plan({ config: config([{ name: "a.example.org" }]), detected: found("198.51.100.8"), state: s, now: NOW, force: true });
     assert.equal(p.actions[0]?.kind, "latched");
+    assert.equal(p.changesAt, undefined, "a latch does not end by time");
   });
 
   it("latched and config changed/plan/pushes again", () => {
@@ -90,6 +92,7 @@ describe("Engine - plan", () => {
     assert.equal(due.actions[0]?.kind === "push" && due.actions[0].why, "refresh");
     const notDue = plan({ config: cfg, detected: found("198.51.100.7"), state: state({ "a.example.org/ipv4": { ...current, pushedAt: NOW - 24 * day } }), now: NOW, force: false });
     assert.equal(notDue.idle, true);
+    assert.equal(notDue.changesAt, NOW + day, "due a day later");
   });
 
   it("record moved to another provider entry/plan/pushes there", () => {
