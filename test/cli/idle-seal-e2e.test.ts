@@ -59,6 +59,8 @@ provider = "home"
     async run(...more: string[]): Promise<Run> {
       await rm(join(dir, "probe.out"), { force: true });
       const r = await runDdns(["run", ...args, ...more], env);
+      // Every run, whichever path it took: the token is in none of its output, state or seal.
+      await assertNoSecrets([TOKEN], { stdout: r.stdout, stderr: r.stderr, dirs: [join(dir, "state")] });
       return { ...r, path: (await readFile(join(dir, "probe.out"), "utf8")) as "quick" | "full" };
     },
     setConfig: (ipv4: string, ipv6?: string) => writeFile(join(dir, "ddns.toml"), config(ipv4, ipv6)),
