@@ -98,11 +98,14 @@ export class DebianMachine {
       }
       if (this.leader === 0) await sleep(50);
     }
-    // Until systemd has opened its private socket, systemctl cannot reach it.
+    // Until systemd has opened its private socket, systemctl cannot reach it; until it
+    // has created /run/systemd/system, systemctl answers "offline" (sd_booted() is false:
+    // seen once, right after the container's init appeared). Both are only early.
     for (;;) {
       const r = this.exec(["systemctl", "is-system-running", "--wait"], { timeoutMs: Math.max(1000, deadline - Date.now()) });
-      if (["running", "degraded"].includes(r.stdout.trim())) break;
-      if (Date.now() > deadline || r.stdout.trim() !== "") throw new Error(`boot did not finish: ${r.stdout}${r.stderr}`);
+      const state = r.stdout.trim();
+      if (["running", "degraded"].includes(state)) break;
+      if (Date.now() > deadline || ["maintenance", "stopping"].includes(state)) throw new Error(`boot did not finish: ${r.stdout}${r.stderr}`);
       await sleep(100);
     }
   }
