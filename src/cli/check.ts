@@ -1,5 +1,5 @@
 import { loadConfig } from "../config/load.js";
-import { providerSpec } from "../provider/registry.js";
+import { loadProvider, providerSpec } from "../provider/registry.js";
 import { redactor } from "../log/create.js";
 import { secretsOf } from "./run.js";
 import { EXIT, type GlobalOptions, type Runtime } from "./runtime.js";
@@ -20,7 +20,7 @@ export async function checkCommand(opts: GlobalOptions, online: boolean, rt: Run
   for (const entry of config.providers.values()) {
     const spec = providerSpec(entry.type);
     if (spec === undefined) continue;
-    const provider = (await spec.load())(entry, { http, now: rt.now, userAgent: rt.userAgent });
+    const provider = (await loadProvider(spec))(entry, { http, now: rt.now, userAgent: rt.userAgent });
     if (provider.verify === undefined) {
       rt.out(`provider "${entry.name}" (${entry.type}): no read-only check exists for this protocol; the first update will tell`);
       continue;

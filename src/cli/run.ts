@@ -10,7 +10,7 @@ import { detectAll } from "../ip-source/detect.js";
 import { createLogger } from "../log/create.js";
 import type { Logger } from "../log/types.js";
 import type { HttpClient } from "../net/types.js";
-import { providerSpec } from "../provider/registry.js";
+import { loadProvider, providerSpec } from "../provider/registry.js";
 import type { DnsProvider } from "../provider/types.js";
 import { createFileStore } from "../state/file-store.js";
 import { acquireLock } from "../state/lock.js";
@@ -258,7 +258,7 @@ function lazyHttp(rt: Runtime): () => Promise<HttpClient> {
 async function buildProvider(entry: ProviderEntry, http: () => Promise<HttpClient>, rt: Runtime): Promise<DnsProvider> {
   const spec = providerSpec(entry.type);
   if (spec === undefined) throw new Error(`unknown provider type ${entry.type}`);
-  const create = await spec.load();
+  const create = await loadProvider(spec);
   return create(entry, { http: await http(), now: rt.now, userAgent: rt.userAgent });
 }
 

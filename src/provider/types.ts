@@ -93,6 +93,7 @@ export interface ProviderSpec {
    * for protocols that forget hosts not refreshed (dyndns2 services: 25). Absent: 0, never.
    */
   refreshDays?: number;
-  /** Loads the implementation (a dynamic import: a separate chunk). */
-  load(): Promise<(settings: ProviderSettings, deps: ProviderDeps) => DnsProvider>;
 }
+
+/** Builds a provider of one entry; what the registry's lazy loader resolves to. */
+export type ProviderFactory = (settings: ProviderSettings, deps: ProviderDeps) => DnsProvider;

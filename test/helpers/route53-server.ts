@@ -8,7 +8,7 @@
  * Throttling) and the InvalidChangeBatch root.
  */
 import { startMockApi, type MockApi, type MockReply, type SeenRequest } from "./mock-api.js";
-import { signV4 } from "../../src/provider/sigv4.js";
+import { signV4 } from "../../src/provider/route53/sigv4.js";
 
 const XMLNS = "https://route53.amazonaws.com/doc/2013-04-01/";
 

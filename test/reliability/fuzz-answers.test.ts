@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { isIP } from "node:net";
 import { DdnsError } from "../../src/errors.js";
 import type { HttpClient, HttpRequest, HttpResponse } from "../../src/net/types.js";
-import { providerSpecs } from "../../src/provider/registry.js";
+import { loadProvider, providerSpecs } from "../../src/provider/registry.js";
 import type { ProviderSettings, RecordUpdate } from "../../src/provider/types.js";
 import { createHttpSource, parseEchoBody } from "../../src/ip-source/http.js";
 import { parseAddress, formatBytes } from "../../src/ip-source/sanity.js";
@@ -113,7 +113,7 @@ describe("Reliability - provider and echo answers fuzzed", () => {
   for (const spec of http) {
     it(`${spec.type}: ${PUSHES} pushes against fuzzed answers/push/never throws, one outcome per update, no foreign address sent, no secret`, async () => {
       const r = rng(SEED ^ [...spec.type].reduce((a, c) => a * 31 + c.charCodeAt(0), 7));
-      const create = await spec.load();
+      const create = await loadProvider(spec);
       const settings = settingsFor(spec.type);
       const secrets = settings.secretKeys.map((k) => settings.values[k] as string);
       const tally = { updated: 0, unchanged: 0, transient: 0, permanent: 0, requests: 0 };

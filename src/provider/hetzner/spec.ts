@@ -1,0 +1,12 @@
+import type { ProviderSpec } from "../types.js";
+
+export const hetznerSpec: ProviderSpec = {
+  type: "hetzner",
+  summary: "Hetzner DNS in the Hetzner Console (Cloud API zones, project API token)",
+  families: ["ipv4", "ipv6"],
+  defaultEndpoint: "https://api.hetzner.cloud/v1",
+  keys: [
+    { name: "token", kind: "secret", required: true, doc: "Cloud project API token with read & write access (old dns.hetzner.com tokens do not work)" },
+    { name: "zone", kind: "string", doc: "the zone name (or id) in the project; found from the record name when absent" },
+  ],
+};

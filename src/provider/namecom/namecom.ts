@@ -1,0 +1,73 @@
+import { Buffer } from "node:buffer";
+import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
+import { namecomSpec } from "./spec.js";
+import { pushIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
+
+/**
+ * Name.com API v4 (as ddns-updater and lexicon use it, with lexicon's recorded
+ * sessions): HTTP Basic username:token; the domain name is the zone id. Records:
+ * GET /domains/{d}/records?page=N (paged; no name filter), PUT
+ * /domains/{d}/records/{id} with {host,type,answer,ttl} (200), POST to create (200
+ * with the record), DELETE. Errors are {"message","details"}. TTL minimum is 300.
+ */
+const MAX_PAGES = 10;
+const MIN_TTL = 300;
+
+export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
+  const base = baseUrl(settings, namecomSpec.defaultEndpoint);
+  const basic = Buffer.from(`${str(settings, "username")}:${str(settings, "token")}`).toString("base64");
+  const auth = { authorization: `Basic ${basic}` };
+  const ctx = ctxFor(settings, "username/token", deps.now);
+
+  const call = jsonApi(deps.http, base, auth);
+
+  const api: IdRecordApi = {
+    zoneIsName: true,
+    probeZone: (zone, c) => probeByGet(call, `/domains/${encodeURIComponent(zone)}`, c, (j) => (pick(j, "domainName") === zone ? zone : null)),
+    async list(z, rel, type, c) {
+      const out: IdRecord[] = [];
+      for (let page = 1; page <= MAX_PAGES; ) {
+        const r = await call("GET", `/domains/${encodeURIComponent(z.id)}/records?perPage=1000&page=${page}`, c);
+        if (!r.ok) return r;
+        const j = r.value.json;
+        // An empty zone may leave "records" out.
+        const records = isObject(j) ? (j["records"] ?? []) : undefined;
+        if (!isObject(j) || !Array.isArray(records)) return fail(malformed(c, "no records"));
+        for (const rec of records) {
+          if (!isObject(rec) || typeof rec["id"] !== "number" || typeof rec["answer"] !== "string") return fail(malformed(c, "a record without id or answer"));
+          if (rec["type"] === type && (rec["host"] ?? "") === rel) out.push({ id: String(rec["id"]), value: rec["answer"] });
+        }
+        // The docs' field is nextPage; lexicon reads next_page (UNVERIFIED which one ships).
+        const next = j["nextPage"] ?? j["next_page"];
+        if (typeof next !== "number" || next <= page) break;
+        page = next;
+      }
+      return ok(out);
+    },
+    ops(z, rel, type, ttl, c) {
+      const path = `/domains/${encodeURIComponent(z.id)}/records`;
+      const record = (answer: string) => ({ host: rel, type, answer, ttl: Math.max(ttl ?? MIN_TTL, MIN_TTL) });
+      return {
+        async update(id, value) {
+          return done(await call("PUT", `${path}/${encodeURIComponent(id)}`, c, record(value), { stale404: true }));
+        },
+        async create(value) {
+          const r = await call("POST", path, c, record(value));
+          if (!r.ok) return r;
+          const j = r.value.json;
+          return isObject(j) && typeof j["id"] === "number" ? ok(String(j["id"])) : fail(malformed(c, "created record without id"));
+        },
+        async remove(id) {
+          return done(await call("DELETE", `${path}/${encodeURIComponent(id)}`, c, undefined, { allow404: true, empty: true }));
+        },
+      };
+    },
+  };
+
+  return perUpdate(
+    settings,
+    (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
+    (signal) => call("GET", "/domains?perPage=1", ctx(CHECK, signal)),
+  );
+}

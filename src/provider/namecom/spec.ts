@@ -1,0 +1,13 @@
+import type { ProviderSpec } from "../types.js";
+
+export const namecomSpec: ProviderSpec = {
+  type: "namecom",
+  summary: "Name.com (API v4, username and API token)",
+  families: ["ipv4", "ipv6"],
+  defaultEndpoint: "https://api.name.com/v4",
+  keys: [
+    { name: "username", kind: "string", required: true, doc: "the Name.com account user name" },
+    { name: "token", kind: "secret", required: true, doc: "API token (www.name.com/account/settings/api)" },
+    { name: "zone", kind: "string", doc: "the domain at Name.com; found from the record name when absent" },
+  ],
+};

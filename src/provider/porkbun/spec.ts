@@ -1,0 +1,13 @@
+import type { ProviderSpec } from "../types.js";
+
+export const porkbunSpec: ProviderSpec = {
+  type: "porkbun",
+  summary: "Porkbun (API v3, API key and secret key)",
+  families: ["ipv4", "ipv6"],
+  defaultEndpoint: "https://api.porkbun.com/api/json/v3",
+  keys: [
+    { name: "apikey", kind: "secret", required: true, doc: "API key (pk1_...)" },
+    { name: "secretapikey", kind: "secret", required: true, doc: "secret API key (sk1_...)" },
+    { name: "zone", kind: "string", doc: "the domain at Porkbun (API access switched on); found from the record name when absent" },
+  ],
+};

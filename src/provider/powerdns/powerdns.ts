@@ -1,0 +1,172 @@
+import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "../types.js";
+import type { HttpResponse } from "../../net/types.js";
+import { powerdnsSpec } from "./spec.js";
+import {
+  baseUrl,
+  classifyStatus,
+  ctxFor,
+  excerpt,
+  fail,
+  isObject,
+  malformed,
+  ok,
+  parseJson,
+  pushGroups,
+  relativeName,
+  rrType,
+  send,
+  str,
+  zoneCandidates,
+  type Ctx,
+  type Failure,
+  type Result,
+} from "../kit/rest.js";
+
+/**
+ * PowerDNS Authoritative HTTP API (notes/providers.md §16; PowerDNS docs
+ * `http-api/zone.rst`): `PATCH /servers/{server_id}/zones/{zone_id}` with rrsets of
+ * changetype REPLACE creates or replaces an RRset and answers 204, so a change is one
+ * request and needs no read. Every due record of one zone goes in that one PATCH
+ * (atomic on the server). The zone is the `zone` key, else found once with
+ * `GET /servers/{id}/zones?zone=<suffix>.` (longest suffix first) and its id kept in
+ * the record's cache. A 204 does not say whether anything changed: the outcome is
+ * always "updated".
+ */
+const DEFAULT_TTL = 300;
+
+const fqdn = (name: string): string => `${name.toLowerCase().replace(/\.$/, "")}.`;
+
+function errorText(res: HttpResponse): string {
+  const j = parseJson(res.body);
+  if (isObject(j) && typeof j.error === "string") return excerpt(j.error);
+  return excerpt(res.body);
+}
+
+export function createPowerdns(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
+  const base = baseUrl(settings, powerdnsSpec.defaultEndpoint);
+  const serverPath = `${base}/servers/${encodeURIComponent(str(settings, "server_id") || "localhost")}`;
+  const configured = str(settings, "zone").toLowerCase().replace(/\.$/, "");
+  const ctx = ctxFor(settings, "api_key", deps.now);
+  const headers = { "x-api-key": str(settings, "api_key"), accept: "application/json" };
+
+  /** The zone's id if the server has exactly that zone, null if not. */
+  async function probe(zone: string, c: Ctx, signal: AbortSignal): Promise<Result<string | null>> {
+    const r = await send(deps.http, { method: "GET", url: `${serverPath}/zones?zone=${encodeURIComponent(fqdn(zone))}`, headers }, signal, c);
+    if (!r.ok) return r;
+    const f = classifyStatus(r.value, c, errorText(r.value));
+    if (f) return fail(f);
+    const list = parseJson(r.value.body);
+    if (!Array.isArray(list)) return fail(malformed(c, "the zone list is not a JSON array"));
+    for (const z of list) {
+      if (!isObject(z) || typeof z.name !== "string" || typeof z.id !== "string") return fail(malformed(c, "a zone without name or id"));
+      if (z.name.toLowerCase() === fqdn(zone)) return ok(z.id);
+    }
+    return ok(null);
+  }
+
+  /** Zone id for an update: configured, cached, or discovered (memoized per push). */
+  async function zoneOf(u: RecordUpdate, memo: Map<string, Result<string | null>>, signal: AbortSignal): Promise<Result<string>> {
+    const c = ctx(u.name);
+    if (configured !== "") {
+      if (relativeName(u.name, configured) === null) {
+        return fail({ kind: "permanent", reason: `${u.name} is not inside zone ${configured}: check zone in [providers.${settings.name}]` });
+      }
+      return ok(fqdn(configured));
+    }
+    const cached = u.cache?.zone;
+    if (cached !== undefined && cached !== "") return ok(cached);
+    for (const zone of zoneCandidates(u.name)) {
+      let r = memo.get(zone);
+      if (r === undefined) {
+        r = await probe(zone, c, signal);
+        memo.set(zone, r);
+      }
+      if (!r.ok) return r;
+      if (r.value !== null) return ok(r.value);
+    }
+    return fail({
+      kind: "permanent",
+      reason: `powerdns has no zone holding ${u.name}: create the zone on the server, or set zone in [providers.${settings.name}]`,
+    });
+  }
+
+  async function patch(zoneId: string, group: readonly RecordUpdate[], signal: AbortSignal): Promise<Result<void> | { ok: false; gone: true }> {
+    const names = group.map((u) => `${u.name} (${rrType(u)})`).join(", ");
+    const c = ctx(names);
+    const body = JSON.stringify({
+      rrsets: group.map((u) => ({
+        name: fqdn(u.name),
+        type: rrType(u),
+        ttl: u.ttl ?? DEFAULT_TTL,
+        changetype: "REPLACE",
+        records: u.addresses.map((content) => ({ content, disabled: false })),
+      })),
+    });
+    const r = await send(
+      deps.http,
+      { method: "PATCH", url: `${serverPath}/zones/${encodeURIComponent(zoneId)}`, headers: { ...headers, "content-type": "application/json" }, body },
+      signal,
+      c,
+    );
+    if (!r.ok) return r;
+    if (r.value.status === 404) return { ok: false, gone: true };
+    const f = classifyStatus(r.value, c, errorText(r.value));
+    return f ? fail(f) : ok(undefined);
+  }
+
+  async function push(updates: RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome>> {
+    // Phase 1: the zone of every update (a table-wide failure stops further lookups).
+    const memo = new Map<string, Result<string | null>>();
+    const groups = new Map<string, RecordUpdate[]>();
+    const failed = new Map<string, Failure>();
+    let stop: Failure | null = null;
+    for (const u of updates) {
+      const z: Result<string> = stop ? fail<string>(stop) : await zoneOf(u, memo, signal);
+      if (!z.ok) {
+        failed.set(u.key, z.failure);
+        if (z.failure.tableWide === true) stop = z.failure;
+        continue;
+      }
+      groups.set(z.value, [...(groups.get(z.value) ?? []), u]);
+    }
+    const zoneOfGroup = new Map<readonly RecordUpdate[], string>([...groups].map(([zone, g]) => [g, zone]));
+    const all: RecordUpdate[][] = [...updates.filter((u) => failed.has(u.key)).map((u) => [u]), ...groups.values()];
+    // Phase 2: one PATCH per zone.
+    return pushGroups(all, settings, async (group) => {
+      const first = group[0]!;
+      const f = failed.get(first.key);
+      if (f) return f;
+      let zoneId = zoneOfGroup.get(group)!;
+      let r = await patch(zoneId, group, signal);
+      const fromCache = configured === "" && first.cache?.zone === zoneId;
+      if (!r.ok && "gone" in r && fromCache) {
+        // The cached zone id went stale (zone renamed or recreated): look it up once more.
+        const again = await zoneOf({ ...first, cache: {} }, new Map(), signal);
+        if (!again.ok) return again.failure;
+        zoneId = again.value;
+        r = await patch(zoneId, group, signal);
+      }
+      if (!r.ok) {
+        if ("gone" in r) {
+          return {
+            kind: "permanent",
+            reason: `powerdns has no zone ${zoneId} for ${group.map((u) => u.name).join(", ")} (HTTP 404): check zone in [providers.${settings.name}] and the server's zones`,
+          };
+        }
+        return r.failure;
+      }
+      return configured === "" ? { kind: "updated", cache: { zone: zoneId } } : { kind: "updated" };
+    });
+  }
+
+  return {
+    push,
+    async verify(signal) {
+      const c = ctx(`server ${serverPath}`);
+      const r = await send(deps.http, { method: "GET", url: serverPath, headers }, signal, c);
+      if (!r.ok) return { ok: false, reason: r.failure.reason };
+      const f = classifyStatus(r.value, c, errorText(r.value));
+      return f ? { ok: false, reason: f.reason } : { ok: true };
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import type { ProviderSpec } from "../types.js";
+
+export const powerdnsSpec: ProviderSpec = {
+  type: "powerdns",
+  summary: "PowerDNS Authoritative HTTP API (X-API-Key), for your own pdns_server",
+  families: ["ipv4", "ipv6"],
+  // pdns_server's own default webserver address and port; set endpoint for any other.
+  defaultEndpoint: "http://127.0.0.1:8081/api/v1",
+  keys: [
+    { name: "api_key", kind: "secret", required: true, doc: "the server's api-key" },
+    { name: "server_id", kind: "string", default: "localhost", doc: "server id in the API path (always localhost for pdns_server)" },
+    { name: "zone", kind: "string", doc: "zone name; found by asking the API for the record name's suffixes when absent" },
+  ],
+};

@@ -1,0 +1,22 @@
+import type { ProviderSpec } from "../types.js";
+
+export const rfc2136Spec: ProviderSpec = {
+  type: "rfc2136",
+  summary: "DNS UPDATE (RFC 2136) signed with TSIG, to BIND, Knot, PowerDNS or any primary server",
+  families: ["ipv4", "ipv6"],
+  // Not HTTP: the server is the `server` key; `endpoint` is not used by this type.
+  defaultEndpoint: "",
+  keys: [
+    { name: "server", kind: "string", required: true, doc: "primary server as an IP literal, optional port: 192.0.2.1, 192.0.2.1:5353, [2001:db8::1]:53" },
+    { name: "zone", kind: "string", required: true, doc: "the zone the records belong to, e.g. example.net" },
+    { name: "key_name", kind: "string", required: true, doc: "TSIG key name, as in the server's key statement" },
+    { name: "key_secret", kind: "secret", required: true, doc: "TSIG secret, base64 (the key file's secret string)" },
+    {
+      name: "key_algorithm",
+      kind: "string",
+      default: "hmac-sha256",
+      doc: "hmac-sha256, hmac-sha512, hmac-sha384, hmac-sha224, hmac-sha1 or hmac-md5",
+    },
+    { name: "tcp", kind: "boolean", default: false, doc: "always use TCP (default: UDP, TCP when the answer is truncated)" },
+  ],
+};

@@ -1,0 +1,12 @@
+import type { ProviderSpec } from "../types.js";
+
+export const vultrSpec: ProviderSpec = {
+  type: "vultr",
+  summary: "Vultr DNS (API v2, API key)",
+  families: ["ipv4", "ipv6"],
+  defaultEndpoint: "https://api.vultr.com/v2",
+  keys: [
+    { name: "api_key", kind: "secret", required: true, doc: "API key (Account > API; its access control list must allow this host)" },
+    { name: "zone", kind: "string", doc: "the domain as added to Vultr DNS; found from the record name when absent" },
+  ],
+};

@@ -1,0 +1,158 @@
+import { describe, it, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { createDesec } from "../../../src/provider/desec/desec.js";
+import { desecSpec } from "../../../src/provider/desec/spec.js";
+import type { PushOutcome, RecordUpdate } from "../../../src/provider/types.js";
+import { startDesec, type DesecMock } from "../../helpers/desec-server.js";
+import { testDeps, testSettings } from "../../helpers/mock-api.js";
+import { scannedProvider } from "../../helpers/record-api-suite.js";
+
+const TOKEN = "i-T3b1h2lnCq5kG9nYbZ7mL2pQ";
+const upd = (name: string, family: "ipv4" | "ipv6", addresses: string[], extra: Partial<RecordUpdate> = {}): RecordUpdate => ({
+  key: `${name}/${family}`,
+  name,
+  family,
+  addresses,
+  previous: null,
+  ...extra,
+});
+const signal = (): AbortSignal => AbortSignal.timeout(5000);
+
+let mock: DesecMock;
+afterEach(async () => {
+  assert.deepEqual(mock.violations, []);
+  await mock.close();
+});
+
+// Every outcome, verify result and error is scanned for the token given and the right one.
+const provider = (token = TOKEN) => scannedProvider(testSettings("desec", { token, endpoint: `${mock.url}/api/v1` }, ["token"]), (s) => createDesec(s, testDeps()), [TOKEN]);
+const outcome = (m: Map<string, PushOutcome>, key: string): PushOutcome => {
+  const o = m.get(key);
+  assert.ok(o, `no outcome for ${key}`);
+  return o;
+};
+const reason = (o: PushOutcome): string => (o.kind === "transient" || o.kind === "permanent" ? o.reason : "");
+const seen = () => mock.requests.map((r) => `${r.method} ${r.path}${r.query.toString() === "" ? "" : `?${r.query}`}`);
+
+describe("Provider - desec", () => {
+  it("new name, both families/push/one lookup, one bulk PATCH, created with minimum_ttl, domain cached", async () => {
+    mock = await startDesec(TOKEN, { "example.dedyn.io": 60 });
+    const out = await provider().push([upd("home.example.dedyn.io", "ipv4", ["203.0.113.7"]), upd("home.example.dedyn.io", "ipv6", ["2001:db8::7"])], signal());
+    assert.deepEqual(seen(), ["GET /api/v1/domains/?owns_qname=home.example.dedyn.io", "PATCH /api/v1/domains/example.dedyn.io/rrsets/"]);
+    const cache = { domain: "example.dedyn.io", minimum_ttl: "60" };
+    assert.deepEqual(outcome(out, "home.example.dedyn.io/ipv4"), { kind: "updated", cache });
+    assert.deepEqual(outcome(out, "home.example.dedyn.io/ipv6"), { kind: "updated", cache });
+    assert.deepEqual(mock.rrsets.get("example.dedyn.io/home/A"), { ttl: 60, records: ["203.0.113.7"] });
+    assert.deepEqual(mock.rrsets.get("example.dedyn.io/home/AAAA"), { ttl: 60, records: ["2001:db8::7"] });
+    assert.equal(mock.requests[1]!.headers.authorization, `Token ${TOKEN}`);
+  });
+
+  it("cached domain, changed address at the apex/push/one PATCH, subname empty", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    mock.rrsets.set("example.com//A", { ttl: 3600, records: ["198.51.100.1"] });
+    const out = await provider().push([upd("example.com", "ipv4", ["198.51.100.2"], { cache: { domain: "example.com", minimum_ttl: "3600" } })], signal());
+    assert.deepEqual(seen(), ["PATCH /api/v1/domains/example.com/rrsets/"]);
+    assert.deepEqual(JSON.parse(mock.requests[0]!.body), [{ subname: "", type: "A", ttl: 3600, records: ["198.51.100.2"] }]);
+    assert.equal(outcome(out, "example.com/ipv4").kind, "updated");
+    assert.deepEqual(mock.rrsets.get("example.com//A")?.records, ["198.51.100.2"]);
+  });
+
+  it("nested domains/push/the responsible (longest) domain is used", async () => {
+    mock = await startDesec(TOKEN, { "example.net": 3600, "dev.example.net": 300 });
+    await provider().push([upd("www.dev.example.net", "ipv4", ["192.0.2.1"], { ttl: 600 })], signal());
+    assert.deepEqual(mock.rrsets.get("dev.example.net/www/A"), { ttl: 600, records: ["192.0.2.1"] });
+  });
+
+  it("nothing due/push/no request", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    assert.equal((await provider().push([], signal())).size, 0);
+    assert.equal(mock.requests.length, 0);
+  });
+
+  it("wrong token, two names/push/permanent for both after one request, token not echoed", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    const out = await provider("wrong-token-value").push([upd("a.example.com", "ipv4", ["192.0.2.1"]), upd("b.example.com", "ipv4", ["192.0.2.2"])], signal());
+    assert.equal(mock.requests.length, 1);
+    for (const k of ["a.example.com/ipv4", "b.example.com/ipv4"]) {
+      assert.equal(outcome(out, k).kind, "permanent");
+      assert.match(reason(outcome(out, k)), /HTTP 401.*Invalid token.*token in \[providers\.home\]/);
+    }
+  });
+
+  it("throttled/push/transient with Retry-After honoured, nothing more sent", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    mock.throttleSeconds = 42;
+    const cache = { domain: "example.com", minimum_ttl: "3600" };
+    const out = await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"], { cache }), upd("b.other.org", "ipv4", ["192.0.2.2"])], signal());
+    assert.equal(mock.requests.length, 1);
+    const o = outcome(out, "a.example.com/ipv4");
+    assert.equal(o.kind, "transient");
+    assert.equal(o.kind === "transient" ? o.retryAfterMs : 0, 42_000);
+    assert.match(reason(o), /rate-limiting.*throttled/);
+    assert.equal(outcome(out, "b.other.org/ipv4").kind, "transient");
+  });
+
+  it("ttl below the domain minimum for one of two/push/that one permanent with deSEC's words, the other written", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    const cache = { domain: "example.com", minimum_ttl: "3600" };
+    const out = await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"], { cache, ttl: 60 }), upd("b.example.com", "ipv4", ["192.0.2.2"], { cache })], signal());
+    assert.equal(mock.requests.length, 2);
+    const o = outcome(out, "a.example.com/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(reason(o), /a\.example\.com \(A\).*ttl: Ensure this value is greater than or equal to 3600/);
+    assert.equal(outcome(out, "b.example.com/ipv4").kind, "updated");
+    assert.deepEqual(mock.rrsets.get("example.com/b/A")?.records, ["192.0.2.2"]);
+    assert.equal(mock.rrsets.has("example.com/a/A"), false);
+  });
+
+  it("name in no domain of the account/push/permanent", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    const o = outcome(await provider().push([upd("home.example.org", "ipv4", ["192.0.2.1"])], signal()), "home.example.org/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(reason(o), /no domain in this account that holds home\.example\.org/);
+  });
+
+  it("cached domain deleted since/push/looked up again once, updated with the new domain", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    const out = await provider().push([upd("x.sub.example.com", "ipv4", ["192.0.2.9"], { cache: { domain: "sub.example.com", minimum_ttl: "60" } })], signal());
+    assert.deepEqual(seen(), [
+      "PATCH /api/v1/domains/sub.example.com/rrsets/",
+      "GET /api/v1/domains/?owns_qname=x.sub.example.com",
+      "PATCH /api/v1/domains/example.com/rrsets/",
+    ]);
+    assert.deepEqual(outcome(out, "x.sub.example.com/ipv4"), { kind: "updated", cache: { domain: "example.com", minimum_ttl: "3600" } });
+  });
+
+  it("domain list not JSON/push/transient malformed", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    mock.once({ status: 200, body: "<html>maintenance</html>" });
+    const o = outcome(await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"])], signal()), "a.example.com/ipv4");
+    assert.equal(o.kind, "transient");
+    assert.match(reason(o), /malformed/);
+  });
+
+  it("PATCH answered with an object, not the list/push/transient malformed", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    mock.once({ status: 200, body: { subname: "a" } });
+    const o = outcome(await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"], { cache: { domain: "example.com", minimum_ttl: "3600" } })], signal()), "a.example.com/ipv4");
+    assert.equal(o.kind, "transient");
+  });
+
+  it("server error/push/transient", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    mock.once({ status: 502, body: "Bad Gateway" });
+    const o = outcome(await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"], { cache: { domain: "example.com", minimum_ttl: "3600" } })], signal()), "a.example.com/ipv4");
+    assert.equal(o.kind, "transient");
+  });
+
+  it("good token/verify/ok; wrong token/verify/reason", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    assert.deepEqual(await provider().verify!(signal()), { ok: true });
+    assert.equal((await provider("nope-nope").verify!(signal())).ok, false);
+  });
+
+  it("spec/keys/token is a required secret", () => {
+    mock = { violations: [], close: async () => undefined } as unknown as DesecMock;
+    assert.deepEqual(desecSpec.keys.map((k) => [k.name, k.kind, k.required]), [["token", "secret", true]]);
+  });
+});

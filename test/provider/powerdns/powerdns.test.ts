@@ -1,0 +1,214 @@
+import { describe, it, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { createPowerdns } from "../../../src/provider/powerdns/powerdns.js";
+import { powerdnsSpec } from "../../../src/provider/powerdns/spec.js";
+import { createHttpClient } from "../../../src/net/http.js";
+import type { HttpClient } from "../../../src/net/types.js";
+import type { DnsProvider, PushOutcome, RecordUpdate } from "../../../src/provider/types.js";
+import { startPdns, type PdnsServer } from "../../helpers/pdns.js";
+import { startMockApi, testSettings, type MockApi } from "../../helpers/mock-api.js";
+import { scannedProvider } from "../../helpers/record-api-suite.js";
+
+const upd = (name: string, family: "ipv4" | "ipv6", addresses: string[], cache?: Record<string, string>): RecordUpdate => ({
+  key: `${name}/${family}`,
+  name,
+  family,
+  addresses,
+  previous: null,
+  ...(cache ? { cache } : {}),
+});
+const signal = (): AbortSignal => AbortSignal.timeout(5000);
+
+/** The real HTTP client, counting what goes out. */
+function countingHttp(): { http: HttpClient; seen: string[] } {
+  const real = createHttpClient({ userAgent: "ddns/test" });
+  const seen: string[] = [];
+  return {
+    seen,
+    http: {
+      request: (r) => {
+        const u = new URL(r.url);
+        seen.push(`${r.method} ${u.pathname}${u.search}`);
+        return real.request(r);
+      },
+    },
+  };
+}
+
+function outcome(m: Map<string, PushOutcome>, key: string): PushOutcome {
+  const o = m.get(key);
+  assert.ok(o, `no outcome for ${key}`);
+  return o;
+}
+
+describe("Provider - powerdns against pdns_server", () => {
+  let pdns: PdnsServer;
+  let seen: string[] = [];
+  const make = (values: Record<string, string> = {}): DnsProvider => {
+    const c = countingHttp();
+    seen = c.seen;
+    // Every outcome, verify result and error is scanned for the key given and the server's.
+    return scannedProvider(
+      testSettings("powerdns", { api_key: pdns.apiKey, endpoint: pdns.api, ...values }, ["api_key"]),
+      (s) => createPowerdns(s, { http: c.http, now: () => Date.now(), userAgent: "ddns/test" }),
+      [pdns.apiKey],
+    );
+  };
+
+  before(async () => {
+    pdns = await startPdns();
+    await pdns.createZone("example.org");
+  });
+  after(async () => {
+    await pdns?.stop();
+  });
+
+  it("no zone key, new record/push/zone found, one PATCH, served over DNS, zone id cached", async () => {
+    const out = await make().push([upd("home.example.org", "ipv4", ["192.0.2.10"])], signal());
+    assert.deepEqual(outcome(out, "home.example.org/ipv4"), { kind: "updated", cache: { zone: "example.org." } });
+    assert.deepEqual(seen, [
+      "GET /api/v1/servers/localhost/zones?zone=home.example.org.",
+      "GET /api/v1/servers/localhost/zones?zone=example.org.",
+      "PATCH /api/v1/servers/localhost/zones/example.org.",
+    ]);
+    assert.deepEqual(await pdns.query("home.example.org", "A"), ["192.0.2.10"]);
+  });
+
+  it("cached zone id, changed addresses for both families/push/one PATCH, old address gone", async () => {
+    const cache = { zone: "example.org." };
+    const out = await make().push(
+      [upd("home.example.org", "ipv4", ["192.0.2.11", "192.0.2.12"], cache), upd("home.example.org", "ipv6", ["2001:db8::11"], cache)],
+      signal(),
+    );
+    assert.deepEqual(seen, ["PATCH /api/v1/servers/localhost/zones/example.org."]);
+    assert.equal(outcome(out, "home.example.org/ipv4").kind, "updated");
+    assert.equal(outcome(out, "home.example.org/ipv6").kind, "updated");
+    assert.deepEqual(await pdns.query("home.example.org", "A"), ["192.0.2.11", "192.0.2.12"]);
+    assert.deepEqual(await pdns.query("home.example.org", "AAAA"), ["2001:db8::11"]);
+  });
+
+  it("zone key set/push/no lookup at all, apex works", async () => {
+    const out = await make({ zone: "example.org" }).push([upd("example.org", "ipv4", ["198.51.100.1"])], signal());
+    assert.deepEqual(outcome(out, "example.org/ipv4"), { kind: "updated" });
+    assert.deepEqual(seen, ["PATCH /api/v1/servers/localhost/zones/example.org."]);
+    assert.deepEqual(await pdns.query("example.org", "A"), ["198.51.100.1"]);
+  });
+
+  it("same addresses again/push/updated (PowerDNS answers 204 either way), zone unchanged", async () => {
+    const p = make({ zone: "example.org" });
+    await p.push([upd("same.example.org", "ipv6", ["2001:db8::5"])], signal());
+    const out = await p.push([upd("same.example.org", "ipv6", ["2001:db8::5"])], signal());
+    assert.equal(outcome(out, "same.example.org/ipv6").kind, "updated");
+    assert.deepEqual(await pdns.query("same.example.org", "AAAA"), ["2001:db8::5"]);
+  });
+
+  it("stale cached zone id/push/looked up again once, updated with the new id", async () => {
+    const out = await make().push([upd("stale.example.org", "ipv4", ["192.0.2.44"], { zone: "old-zone.example." })], signal());
+    assert.deepEqual(outcome(out, "stale.example.org/ipv4"), { kind: "updated", cache: { zone: "example.org." } });
+    assert.equal(seen[0], "PATCH /api/v1/servers/localhost/zones/old-zone.example.");
+    assert.equal(seen.at(-1), "PATCH /api/v1/servers/localhost/zones/example.org.");
+    assert.deepEqual(await pdns.query("stale.example.org", "A"), ["192.0.2.44"]);
+  });
+
+  it("wrong api_key, two records/push/permanent for both after one request, key not echoed", async () => {
+    const p = make({ api_key: "wrong-key-0123" });
+    const out = await p.push([upd("a.example.org", "ipv4", ["192.0.2.1"]), upd("b.example.org", "ipv4", ["192.0.2.2"])], signal());
+    assert.equal(seen.length, 1);
+    for (const k of ["a.example.org/ipv4", "b.example.org/ipv4"]) {
+      const o = outcome(out, k);
+      assert.equal(o.kind, "permanent");
+      assert.match(o.kind === "permanent" ? o.reason : "", /HTTP 401.*api_key/);
+    }
+  });
+
+  it("name in no zone of the server/push/permanent", async () => {
+    const out = await make().push([upd("home.example.com", "ipv4", ["192.0.2.1"])], signal());
+    const o = outcome(out, "home.example.com/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(o.kind === "permanent" ? o.reason : "", /no zone holding home\.example\.com/);
+  });
+
+  it("configured zone the server lacks/push/permanent 404", async () => {
+    const out = await make({ zone: "missing.example" }).push([upd("h.missing.example", "ipv4", ["192.0.2.1"])], signal());
+    const o = outcome(out, "h.missing.example/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(o.kind === "permanent" ? o.reason : "", /404/);
+  });
+
+  it("nothing due/push/no request", async () => {
+    const out = await make().push([], signal());
+    assert.equal(out.size, 0);
+    assert.deepEqual(seen, []);
+  });
+
+  it("name outside the configured zone/push/permanent, no request", async () => {
+    const out = await make({ zone: "example.org" }).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal());
+    assert.equal(outcome(out, "h.example.net/ipv4").kind, "permanent");
+    assert.deepEqual(seen, []);
+  });
+
+  it("good key/verify/ok; wrong key/verify/reason", async () => {
+    assert.deepEqual(await make().verify!(signal()), { ok: true });
+    const bad = await make({ api_key: "nope-nope" }).verify!(signal());
+    assert.equal(bad.ok, false);
+  });
+});
+
+describe("Provider - powerdns error answers (strict mock)", () => {
+  const KEY = "mock-key-5f1c";
+  let mock: MockApi;
+  afterEach(async () => {
+    assert.deepEqual(mock.violations, []);
+    await mock.close();
+  });
+  /** Checks what pdns checks: the key, the path, the JSON body of a PATCH. */
+  const start = (patchReply: () => { status: number; headers?: Record<string, string>; body?: string | object }) =>
+    startMockApi((req, violate) => {
+      if (req.headers["x-api-key"] !== KEY) return { status: 401, headers: { "www-authenticate": 'X-API-Key realm="PowerDNS"' }, body: { error: "Unauthorized" } };
+      if (req.method === "PATCH" && req.path === "/api/v1/servers/localhost/zones/example.org.") {
+        const body = JSON.parse(req.body) as { rrsets: { name: string; ttl: number; changetype: string }[] };
+        if (!body.rrsets.every((r) => r.name.endsWith(".") && r.changetype === "REPLACE" && Number.isInteger(r.ttl))) return violate("rrset shape");
+        return patchReply();
+      }
+      return violate("unexpected request");
+    });
+  const deps = () => ({ http: createHttpClient({ userAgent: "ddns/test" }), now: () => 0, userAgent: "ddns/test" });
+  const make = (values: Record<string, string> = { zone: "example.org" }) =>
+    scannedProvider(testSettings("powerdns", { api_key: KEY, endpoint: `${mock.url}/api/v1`, ...values }, ["api_key"]), (s) => createPowerdns(s, deps()), [KEY]);
+
+  it("429 with Retry-After from a proxy/push/transient, retry time honoured", async () => {
+    mock = await start(() => ({ status: 429, headers: { "retry-after": "120" }, body: "Too Many Requests" }));
+    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
+    assert.equal(o.kind, "transient");
+    assert.equal(o.kind === "transient" ? o.retryAfterMs : 0, 120_000);
+  });
+
+  it("422 with pdns's error/push/permanent quoting it", async () => {
+    mock = await start(() => ({ status: 422, body: { error: "RRset h.example.org. IN A: Name is out of zone" } }));
+    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(o.kind === "permanent" ? o.reason : "", /422.*out of zone/);
+  });
+
+  it("500/push/transient", async () => {
+    mock = await start(() => ({ status: 500, body: { error: "Internal Server Error" } }));
+    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
+    assert.equal(o.kind, "transient");
+  });
+
+  it("zone list not JSON/push without zone key/transient malformed", async () => {
+    mock = await startMockApi((req, violate) =>
+      req.method === "GET" && req.path === "/api/v1/servers/localhost/zones" && req.headers["x-api-key"] === KEY ? { status: 200, body: "<html>proxy</html>" } : violate("unexpected"),
+    );
+    const o = outcome(await make({}).push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
+    assert.equal(o.kind, "transient");
+    assert.match(o.kind === "transient" ? o.reason : "", /malformed/);
+  });
+
+  it("spec/keys/api_key secret and required, server_id defaults to localhost", () => {
+    assert.deepEqual(
+      powerdnsSpec.keys.map((k) => [k.name, k.kind, k.required ?? false]),
+      [["api_key", "secret", true], ["server_id", "string", false], ["zone", "string", false]],
+    );
+  });
+});
