@@ -12,7 +12,6 @@ import type { FamilyConfig } from "../config/types.js";
 import type { FamilyDetection } from "../engine/types.js";
 import type { HttpClient } from "../net/types.js";
 import type { Detection, EventRecord, Family, IpSource, SourceName } from "./types.js";
-import type { UdpSocketFactory } from "./dns.js";
 import { FAMILIES } from "./types.js";
 import { createEventSource } from "./event.js";
 import { createInterfaceSource } from "./interface.js";
@@ -26,8 +25,6 @@ export interface DetectDeps {
   networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** Normally "/proc/net/if_inet6". */
   procIfInet6: string;
-  /** For the dns source; node:dgram's createSocket by default. */
-  udp?: UdpSocketFactory;
   /** The run's deadline; a factory is called only if a source that waits runs. */
   signal: AbortSignal | (() => AbortSignal);
 }
@@ -44,7 +41,7 @@ export async function loadSource(name: SourceName, cfg: FamilyConfig, deps: Dete
     case "http":
       return (await import("./http.js")).createHttpSource(cfg, getHttp);
     case "dns":
-      return (await import("./dns.js")).createDnsSource(cfg, deps.udp === undefined ? {} : { udp: deps.udp });
+      return (await import("./dns.js")).createDnsSource(cfg);
     case "command":
       return (await import("./command.js")).createCommandSource(cfg);
   }

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createDnsSource, checkReply, parseServer } from "../../src/ip-source/dns.js";
+import { createDnsSource, parseServer } from "../../src/ip-source/dns.js";
+import { answerAddresses, parseMessage, WireError } from "../../src/net/dns/message.js";
 import { startDnsServer, reply, type DnsServer, type DnsQuery } from "../helpers/dns-server.js";
 import { familyConfig } from "./family-config.js";
 
@@ -63,7 +64,7 @@ describe("IpSource - dns", () => {
   });
 
   const detect = (dnsName: string, family: "ipv4" | "ipv6" = "ipv4", servers?: string[], timeoutMs = 1000) =>
-    createDnsSource(familyConfig({ dnsName, dnsServers: servers ?? [family === "ipv4" ? v4.address : v6.address], timeoutMs }), {}).detect(family, AbortSignal.timeout(5000));
+    createDnsSource(familyConfig({ dnsName, dnsServers: servers ?? [family === "ipv4" ? v4.address : v6.address], timeoutMs })).detect(family, AbortSignal.timeout(5000));
 
   it("A query/detect/found, random ids, RD set", async () => {
     const before = v4.queries.length;
@@ -142,15 +143,17 @@ describe("IpSource - dns", () => {
   });
 
   it("server strings/parse/IP literal with optional port", () => {
-    assert.deepEqual(parseServer("208.67.222.222"), { address: "208.67.222.222", port: 53, type: "udp4" });
-    assert.deepEqual(parseServer("127.0.0.1:5353"), { address: "127.0.0.1", port: 5353, type: "udp4" });
-    assert.deepEqual(parseServer("[::1]:5353"), { address: "::1", port: 5353, type: "udp6" });
-    assert.deepEqual(parseServer("2620:119:35::35"), { address: "2620:119:35::35", port: 53, type: "udp6" });
+    assert.deepEqual(parseServer("208.67.222.222"), { host: "208.67.222.222", port: 53 });
+    assert.deepEqual(parseServer("127.0.0.1:5353"), { host: "127.0.0.1", port: 5353 });
+    assert.deepEqual(parseServer("[::1]:5353"), { host: "::1", port: 5353 });
+    assert.deepEqual(parseServer("2620:119:35::35"), { host: "2620:119:35::35", port: 53 });
+    assert.equal(parseServer("127.0.0.1:123456"), null);
+    assert.equal(parseServer("[127.0.0.1]:53"), null);
     assert.equal(parseServer("127.0.0.1:0"), null);
     assert.equal(parseServer("dns.example"), null);
   });
 
-  it("random bytes as reply/check/never throws", () => {
+  it("random bytes as reply/parse/only WireError, never another throw", () => {
     for (let i = 0; i < 500; i++) {
       const len = 12 + Math.floor(Math.random() * 100);
       const b = Buffer.alloc(len);
@@ -159,7 +162,11 @@ describe("IpSource - dns", () => {
       b.writeUInt16BE(7, 0);
       b[2] = b[2]! | 0x80;
       b.writeUInt16BE(1, 4);
-      checkReply(b, 7, "x.example", 1);
+      try {
+        answerAddresses(parseMessage(b), b, "x.example", 1);
+      } catch (e) {
+        assert.ok(e instanceof WireError, String(e));
+      }
     }
   });
 });

@@ -2,7 +2,7 @@
  * rfc2136: DNS UPDATE (RFC 2136) signed with TSIG (RFC 8945).
  *
  * Written with node:dgram/node:net and node:crypto instead of a library or nsupdate:
- * the whole client (dns-wire.ts, tsig.ts, dns-exchange.ts, this file) is ~500 lines;
+ * the whole client (src/net/dns/, tsig.ts, this file) is ~500 lines;
  * the npm DNS packages are bigger, unmaintained or without TSIG; spawning nsupdate
  * costs a process, a runtime dependency on bind9-dnsutils, and the secret on its
  * command line or in a temp file. One UPDATE message carries every due record of the
@@ -23,9 +23,9 @@ import {
   encodeRR,
   parseMessage,
   rcodeName,
-} from "../dns-wire.js";
+} from "../../net/dns/message.js";
 import { parseTsigKey, signMessage, verifyResponse, type TsigKey } from "./tsig.js";
-import { exchange, formatServer, parseServer, type DnsServer } from "../dns-exchange.js";
+import { exchange, formatServer, parseServer, type DnsServer } from "../../net/dns/exchange.js";
 import { isDdnsError } from "../../errors.js";
 
 const DEFAULT_TTL = 300;

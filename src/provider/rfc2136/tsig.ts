@@ -5,7 +5,7 @@
  * variables in canonical form.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { CLASS, TYPE, encodeName, encodeRR, readName, type ParsedMessage } from "../dns-wire.js";
+import { CLASS, TYPE, encodeName, encodeRR, readName, type ParsedMessage } from "../../net/dns/message.js";
 
 /** Config spelling -> algorithm name on the wire, node:crypto hash. */
 const ALGORITHMS: Readonly<Record<string, { wire: string; hash: string }>> = {

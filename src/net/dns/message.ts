@@ -1,6 +1,8 @@
 /**
- * The few pieces of the DNS wire format (RFC 1035 §4) that an RFC 2136 UPDATE client
- * needs: names, resource records, the header, and a reader for answers.
+ * The DNS wire format (RFC 1035 §4), as much as ddns needs: names, resource records,
+ * the header, queries, and a reader for answers. Used by the `dns` address source
+ * (src/ip-source/dns.ts), the rfc2136 provider (UPDATE + TSIG) and any later DNS
+ * reader; src/net/dns/exchange.ts carries the messages.
  *
  * Written here rather than taken from a library: what ddns needs is ~200 lines, the
  * npm DNS packages (dns-packet, native-dns-packet) are larger than that, unmaintained
@@ -9,8 +11,9 @@
  * pointers because servers may use them.
  */
 
-export const TYPE = { A: 1, NS: 2, SOA: 6, AAAA: 28, ANY: 255, TSIG: 250 } as const;
+export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, AAAA: 28, ANY: 255, TSIG: 250 } as const;
 export const CLASS = { IN: 1, NONE: 254, ANY: 255 } as const;
+export const OPCODE_QUERY = 0;
 export const OPCODE_UPDATE = 5;
 
 /** RCODE names (RFC 1035, RFC 2136, RFC 8945 for the extended TSIG errors). */
@@ -178,6 +181,7 @@ export function readName(msg: Buffer, offset: number): [string, number] {
   const labels: string[] = [];
   let pos = offset;
   let end = -1;
+  let total = 1;
   for (let jumps = 0; ; ) {
     if (pos >= msg.length) throw new WireError("name runs past the end of the message");
     const len = msg[pos]!;
@@ -194,6 +198,8 @@ export function readName(msg: Buffer, offset: number): [string, number] {
     }
     if (len > 63) throw new WireError("invalid label length");
     if (pos + 1 + len > msg.length) throw new WireError("label runs past the end of the message");
+    total += len + 1;
+    if (total > 255) throw new WireError("name too long");
     labels.push(msg.toString("latin1", pos + 1, pos + 1 + len));
     pos += 1 + len;
   }
@@ -243,4 +249,48 @@ export function parseMessage(msg: Buffer): ParsedMessage {
     records.push(section);
   }
   return { header, questions, records };
+}
+
+/**
+ * Whether `name` is a host name a query may carry: LDH labels (and `_`) of 1-63
+ * characters, at most 253 in all, an optional trailing dot. Stricter than
+ * encodeName, which also writes the owner names an UPDATE needs.
+ */
+export function isHostName(name: string): boolean {
+  const n = name.endsWith(".") ? name.slice(0, -1) : name;
+  if (n === "" || n.length > 253) return false;
+  return n.split(".").every((label) => /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
+}
+
+/** A standard query for one name and type; RD set when `recursion` (a resolver), clear for an authoritative server. */
+export function buildQuery(id: number, name: string, qtype: number, recursion: boolean): Buffer {
+  const flags = recursion ? 0x0100 : 0;
+  const header = encodeHeader({ id, qr: false, opcode: OPCODE_QUERY, tc: false, rcode: 0, counts: [1, 0, 0, 0] });
+  header.writeUInt16BE(header.readUInt16BE(2) | flags, 2);
+  const tail = Buffer.alloc(4);
+  tail.writeUInt16BE(qtype, 0);
+  tail.writeUInt16BE(CLASS.IN, 2);
+  return Buffer.concat([header, encodeName(name, true), tail]);
+}
+
+/** Whether the first question of `m` is (name, type, IN), names compared case-insensitively. */
+export function asksFor(m: ParsedMessage, name: string, qtype: number): boolean {
+  const q = m.questions[0];
+  return m.questions.length === 1 && q !== undefined && canonicalName(q.name) === canonicalName(name) && q.type === qtype && q.cls === CLASS.IN;
+}
+
+/**
+ * The A or AAAA addresses an answer section gives for `name`, following its CNAME
+ * chain: records whose owner is neither the name nor a target of the chain are
+ * ignored (a resolver must not smuggle in addresses for other names).
+ */
+export function answerAddresses(m: ParsedMessage, msg: Buffer, name: string, qtype: number): string[] {
+  const owners = new Set([canonicalName(name)]);
+  const found: string[] = [];
+  for (const rr of m.records[0] ?? []) {
+    if (rr.cls !== CLASS.IN || !owners.has(canonicalName(rr.name))) continue;
+    if (rr.type === TYPE.CNAME) owners.add(canonicalName(readName(msg, rr.rdataStart)[0]));
+    else if (rr.type === qtype && rr.rdata.length === (qtype === TYPE.A ? 4 : 16)) found.push(addressText(rr.rdata));
+  }
+  return found;
 }

@@ -1,7 +1,7 @@
 /**
  * One DNS request/answer exchange with one server, over UDP (TCP when the answer is
  * truncated) or over TCP only. The DNS counterpart of src/net/http.ts: the only
- * place the rfc2136 provider opens sockets.
+ * place ddns opens DNS sockets (the `dns` source, the rfc2136 provider).
  *
  * - The server is an IP literal: nothing here resolves a name.
  * - UDP: a connected socket (the kernel drops datagrams from other peers, and
@@ -14,7 +14,9 @@
  */
 import { createSocket } from "node:dgram";
 import { connect, isIP } from "node:net";
-import { DdnsError } from "../errors.js";
+import { randomInt } from "node:crypto";
+import { DdnsError } from "../../errors.js";
+import { asksFor, buildQuery, parseMessage, WireError, type ParsedMessage } from "./message.js";
 
 export interface DnsServer {
   host: string;
@@ -22,13 +24,22 @@ export interface DnsServer {
 }
 
 export interface ExchangeOptions {
+  /** TCP only (else UDP first). */
   tcp: boolean;
   deadlineMs: number;
   signal: AbortSignal;
+  /** Send the UDP request again this often until the deadline; 0: once. Default 2000 ms (idempotent UPDATEs). */
+  resendMs?: number;
+  /** On a truncated UDP answer: ask again over TCP (default), or hand the truncated answer back. */
+  onTruncated?: "tcp" | "return";
+  /** Further check of an answer with our ID: over UDP one that fails is ignored like a stray datagram; over TCP it is an error. */
+  accepts?: (answer: Buffer) => boolean;
 }
 
 const RESEND_MS = 2000;
 const MAX_TCP_ANSWER = 65535;
+/** UDP answers larger than this are ignored (ddns sends no EDNS, so a server may send 512). */
+export const MAX_UDP_ANSWER = 4096;
 
 export function formatServer(s: DnsServer): string {
   return isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
@@ -39,8 +50,8 @@ export function parseServer(text: string): DnsServer | null {
   const t = text.trim();
   let host = t;
   let port = 53;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  const v4port = /^([\d.]+):(\d+)$/.exec(t);
+  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(t);
+  const v4port = /^([\d.]+):(\d{1,5})$/.exec(t);
   if (bracket) {
     host = bracket[1]!;
     if (bracket[2] !== undefined) port = Number(bracket[2]);
@@ -65,7 +76,7 @@ export async function exchange(server: DnsServer, request: Buffer, opts: Exchang
   if (!opts.tcp) {
     const answer = await exchangeUdp(server, request, opts);
     // TC bit: the answer did not fit; ask again over TCP (RFC 1035 §4.2.1).
-    if ((answer.readUInt16BE(2) & 0x0200) === 0) return answer;
+    if ((answer.readUInt16BE(2) & 0x0200) === 0 || opts.onTruncated === "return") return answer;
   }
   return exchangeTcp(server, request, opts);
 }
@@ -105,12 +116,16 @@ function exchangeUdp(server: DnsServer, request: Buffer, opts: ExchangeOptions):
       });
     };
     sock.on("error", (e) => done(netError(e, server)));
+    // Only an answer (QR set) with our ID and a sane size counts; anything else is
+    // ignored until the deadline (the socket is connected: other peers are dropped).
     sock.on("message", (msg) => {
-      if (msg.length >= 12 && msg.readUInt16BE(0) === id) done(null, msg);
+      if (msg.length < 12 || msg.length > MAX_UDP_ANSWER || msg.readUInt16BE(0) !== id || (msg[2]! & 0x80) === 0) return;
+      if (opts.accepts === undefined || opts.accepts(msg)) done(null, msg);
     });
     sock.connect(server.port, server.host, () => {
       send();
-      resend = setInterval(send, RESEND_MS);
+      const every = opts.resendMs ?? RESEND_MS;
+      if (every > 0) resend = setInterval(send, every);
     });
     return () => {
       clearInterval(resend);
@@ -136,10 +151,61 @@ function exchangeTcp(server: DnsServer, request: Buffer, opts: ExchangeOptions):
       if (have < 2) return;
       const all = Buffer.concat(chunks);
       const want = all.readUInt16BE(0);
-      if (all.length >= 2 + want) done(null, all.subarray(2, 2 + want));
+      if (all.length < 2 + want) return;
+      const answer = all.subarray(2, 2 + want);
+      if (want < 12 || answer.readUInt16BE(0) !== request.readUInt16BE(0) || (answer[2]! & 0x80) === 0 || opts.accepts?.(answer) === false) {
+        return done(new DdnsError("NET_PROTOCOL", `${formatServer(server)} sent an answer that does not match the request`));
+      }
+      done(null, answer);
     });
     sock.on("end", () => done(new DdnsError("NET_PROTOCOL", `${formatServer(server)} closed the TCP connection without a whole answer`)));
     sock.on("error", (e) => done(netError(e, server)));
     return () => sock.destroy();
   });
+}
+
+export interface QueryOptions {
+  deadlineMs: number;
+  signal: AbortSignal;
+  /** RD bit: true for a resolver, false for an authoritative server. */
+  recursion: boolean;
+  /** As in ExchangeOptions; a query is sent once by default. */
+  resendMs?: number;
+  onTruncated?: "tcp" | "return";
+}
+
+/**
+ * Asks `server` one question (name, type, class IN) with a random ID and returns the
+ * parsed answer. Only a datagram that answers this very question is taken (ID, QR,
+ * and the question echoed); others are ignored until the deadline. Rejects with the
+ * exchange's DdnsError, or a WireError for an answer that does not parse. The
+ * answer's RCODE, AA and TC bits are the caller's to judge.
+ */
+export async function query(server: DnsServer, name: string, qtype: number, opts: QueryOptions): Promise<{ message: ParsedMessage; wire: Buffer }> {
+  const request = buildQuery(randomInt(0x10000), name, qtype, opts.recursion);
+  const echoes = (answer: Buffer): boolean => {
+    try {
+      return asksFor(parseQuestion(answer), name, qtype);
+    } catch (e) {
+      if (e instanceof WireError) return false;
+      throw e;
+    }
+  };
+  const wire = await exchange(server, request, {
+    tcp: false,
+    deadlineMs: opts.deadlineMs,
+    signal: opts.signal,
+    resendMs: opts.resendMs ?? 0,
+    onTruncated: opts.onTruncated ?? "tcp",
+    accepts: echoes,
+  });
+  return { message: parseMessage(wire), wire };
+}
+
+/** The header and question of a message, without reading its records (which may be malformed: the caller's to report). */
+function parseQuestion(answer: Buffer): ParsedMessage {
+  const head = Buffer.from(answer);
+  head.writeUInt32BE(0, 6);
+  head.writeUInt16BE(0, 10);
+  return parseMessage(head);
 }

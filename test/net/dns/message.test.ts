@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { addressBytes, addressText, encodeName, readName } from "../../src/provider/dns-wire.js";
+import { addressBytes, addressText, encodeName, readName } from "../../../src/net/dns/message.js";
 
 describe("Provider - dns wire", () => {
   it("IPv4 and IPv6 text/addressBytes/network order bytes, null for junk", () => {
