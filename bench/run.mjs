@@ -112,7 +112,7 @@ count(`steady state (${RUNS * 2 + 2} no-op runs)`, noopReq, 0);
 // The same no-op through the full reconciler: what a run costs when the idle seal
 // cannot be used (the first run after any change, or detection that needs the
 // network). Informational: the budget row above is the steady state.
-const seal = join(noop.d, "state", "idle.json");
+const seal = join(noop.d, "run", "idle.json");
 budget("no-op run without a usable idle seal (full reconciler) vs `node -e 0`", await sideBySide({
   a: NODE0,
   b: noop.run,

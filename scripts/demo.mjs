@@ -55,7 +55,7 @@ async function step(title) {
 
 writeFileSync(join(dir, "ddns.toml"), config("203.0.113.7"));
 await step("first run: the record does not exist yet");
-await step("second run: nothing changed (it leaves the idle seal, state/idle.json)");
+await step("second run: nothing changed (it leaves the idle seal on the run directory, run/idle.json; the state directory is not written)");
 await step("third run: nothing changed, the seal holds: the reconciler is not even loaded");
 writeFileSync(join(dir, "ddns.toml"), config("203.0.113.8"));
 await step("the address changed to 203.0.113.8");

@@ -23,13 +23,18 @@
  * full run would have found empty. It holds no secret: paths, stat numbers and
  * interface addresses only. Everything here is synchronous and small on purpose: it
  * runs before anything else is loaded.
+ *
+ * The seal lives on tmpfs beside the lock and the events directory (/run/ddns/idle.json),
+ * never in the state directory: a run that finds nothing to do writes nothing there,
+ * not even the first idle run after a change (SD cards, read-only roots). It is
+ * disposable: after a reboot /run is empty and the first run is a full one.
  */
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 export const SEAL_FILE = "idle.json";
-export const SEAL_FORMAT = 1;
+export const SEAL_FORMAT = 2;
 /** A seal is never trusted for longer than this: a full run at least once a day. */
 export const MAX_SEAL_MS = 86_400_000;
 
@@ -41,6 +46,8 @@ export interface SealWhere {
   eventsDir: string;
   /** The lock the reconciler takes (a run in progress means: no shortcut); derived from eventsDir, never taken from a seal. */
   lock: string;
+  /** The seal file itself, beside the lock; derived from eventsDir like it. */
+  seal: string;
   credentialsDir: string;
   procIfInet6: string;
 }
@@ -174,8 +181,9 @@ export function sealWhere(
     config: resolve(opts.config),
     stateDir: resolve(opts.stateDir),
     eventsDir,
-    // The reconciler's lock (cli/run.ts): beside the events directory, on tmpfs.
+    // The reconciler's lock (cli/run.ts) and the seal: beside the events directory, on tmpfs.
     lock: join(dirname(eventsDir), "ddns.lock"),
+    seal: join(dirname(eventsDir), SEAL_FILE),
     credentialsDir: credentialsDir ?? "",
     procIfInet6,
   };
@@ -187,6 +195,7 @@ function sameWhere(scope: SealScope, where: SealWhere): boolean {
     scope.stateDir === where.stateDir &&
     scope.eventsDir === where.eventsDir &&
     scope.lock === where.lock &&
+    scope.seal === where.seal &&
     scope.credentialsDir === where.credentialsDir &&
     scope.procIfInet6 === where.procIfInet6
   );
@@ -209,7 +218,7 @@ export function parseSeal(text: string): Seal | undefined {
   const scope = s["scope"] as Record<string, unknown> | undefined;
   if (s["format"] !== SEAL_FORMAT || typeof s["version"] !== "string" || typeof s["key"] !== "string") return undefined;
   if (typeof s["at"] !== "number" || typeof s["until"] !== "number" || typeof scope !== "object" || scope === null) return undefined;
-  for (const k of ["config", "stateDir", "eventsDir", "lock", "credentialsDir", "procIfInet6"]) if (typeof scope[k] !== "string") return undefined;
+  for (const k of ["config", "stateDir", "eventsDir", "lock", "seal", "credentialsDir", "procIfInet6"]) if (typeof scope[k] !== "string") return undefined;
   if (!isStringArray(scope["secretFiles"]) || !isStringArray(scope["credentials"])) return undefined;
   if (typeof scope["ipv4Interfaces"] !== "boolean" || typeof scope["ipv6Interfaces"] !== "boolean") return undefined;
   return raw as Seal;
@@ -221,7 +230,7 @@ export function parseSeal(text: string): Seal | undefined {
  * find nothing to do. Never throws; any doubt is false.
  */
 export function sealHolds(where: SealWhere, version: string, now: number): boolean {
-  const seal = parseSeal(readSealText(where.stateDir) ?? "");
+  const seal = parseSeal(readSealText(where.seal) ?? "");
   if (seal === undefined || seal.version !== version || !sameWhere(seal.scope, where)) return false;
   if (!(seal.at <= now && now < seal.until && seal.until - seal.at <= MAX_SEAL_MS)) return false;
   try {
@@ -237,9 +246,8 @@ export function sealHolds(where: SealWhere, version: string, now: number): boole
  * Writes the seal atomically (temp file, rename), mode 0600. No fsync: a seal lost or
  * emptied by a power cut only costs one full run.
  */
-export function writeSeal(stateDir: string, seal: Seal): void {
-  const path = join(stateDir, SEAL_FILE);
-  const tmp = join(stateDir, `.${SEAL_FILE}.${process.pid}.tmp`);
+export function writeSeal(path: string, seal: Seal): void {
+  const tmp = join(dirname(path), `.${SEAL_FILE}.${process.pid}.tmp`);
   const fd = openSync(tmp, "w", 0o600);
   try {
     writeSync(fd, `${JSON.stringify(seal)}\n`);
@@ -258,10 +266,10 @@ export function writeSeal(stateDir: string, seal: Seal): void {
   }
 }
 
-/** The current seal's text, or undefined. */
-export function readSealText(stateDir: string): string | undefined {
+/** The text of the seal at `path` (SealWhere.seal), or undefined. */
+export function readSealText(path: string): string | undefined {
   try {
-    return readFileSync(join(stateDir, SEAL_FILE), "utf8");
+    return readFileSync(path, "utf8");
   } catch {
     return undefined;
   }

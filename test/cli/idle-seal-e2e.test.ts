@@ -1,6 +1,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile, readFile, mkdir, rm, utimes } from "node:fs/promises";
+import { mkdtemp, writeFile, readFile, readdir, stat, mkdir, rm, utimes } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCloudflareServer, type CloudflareServer } from "../helpers/cloudflare-server.js";
@@ -53,14 +54,14 @@ provider = "home"
   return {
     dir,
     ifInet6,
-    sealPath: join(dir, "state", "idle.json"),
+    sealPath: join(dir, "run", "idle.json"),
     statePath: join(dir, "state", "state.json"),
     events: join(dir, "run", "events"),
     async run(...more: string[]): Promise<Run> {
       await rm(join(dir, "probe.out"), { force: true });
       const r = await runDdns(["run", ...args, ...more], env);
       // Every run, whichever path it took: the token is in none of its output, state or seal.
-      await assertNoSecrets([TOKEN], { stdout: r.stdout, stderr: r.stderr, dirs: [join(dir, "state")] });
+      await assertNoSecrets([TOKEN], { stdout: r.stdout, stderr: r.stderr, dirs: [join(dir, "state"), join(dir, "run")] });
       return { ...r, path: (await readFile(join(dir, "probe.out"), "utf8")) as "quick" | "full" };
     },
     setConfig: (ipv4: string, ipv6?: string) => writeFile(join(dir, "ddns.toml"), config(ipv4, ipv6)),
@@ -105,6 +106,33 @@ describe("Idle seal - through the binary", () => {
     for (let i = 0; i < 3; i++) await idle(await t.run(), n, "quick", `sealed run ${i}`);
     await assertNoSecrets([TOKEN], { stdout: first.stdout, stderr: first.stderr, files: [t.sealPath] });
     assert.deepEqual(cf.violations(), []);
+  });
+
+  it("state directory/idle runs, the first after a change included/every file byte-, inode- and mtime-identical; the seal is on the run dir", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.40" });
+    const stateDir = join(t.dir, "state");
+    /** Every entry of the state directory: name, inode, size, mtime (ns), content. */
+    const listing = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const name of (await readdir(stateDir)).sort()) {
+        const st = await stat(join(stateDir, name), { bigint: true });
+        out.push(`${name} ino=${st.ino} size=${st.size} mtime=${st.mtimeNs} ${createHash("sha256").update(await readFile(join(stateDir, name))).digest("hex")}`);
+      }
+      return out;
+    };
+    assert.match((await t.run()).stdout, /now points to 198\.51\.100\.40/);
+    for (const change of ["198.51.100.41", "198.51.100.42"]) {
+      await t.setConfig(change);
+      assert.match((await t.run()).stdout, new RegExp(`now points to ${change.replace(/\./g, "\\.")}`));
+      const before = await listing();
+      assert.deepEqual(before.map((l) => l.split(" ")[0]), ["state.json"], "the state directory holds the state file only");
+      const n = cf.count();
+      await idle(await t.run(), n, "full", `the first idle run after the change to ${change}`);
+      assert.deepEqual(await listing(), before, "the first idle run wrote nothing in the state directory");
+      assert.ok(parseSeal(await readFile(t.sealPath, "utf8")), "it sealed on the run directory");
+      await idle(await t.run(), n, "quick", "a sealed run");
+      assert.deepEqual(await listing(), before, "a sealed run wrote nothing in the state directory");
+    }
   });
 
   it("config/rewritten, even unchanged, or edited/a full run; an edit is applied", async () => {
@@ -209,7 +237,7 @@ describe("Idle seal - through the binary", () => {
     await assert.rejects(readFile(t.sealPath), /ENOENT/);
   });
 
-  it("a forged or foreign seal/in the state directory/ignored", async () => {
+  it("a forged or foreign seal/in the run directory/ignored", async () => {
     const t = await setup(cf, { ipv4: "198.51.100.41" });
     await t.run();
     await t.run();

@@ -42,6 +42,7 @@ async function world(): Promise<World> {
     stateDir,
     eventsDir,
     lock: join(dirname(eventsDir), "ddns.lock"),
+    seal: join(dirname(eventsDir), SEAL_FILE),
     credentialsDir: "",
     procIfInet6: join(dir, "if_inet6"),
     secretFiles: [join(dir, "secret")],
@@ -141,7 +142,7 @@ describe("Reliability - idle seal fuzzing", () => {
   });
 
   it("the genuine seal/quick check/holds, and each changed input breaks it", async () => {
-    writeSeal(w.stateDir, w.genuine());
+    writeSeal(w.scope.seal, w.genuine());
     assert.equal(quiet(w.argv, w.env), true, "a genuine seal holds");
     const changes: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
       ["config rewritten", () => writeFile(w.scope.config, "# any text: the seal only looks at the file's identity\n"), async () => undefined],
@@ -153,13 +154,13 @@ describe("Reliability - idle seal fuzzing", () => {
       ["events directory gone", () => rm(w.scope.eventsDir, { recursive: true }), () => mkdir(w.scope.eventsDir)],
     ];
     for (const [what, change, undo] of changes) {
-      writeSeal(w.stateDir, w.genuine());
+      writeSeal(w.scope.seal, w.genuine());
       assert.equal(quiet(w.argv, w.env), true, `before: ${what}`);
       await change();
       assert.equal(quiet(w.argv, w.env), false, `${what} breaks the seal`);
       await undo();
     }
-    writeSeal(w.stateDir, w.genuine());
+    writeSeal(w.scope.seal, w.genuine());
     assert.equal(quiet([...w.argv, "--force"], w.env), false, "--force never takes the shortcut");
     assert.equal(quiet(w.argv, { ...w.env, CREDENTIALS_DIRECTORY: "/run/credentials/x" }), false, "another credentials directory");
     assert.equal(quiet(w.argv, { ...w.env, DDNS_PROC_IF_INET6: "/proc/net/if_inet6" }), false, "another if_inet6");
@@ -167,7 +168,7 @@ describe("Reliability - idle seal fuzzing", () => {
 
   it(`${CASES} mutated seals/quick check/never throws, holds only for a seal equivalent to the genuine one`, async () => {
     const r = rng(SEED);
-    const path = join(w.stateDir, SEAL_FILE);
+    const path = w.scope.seal;
     const g = w.genuine();
     let held = 0;
     let refused = 0;
@@ -183,7 +184,7 @@ describe("Reliability - idle seal fuzzing", () => {
     }
     console.log(`# seal fuzz seed=${SEED} cases=${CASES} held=${held} refused=${refused}`);
     // A seal names the secret file; it never holds its value.
-    writeSeal(w.stateDir, w.genuine());
+    writeSeal(w.scope.seal, w.genuine());
     await assertNoSecrets(["s3cr3t-value"], { dirs: [w.stateDir] });
     assert.ok(refused > CASES / 2, "most mutants are refused");
     assert.equal(JSON.parse(await readFile(join(w.stateDir, "state.json"), "utf8")).version, 1, "the state is untouched");

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execute } from "../../src/engine/run.js";
+import { execute } from "../../src/engine/execute.js";
 import { plan } from "../../src/engine/plan.js";
 import type { FamilyDetection } from "../../src/engine/types.js";
 import type { Family } from "../../src/ip-source/types.js";

@@ -1,0 +1,178 @@
+/**
+ * The run, top to bottom: the use case behind `ddns run` (DESIGN.md, "Shape").
+ *
+ *   lock -> claim events -> load state -> detect -> take in router pushes -> plan
+ *     -> nothing to do: remember a push if one came, seal the idle inputs, done
+ *        (no network, nothing written to the state directory)
+ *     -> else: status, record the intent, push (execute.ts), save, status
+ *   always: the claimed events are removed and the lock released.
+ *
+ * Every collaborator comes in through ReconcileDeps (built by src/cli/run.ts), so this
+ * file reads no environment, opens no socket and touches no file itself.
+ */
+import type { Config, ProviderEntry } from "../config/types.js";
+import type { ClaimedEvents } from "../ip-source/events.js";
+import type { EventRecord } from "../ip-source/types.js";
+import type { Logger } from "../log/types.js";
+import type { DnsProvider } from "../provider/types.js";
+import type { LoadResult, State, StateStore } from "../state/types.js";
+import { execute, type ExecuteResult } from "./execute.js";
+import { plan } from "./plan.js";
+import { intakePushes } from "./pushes.js";
+import type { FamilyDetection, Plan } from "./types.js";
+import type { Family } from "../ip-source/types.js";
+
+/** The run lock (state/lock.ts): waits its bounded while for a run in progress. */
+export interface RunLock {
+  acquire(): Promise<{ kind: "acquired"; release(): Promise<void> } | { kind: "held"; pid: number }>;
+}
+
+/** The events directory (ip-source/events.ts): claims what is there; `finish()` removes what was claimed. */
+export interface EventStore {
+  claim(): Promise<ClaimedEvents>;
+}
+
+/** Detection of every family from the claimed events and the sources (ip-source/detect.ts). */
+export type Detector = (events: readonly EventRecord[]) => Promise<Record<Family, FamilyDetection>>;
+
+/**
+ * The idle seal (state/seal-writer.ts). `before()` snapshots the inputs a seal would
+ * cover, before detection; `after()` seals them when they did not move meanwhile.
+ * Never throws: a seal is a shortcut, never a failure.
+ */
+export interface IdleSeal {
+  before(): string | undefined;
+  after(r: { keyBefore: string; saved: boolean; changesAt: number | undefined; now: number }): void;
+}
+
+export interface ReconcileDeps {
+  config: Config;
+  now(): number;
+  random(): number;
+  lock: RunLock;
+  events: EventStore;
+  store: StateStore;
+  detect: Detector;
+  /** Builds (lazily loads) the provider of one entry. */
+  provider(entry: ProviderEntry): Promise<DnsProvider>;
+  logger: Logger;
+  /** STATUS= for `systemctl status` (a no-op outside systemd). */
+  status(text: string): void;
+  /** The run's deadline for provider requests, created on first need. */
+  signal(): AbortSignal;
+  /** Absent: no seal (`--force`, or sources the seal cannot check). */
+  seal?: IdleSeal;
+  force: boolean;
+}
+
+export type ReconcileResult =
+  | { kind: "busy"; pid: number }
+  | { kind: "done"; outcome: ExecuteResult["outcome"]; pushed: number };
+
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
+  const lock = await deps.lock.acquire();
+  if (lock.kind === "held") return { kind: "busy", pid: lock.pid };
+  const claimed = await deps.events.claim();
+  try {
+    reportClaim(claimed, deps.logger);
+    const store = deps.store;
+    const loaded = await store.load();
+    reportLoad(loaded, store.path, deps.logger);
+
+    const quietStart = claimed.events.length === 0 && claimed.refused.length === 0 && claimed.warnings.length === 0 && loaded.kind !== "corrupt";
+    const keyBefore = quietStart ? deps.seal?.before() : undefined;
+    const detected = await deps.detect(claimed.events);
+    const pushes = intakePushes(claimed.events, deps.config, loaded.state.pushes);
+    for (const r of pushes.refused) deps.logger.warn(r);
+    const current: State = pushes.seen === undefined ? withoutPushes(loaded.state) : { ...loaded.state, pushes: pushes.seen };
+    const p = plan({ config: deps.config, detected, state: current, now: deps.now(), force: deps.force, pushed: pushes.pushed });
+
+    if (p.idle) {
+      // No network. The only write: remembering a router's push for `ddns status`.
+      const saved = JSON.stringify(current) !== JSON.stringify(loaded.state);
+      if (saved) await store.save(prune(current, deps.config));
+      if (keyBefore !== undefined) deps.seal?.after({ keyBefore, saved, changesAt: p.changesAt, now: deps.now() });
+      return { kind: "done", outcome: "ok", pushed: 0 };
+    }
+
+    deps.status(`updating ${p.actions.filter((a) => a.kind === "push").length} record(s)`);
+    const intent = await saveIntent(store, current, p);
+    const result = await execute(p, current, {
+      config: deps.config,
+      now: deps.now,
+      random: deps.random,
+      provider: deps.provider,
+      logger: deps.logger,
+      signal: deps.signal(),
+    });
+    const next = prune(result.state, deps.config);
+    if (intent || JSON.stringify(next) !== JSON.stringify(loaded.state)) await store.save(next);
+    deps.status(result.outcome === "ok" ? "records current" : `last run: ${result.outcome} failure`);
+    return { kind: "done", outcome: result.outcome, pushed: result.pushed };
+  } finally {
+    await claimed.finish();
+    await lock.release();
+  }
+}
+
+/** `--dry-run`: detect and plan with the state as it is; no lock, no request, no write, events left in place. */
+export async function preview(deps: { config: Config; state: State; detect: Detector; now(): number; force: boolean }): Promise<Plan> {
+  const detected = await deps.detect([]);
+  return plan({ config: deps.config, detected, state: deps.state, now: deps.now(), force: deps.force });
+}
+
+function reportClaim(claimed: ClaimedEvents, logger: Logger): void {
+  for (const r of claimed.refused) {
+    logger.transition({ kind: "event-refused", priority: 4, message: `refused event file ${r.file}: ${r.reason}` });
+  }
+  for (const w of claimed.warnings) logger.warn(`event file ${w}`);
+}
+
+function reportLoad(loaded: LoadResult, path: string, logger: Logger): void {
+  if (loaded.kind !== "corrupt") return;
+  logger.transition({
+    kind: "state-reset",
+    priority: 4,
+    message: `the state file ${path} was unusable (${loaded.reason}); it was set aside as ${loaded.setAside} and will be rebuilt`,
+  });
+}
+
+/**
+ * Before pushing, records that what the provider holds for each pushed record is
+ * unknown (published null, no cached ids). Should the run be killed between the
+ * provider's change and the final save, the next run then looks the record up
+ * instead of pushing blindly from a stale cache, so it never pushes an address the
+ * provider already has. If the state cannot be written the push still goes ahead
+ * (the final save reports it). Returns whether the intent was written.
+ */
+async function saveIntent(store: StateStore, state: State, p: Plan): Promise<boolean> {
+  const records = { ...state.records };
+  let changed = false;
+  for (const a of p.actions) {
+    const r = records[a.key];
+    if (a.kind !== "push" || r === undefined || (r.published === null && r.cache === undefined)) continue;
+    const { cache: _cache, ...rest } = r;
+    records[a.key] = { ...rest, published: null };
+    changed = true;
+  }
+  if (!changed) return false;
+  try {
+    await store.save({ ...state, records });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function withoutPushes(state: State): State {
+  if (state.pushes === undefined) return state;
+  const { pushes: _dropped, ...rest } = state;
+  return rest;
+}
+
+/** Drops state of records no longer configured: state stays bounded by the config. */
+function prune(state: State, config: Config): State {
+  const keep = new Set(config.records.flatMap((r) => r.families.map((f) => `${r.name}/${f}`)));
+  const records = Object.fromEntries(Object.entries(state.records).filter(([k]) => keep.has(k)));
+  return { ...state, records };
+}

@@ -1,0 +1,124 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { reconcile, type ReconcileDeps } from "../../src/engine/reconcile.js";
+import type { FamilyDetection } from "../../src/engine/types.js";
+import type { EventRecord, Family } from "../../src/ip-source/types.js";
+import type { LoadResult, State, StateStore } from "../../src/state/types.js";
+import { config } from "../fakes/config.js";
+import { FakeProvider } from "../fakes/provider.js";
+import { MemoryLogger } from "../fakes/logger.js";
+
+const NOW = 1_800_000_000_000;
+const found = (a: string): Record<Family, FamilyDetection> => ({ ipv4: { kind: "found", source: "static", addresses: [a] }, ipv6: { kind: "disabled" } });
+const published = (a: string): State => ({ version: 1, records: { "a.example.org/ipv4": { provider: "p", published: [a], failures: 0, pushedAt: NOW - 1000 } } });
+
+/** A StateStore in memory that records every save. */
+class MemoryStore implements StateStore {
+  readonly path = "/var/lib/ddns/state.json";
+  readonly saves: State[] = [];
+  constructor(private loaded: LoadResult) {}
+  async load(): Promise<LoadResult> {
+    return this.loaded;
+  }
+  async save(state: State): Promise<void> {
+    this.saves.push(structuredClone(state));
+  }
+}
+
+/** Fakes for every collaborator; `log` is the order in which they were used. */
+function world(o: { state?: LoadResult; detected?: Record<Family, FamilyDetection>; held?: number; events?: EventRecord[]; sealable?: boolean }) {
+  const log: string[] = [];
+  const provider = new FakeProvider();
+  const store = new MemoryStore(o.state ?? { kind: "missing", state: { version: 1, records: {} } });
+  const logger = new MemoryLogger();
+  const status: string[] = [];
+  const seals: unknown[] = [];
+  const deps: ReconcileDeps = {
+    config: config([{ name: "a.example.org" }]),
+    now: () => NOW,
+    random: () => 0.5,
+    lock: {
+      acquire: async () => {
+        log.push("lock");
+        if (o.held !== undefined) return { kind: "held", pid: o.held };
+        return { kind: "acquired", release: async () => void log.push("release") };
+      },
+    },
+    events: {
+      claim: async () => {
+        log.push("claim");
+        return { events: o.events ?? [], refused: [], warnings: [], finish: async () => void log.push("finish") };
+      },
+    },
+    store,
+    detect: async () => {
+      log.push("detect");
+      return o.detected ?? found("198.51.100.7");
+    },
+    provider: async () => provider,
+    logger,
+    status: (t) => status.push(t),
+    signal: () => AbortSignal.timeout(1000),
+    force: false,
+  };
+  if (o.sealable !== false) {
+    deps.seal = {
+      before: () => (log.push("seal-before"), "key"),
+      after: (r) => void seals.push(r),
+    };
+  }
+  return { deps, log, provider, store, logger, status, seals };
+}
+
+describe("Engine - reconcile", () => {
+  it("lock held/run/busy, nothing claimed, nothing detected", async () => {
+    const w = world({ held: 4242 });
+    assert.deepEqual(await reconcile(w.deps), { kind: "busy", pid: 4242 });
+    assert.deepEqual(w.log, ["lock"]);
+  });
+
+  it("address as published/run/idle: no provider, no save, sealed, events finished, lock released", async () => {
+    const w = world({ state: { kind: "ok", state: published("198.51.100.7") } });
+    assert.deepEqual(await reconcile(w.deps), { kind: "done", outcome: "ok", pushed: 0 });
+    assert.equal(w.provider.calls.length, 0);
+    assert.equal(w.store.saves.length, 0);
+    assert.deepEqual(w.status, []);
+    assert.equal(w.seals.length, 1);
+    assert.deepEqual(w.log, ["lock", "claim", "seal-before", "detect", "finish", "release"]);
+  });
+
+  it("an event claimed/idle run/no seal snapshot (the seal covers an empty events directory only)", async () => {
+    const ev: EventRecord = { file: "eth0", source: "networkmanager", iface: "eth0", action: "up", ipv4: ["198.51.100.7"], ipv6: [], time: 1 } as EventRecord;
+    const w = world({ state: { kind: "ok", state: published("198.51.100.7") }, events: [ev] });
+    await reconcile(w.deps);
+    assert.equal(w.seals.length, 0);
+    assert.ok(!w.log.includes("seal-before"));
+  });
+
+  it("address changed/run/intent saved before the push, one push, final save, status told", async () => {
+    const w = world({ state: { kind: "ok", state: published("198.51.100.7") }, detected: found("198.51.100.8") });
+    assert.deepEqual(await reconcile(w.deps), { kind: "done", outcome: "ok", pushed: 1 });
+    assert.equal(w.provider.calls.length, 1);
+    assert.equal(w.store.saves.length, 2);
+    assert.equal(w.store.saves[0]!.records["a.example.org/ipv4"]?.published, null, "the intent: what the provider holds is unknown");
+    assert.deepEqual(w.store.saves[1]!.records["a.example.org/ipv4"]?.published, ["198.51.100.8"]);
+    assert.deepEqual(w.status, ["updating 1 record(s)", "records current"]);
+    assert.equal(w.seals.length, 0, "a pushing run seals nothing");
+  });
+
+  it("corrupt state/run/one state-reset transition, a first push", async () => {
+    const w = world({ state: { kind: "corrupt", state: { version: 1, records: {} }, setAside: "/var/lib/ddns/state.json.corrupt-1", reason: "not JSON" } });
+    await reconcile(w.deps);
+    assert.deepEqual(w.logger.transitions.map((t) => t.kind), ["state-reset", "record-updated"]);
+    assert.equal(w.seals.length, 0);
+  });
+
+  it("provider throws/run/events finished and lock released all the same", async () => {
+    const w = world({ detected: found("198.51.100.9") });
+    w.deps.provider = async () => {
+      throw new Error("boom");
+    };
+    await reconcile(w.deps).catch(() => undefined);
+    assert.deepEqual(w.log.slice(-2), ["finish", "release"]);
+  });
+});
