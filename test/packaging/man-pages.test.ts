@@ -87,6 +87,15 @@ describe("Packaging - man pages", () => {
     for (const code of [0, 1, 2, 75, 77, 78]) assert.match(exits, new RegExp(`^\\.B ${code}$`, "m"), `exit ${code}`);
   });
 
+  it("ddns(8)/every option ddns-push reads (src/push/main.ts)/documented under ROUTER PUSH", () => {
+    const main = read("src/push/main.ts");
+    const opts = [...main.matchAll(/option\("--([a-z-]+)"/g)].map((m) => m[1]!);
+    assert.ok(opts.length >= 3, `options found in src/push/main.ts: ${opts.join(", ")}`);
+    const push = section(ddns8, ".SH", "ROUTER PUSH") ?? "";
+    // roff spells "-" as "\-": --events-dir is written .BI \-\-events\-dir "DIR".
+    for (const o of opts) assert.ok(push.includes(`.BI ${`--${o}`.replace(/-/g, "\\-")} `), `--${o} is not documented`);
+  });
+
   for (const page of ["man/ddns.8", "man/ddns.toml.5"]) {
     it(`${page}/rendered by groff with all warnings/renders cleanly`, () => {
       assert.equal(groffWarnings(join(root, page)), "");
