@@ -256,7 +256,7 @@ const perRunDns = { requests: dns.queries.length - q0 + dnsCf, bytes: dnsBytes }
 
 // 6. State size after 10,000 simulated runs with changing addresses (engine in-process).
 const { plan } = await import(join(root, "build/src/engine/plan.js"));
-const { execute } = await import(join(root, "build/src/engine/run.js"));
+const { execute } = await import(join(root, "build/src/engine/execute.js"));
 const { config: fakeConfig } = await import(join(root, "build/test/fakes/config.js"));
 const cfg = fakeConfig([{ name: "a.example.org" }, { name: "b.example.org" }]);
 let state = { version: 1, records: {} };
