@@ -7,17 +7,16 @@ import { EXIT, type Runtime } from "./cli/runtime.js";
 import { stderrIsJournal } from "./log/create.js";
 import { writeLine } from "./log/write-line.js";
 
-import { VERSION } from "./version.js";
+import { USER_AGENT, VERSION } from "./version.js";
 
 export { VERSION };
-const PROJECT_URL = "https://salsa.debian.org/ddns-team/ddns";
 
 function runtime(env: NodeJS.ProcessEnv): Runtime {
   // Plain write(2) on fd 1 and 2 (log/write-line.ts): no stream is ever built.
   const write = (which: "stdout" | "stderr") => (line: string) => writeLine(which === "stdout" ? 1 : 2, line);
   return {
     version: VERSION,
-    userAgent: `ddns/${VERSION} (+${PROJECT_URL})`,
+    userAgent: USER_AGENT,
     now: () => Date.now(),
     random: Math.random,
     pid: process.pid,

@@ -1,6 +1,17 @@
 /** ddns's version (package.json, debian/changelog and this agree; a test checks). */
 export const VERSION = "0.1.0";
 
+/** Where the people behind ddns can be reached (No-IP asks every client to name one). */
+export const CONTACT = "https://salsa.debian.org/ddns-team/ddns";
+
+/**
+ * The User-Agent of every HTTP request ddns makes, built here only. No-IP's rule
+ * (https://www.noip.com/integrate/request): "Clients that do not supply a certified
+ * and approved User-Agent risk being rate-limited or blocked", format
+ * "NameOfProgram/Version maintainer-contact"; Dyn asks for company, model and build.
+ */
+export const USER_AGENT = `ddns/${VERSION} ${CONTACT}`;
+
 declare const __DDNS_BUILD_ID__: string | undefined;
 
 /**

@@ -3,7 +3,7 @@ import type { Logger, Transition } from "../log/types.js";
 import type { DnsProvider, PushOutcome, RecordUpdate } from "../provider/types.js";
 import type { RecordState, State } from "../state/types.js";
 import { retryAt } from "./backoff.js";
-import type { Action, Plan } from "./types.js";
+import { recordKey, type Action, type Plan } from "./types.js";
 
 type PushAction = Extract<Action, { kind: "push" }>;
 
@@ -43,9 +43,10 @@ export async function execute(plan: Plan, state: State, deps: ExecuteDeps): Prom
   for (const [providerName, actions] of groups) {
     const entry = deps.config.providers.get(providerName);
     if (entry === undefined) continue; // config validation makes this impossible
+    const due = new Set(actions.map((a) => a.key));
     const updates: RecordUpdate[] = actions.map((a) => {
       const cache = state.records[a.key]?.provider === providerName ? state.records[a.key]?.cache : undefined;
-      return {
+      const u: RecordUpdate = {
         key: a.key,
         name: a.record.name,
         family: a.family,
@@ -54,10 +55,28 @@ export async function execute(plan: Plan, state: State, deps: ExecuteDeps): Prom
         ...(a.record.ttl !== undefined ? { ttl: a.record.ttl } : {}),
         ...(cache !== undefined ? { cache } : {}),
       };
+      // The other family of the name, when configured but not due: what is published there,
+      // so that services which delete or refill an omitted family can be sent it (dyndns2).
+      const other = a.family === "ipv4" ? "ipv6" : "ipv4";
+      const otherKey = recordKey(a.record.name, other);
+      if (a.record.families.includes(other) && !due.has(otherKey)) {
+        const rs = state.records[otherKey];
+        u.sibling = { family: other, addresses: rs?.provider === providerName ? (rs.published ?? null) : null };
+      }
+      return u;
     });
     const provider = await deps.provider(entry);
     const results = await provider.push(updates, deps.signal);
     pushed += updates.length;
+    for (const r of results.values()) {
+      // One wait for the whole account (Cloudflare 429): kept in state for every record of the entry.
+      if (r.kind === "transient" && r.account === true && r.retryAfterMs !== undefined) {
+        const at = deps.now() + r.retryAfterMs;
+        const accounts = { ...(next.accounts ?? {}) };
+        if ((accounts[providerName]?.retryAt ?? 0) < at) accounts[providerName] = { retryAt: at, reason: r.reason };
+        next.accounts = accounts;
+      }
+    }
     for (const a of actions) {
       const result: PushOutcome = results.get(a.key) ?? {
         kind: "transient",
@@ -94,6 +113,27 @@ function apply(
   if (cache !== undefined) base.cache = cache;
 
   switch (result.kind) {
+    case "held": {
+      // Recorded, warned once, and not resent until the inputs change (plan.ts).
+      const answered = result.answered.join(" ");
+      const record: RecordState = {
+        ...base,
+        published: result.answered.length > 0 ? [...result.answered] : base.published,
+        pushedAt: now,
+        failures: 0,
+        lastError: result.reason,
+        held: { addresses: [...a.addresses], answered: [...result.answered], reason: result.reason, at: now, fingerprint: entry.fingerprint },
+      };
+      const transition: Transition = {
+        kind: "push-failed",
+        priority: 4,
+        message: `${via} answered ${answered || "another address"} for ${who}, not ${newAddr}: ${result.reason}. Not sent again until the address or the provider config changes.`,
+        ...fields,
+        old: oldAddr,
+        new: answered,
+      };
+      return { record, transition };
+    }
     case "updated":
     case "unchanged": {
       const changed = a.previous === null || a.previous.join(" ") !== newAddr;

@@ -64,8 +64,21 @@ export function plan(input: PlanInput): Plan {
         until(rs.retryAt);
         continue;
       }
+      // The service answered other addresses than these (dyndns2 "good <other>"):
+      // nothing is resent until the wanted addresses or the entry change.
+      if (rs?.held !== undefined && rs.provider === record.provider && rs.held.fingerprint === fingerprint && sameSet(rs.held.addresses, addresses)) {
+        actions.push({ kind: "noop", ...base, why: "held" });
+        continue;
+      }
       const previous = rs?.published ?? null;
+      const account = state.accounts?.[record.provider];
       const push = (why: Extract<Action, { kind: "push" }>["why"]): void => {
+        // A provider that asked the whole account to wait (Cloudflare 429) gets nothing before then.
+        if (account !== undefined && account.retryAt > now) {
+          actions.push({ kind: "wait", ...base, until: account.retryAt });
+          until(account.retryAt);
+          return;
+        }
         actions.push({ kind: "push", ...base, addresses, previous, why });
       };
       if (rs === undefined || previous === null) push("first");

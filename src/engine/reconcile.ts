@@ -174,5 +174,7 @@ function withoutPushes(state: State): State {
 function prune(state: State, config: Config): State {
   const keep = new Set(config.records.flatMap((r) => r.families.map((f) => `${r.name}/${f}`)));
   const records = Object.fromEntries(Object.entries(state.records).filter(([k]) => keep.has(k)));
-  return { ...state, records };
+  if (state.accounts === undefined) return { ...state, records };
+  const accounts = Object.fromEntries(Object.entries(state.accounts).filter(([name]) => config.providers.has(name)));
+  return { ...state, records, accounts };
 }

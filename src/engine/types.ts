@@ -6,7 +6,7 @@ export type FamilyDetection = Detection | { kind: "disabled" };
 
 /** One decision of `plan()` for one (record, family). */
 export type Action =
-  | { kind: "noop"; key: string; record: RecordConfig; family: Family; why: "current" | "unavailable" | "disabled" }
+  | { kind: "noop"; key: string; record: RecordConfig; family: Family; why: "current" | "unavailable" | "disabled" | "held" }
   | { kind: "wait"; key: string; record: RecordConfig; family: Family; until: number }
   | { kind: "latched"; key: string; record: RecordConfig; family: Family; reason: string }
   | {

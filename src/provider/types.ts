@@ -30,16 +30,43 @@ export interface RecordUpdate {
   addresses: string[];
   /** What state says is published now (null: unknown). */
   previous: string[] | null;
+  /** The configured TTL; absent: the provider's existing TTL is left alone (a new record gets the provider's default). */
   ttl?: number;
   cache?: ProviderCache;
+  /**
+   * The other family of the same name, when the record configures it and it is not
+   * part of this push: what state says is published there (null: unknown). Services
+   * that delete or refill a family a request leaves out (dyndns2 presets, see
+   * Dyndns2Preset.dual) send it along so that it is kept.
+   */
+  sibling?: { family: Family; addresses: string[] | null };
 }
 
 export type PushOutcome =
   | { kind: "updated"; cache?: ProviderCache; message?: string }
   /** The provider already had these addresses (the request was still spent). */
   | { kind: "unchanged"; cache?: ProviderCache }
-  | { kind: "transient"; reason: string; retryAfterMs?: number; cache?: ProviderCache }
-  | { kind: "permanent"; reason: string };
+  | {
+      kind: "transient";
+      reason: string;
+      retryAfterMs?: number;
+      cache?: ProviderCache;
+      /**
+       * The whole provider entry (its account or token) must wait `retryAfterMs`
+       * (Cloudflare's 429): the engine persists that floor for every record of the
+       * entry, not only for this one.
+       */
+      account?: true;
+    }
+  | { kind: "permanent"; reason: string }
+  /**
+   * The service accepted the request but says it now holds other addresses
+   * (`answered`; dyndns2 `good <other address>`). Resending would not help and
+   * dyndns2 services block clients that resend: the engine records the answer, warns
+   * once and sends nothing for this record until its inputs (the wanted addresses or
+   * the provider entry) change.
+   */
+  | { kind: "held"; reason: string; answered: string[] };
 
 export interface DnsProvider {
   push(updates: RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome>>;

@@ -135,6 +135,15 @@ export function validate(text: string): State | string {
       out.pushes[name] = { address: p["address"], at: p["at"], ...(typeof p["from"] === "string" ? { from: p["from"] } : {}) };
     }
   }
+  const accounts = raw["accounts"];
+  if (accounts !== undefined) {
+    if (!isObject(accounts)) return "accounts is not an object";
+    out.accounts = {};
+    for (const [name, a] of Object.entries(accounts)) {
+      if (!isObject(a) || !isTime(a["retryAt"]) || typeof a["reason"] !== "string") return `account ${JSON.stringify(name)} is malformed`;
+      out.accounts[name] = { retryAt: a["retryAt"], reason: a["reason"] };
+    }
+  }
   return out;
 }
 
@@ -158,6 +167,14 @@ function validateRecord(v: unknown): RecordState | string {
   if (l !== undefined) {
     if (!isObject(l) || typeof l["reason"] !== "string" || !isTime(l["at"]) || typeof l["fingerprint"] !== "string") return "latched is malformed";
     r.latched = { reason: l["reason"], at: l["at"], fingerprint: l["fingerprint"] };
+  }
+  const h = v["held"];
+  if (h !== undefined) {
+    const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((y) => typeof y === "string");
+    if (!isObject(h) || !strings(h["addresses"]) || !strings(h["answered"]) || typeof h["reason"] !== "string" || !isTime(h["at"]) || typeof h["fingerprint"] !== "string") {
+      return "held is malformed";
+    }
+    r.held = { addresses: [...h["addresses"]], answered: [...h["answered"]], reason: h["reason"], at: h["at"], fingerprint: h["fingerprint"] };
   }
   const c = v["cache"];
   if (c !== undefined) {

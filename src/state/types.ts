@@ -24,7 +24,19 @@ export interface RecordState {
   lastError?: string;
   /** Permanent refusal: no request until the provider entry's fingerprint changes. */
   latched?: { reason: string; at: number; fingerprint: string };
+  /**
+   * The service answered with other addresses than sent (PushOutcome "held"): no
+   * request until the wanted addresses or the entry's fingerprint differ from these.
+   */
+  held?: { addresses: string[]; answered: string[]; reason: string; at: number; fingerprint: string };
   cache?: ProviderCache;
+}
+
+/** A provider entry (account) that asked every request to wait (Cloudflare 429). */
+export interface AccountState {
+  /** epoch ms before which no request goes to this provider entry. */
+  retryAt: number;
+  reason: string;
 }
 
 export interface PushSeen {
@@ -39,6 +51,8 @@ export interface State {
   records: Record<string, RecordState>;
   /** Last push received per name (issue 8), bounded by the configured push names. */
   pushes?: Record<string, PushSeen>;
+  /** Per provider entry name: a wait the provider asked of the whole account. */
+  accounts?: Record<string, AccountState>;
 }
 
 export type LoadResult =

@@ -101,3 +101,56 @@ describe("Engine - backoff", () => {
     assert.equal(retryAt(1, 0, () => 0.999999), 71_999.99 > 0 ? Math.round(60_000 * (0.8 + 0.4 * 0.999999)) : 0);
   });
 });
+
+describe("Engine - issue 14 outcomes", () => {
+  const both = (v4: string, v6: string): Record<Family, FamilyDetection> => ({
+    ipv4: { kind: "found", source: "static", addresses: [v4] },
+    ipv6: { kind: "found", source: "static", addresses: [v6] },
+  });
+  async function run(state: State, fp: FakeProvider, d: Record<Family, FamilyDetection>, now = NOW) {
+    const cfg = config([{ name: "a.example.org", families: ["ipv4", "ipv6"] }]);
+    const logger = new MemoryLogger();
+    const p = plan({ config: cfg, detected: d, state, now, force: false });
+    const r = await execute(p, state, { config: cfg, now: () => now, random: () => 0.5, provider: async () => fp, logger, signal: AbortSignal.timeout(1000) });
+    return { ...r, logger, plan: p };
+  }
+
+  it("only IPv4 changed/push/the update carries the published AAAA as its sibling", async () => {
+    const fp = new FakeProvider();
+    const s1 = (await run({ version: 1, records: {} }, fp, both("198.51.100.7", "2001:db8::7"))).state;
+    assert.deepEqual(fp.calls[0]?.map((u) => u.sibling), [undefined, undefined], "both due: no sibling");
+    await run(s1, fp, both("198.51.100.8", "2001:db8::7"));
+    assert.deepEqual(fp.calls[1]?.map((u) => [u.family, u.sibling]), [["ipv4", { family: "ipv6", addresses: ["2001:db8::7"] }]]);
+  });
+
+  it("held (good <other address>)/push/recorded, warned once, no resend until the address changes", async () => {
+    const fp = new FakeProvider();
+    fp.next = (u) => (u.family === "ipv4" ? { kind: "held", reason: "answered good 203.0.113.9", answered: ["203.0.113.9"] } : { kind: "updated" });
+    const r1 = await run({ version: 1, records: {} }, fp, both("198.51.100.7", "2001:db8::7"));
+    const rs = r1.state.records["a.example.org/ipv4"];
+    assert.deepEqual(rs?.published, ["203.0.113.9"]);
+    assert.deepEqual(rs?.held?.addresses, ["198.51.100.7"]);
+    assert.equal(r1.logger.transitions.filter((t) => t.family === "ipv4").length, 1);
+    const r2 = await run(r1.state, fp, both("198.51.100.7", "2001:db8::7"), NOW + 86_400_000);
+    assert.equal(fp.calls.length, 1, "no request while the inputs are the same");
+    assert.equal(r2.plan.actions.find((a) => a.family === "ipv4")?.kind, "noop");
+    assert.equal(r2.logger.transitions.length, 0, "warned once");
+    fp.next = () => ({ kind: "updated" });
+    await run(r2.state, fp, both("198.51.100.8", "2001:db8::7"), NOW + 86_400_000);
+    assert.equal(fp.calls.length, 2, "a new address is sent");
+  });
+
+  it("account-wide wait (Cloudflare 429)/push/persisted; every record of the entry waits until then", async () => {
+    const fp = new FakeProvider();
+    fp.next = () => ({ kind: "transient", reason: "HTTP 429", retryAfterMs: 600_000, account: true });
+    const r1 = await run({ version: 1, records: {} }, fp, both("198.51.100.7", "2001:db8::7"));
+    assert.equal(r1.state.accounts?.["p"]?.retryAt, NOW + 600_000);
+    // A record that was current becomes due (new address) before the floor: it waits too.
+    const r2 = await run(r1.state, fp, both("198.51.100.9", "2001:db8::9"), NOW + 300_000);
+    assert.equal(fp.calls.length, 1);
+    assert.ok(r2.plan.actions.every((a) => a.kind === "wait" && a.until === NOW + 600_000));
+    fp.next = () => ({ kind: "updated" });
+    await run(r2.state, fp, both("198.51.100.9", "2001:db8::9"), NOW + 600_001);
+    assert.equal(fp.calls.length, 2);
+  });
+});

@@ -4,10 +4,34 @@ import { isIPv4, isIPv6 } from "node:net";
 
 /**
  * A strict loopback dyndns2 server (Dyn's Remote Access API as No-IP, Dynu, HE,
- * OVH... run it): GET only, Basic auth, a User-Agent required, `hostname` (comma
- * list, at most 20) and `myip` required, one answer line per host in request order
- * (`good IP`, `nochg IP`, `nohost`, `notfqdn`), one line for account errors
- * (`badauth`, `badagent`, `numhost`). It remembers each host's address per family.
+ * OVH... run it): GET only, Basic auth, a User-Agent in No-IP's required form
+ * "NameOfProgram/Version maintainer-contact" (https://www.noip.com/integrate/request:
+ * "Clients that do not supply a certified and approved User-Agent risk being
+ * rate-limited or blocked"), `hostname` (comma list, at most 20) and `myip` required,
+ * one answer line per host in request order (`good IP`, `nochg IP`, `nohost`,
+ * `notfqdn`), one line for account errors (`badauth`, `badagent`, `numhost`).
+ * It remembers each host's address per family.
+ *
+ * Dual stack, per service (`dual`), as each service's own document rules:
+ * - "dyn": `myip=<v4>,<v6>` in one request, and a family left out is DELETED
+ *   (https://help.dyn.com/remote-access-api/perform-update/; openwrt/packages#17875:
+ *   "If myip=nnn.nnn.nnn.nnn, the A record is updated and the AAAA record is deleted").
+ * - "noip": `myip=<v4>,<v6>`, answered "good <v4>,<v6>" (https://www.noip.com/integrate/response:
+ *   "If IPv4 and IPv6 are both supplied, both ips will be returned in a comma separated
+ *   list"); a family left out is filled from the connection's source address.
+ * - "dynu": IPv6 in `myipv6` (https://www.dynu.com/DynamicDNS/IP-Update-Protocol);
+ *   `myip=no` / `myipv6=no` keep a family, else it is filled from the source address
+ *   (ddclient/ddclient#964).
+ * - "he": one family per request; the combined form answers `badip`
+ *   (https://dns.he.net/docs.html: "When making updates, you will need to make a
+ *   separate update for ipv4 and ipv6.").
+ * - "selfhost": one family per request; the combined form answers `abuse`.
+ * - "kept" (default): one family per request, the other kept; a combined request is a
+ *   violation (the service does not document it).
+ * - "dynv6": dynv6's Update API instead (https://dynv6.com/docs/apis): GET
+ *   /api/update?zone=&token=&ipv4=&ipv6=, "If empty or unset, the current IPv4 address
+ *   is kept unchanged"; answers by HTTP status (401 bad token, 404 unknown zone), body
+ *   "addresses updated" / "addresses unchanged" (the wording is peers' observation).
  * Styles: "dyndns2" answers 200 always; "infomaniak" answers errors with HTTP 400;
  * "selfhost" answers with HTTP status codes (204 no change, 401 auth...).
  * Free of node:test so plain scripts (benchmarks) can use it too.
@@ -27,6 +51,8 @@ export interface Dyndns2ServerOptions {
   requireQuery?: Record<string, string>;
   /** Where an IPv6 address is expected ("myip" unless given; Dynu: "myipv6"). */
   ipv6Param?: string;
+  /** The service's dual-stack rule (see the header); "kept" unless given. */
+  dual?: "dyn" | "noip" | "dynu" | "he" | "selfhost" | "kept" | "dynv6";
   /** Hosts per request before `numhost` (20). Set 1 for services that take one host. */
   maxHosts?: number;
   /** Starting addresses. */
@@ -67,12 +93,15 @@ export interface Dyndns2Server {
 }
 
 const KNOWN_QUERY = new Set(["hostname", "myip", "myipv6", "wildcard", "mx", "backmx", "offline", "system"]);
+/** No-IP's User-Agent form: "NameOfProgram/Version maintainer-contact". */
+const AGENT = /^\S+\/\S+ \S+/;
 
 export async function startDyndns2Server(opts: Dyndns2ServerOptions): Promise<Dyndns2Server> {
   const path = opts.path ?? "/nic/update";
   const style = opts.style ?? "dyndns2";
   const maxHosts = opts.maxHosts ?? 20;
   const v6param = opts.ipv6Param ?? "myip";
+  const dual = opts.dual ?? "kept";
   const requests: Dyndns2SeenRequest[] = [];
   const violations: string[] = [];
   const forced: Dyndns2Forced[] = [];
@@ -126,6 +155,9 @@ export async function startDyndns2Server(opts: Dyndns2ServerOptions): Promise<Dy
       violations.push(`path ${url.pathname}, expected ${path}`);
       return plain("not found", 404);
     }
+    const agent = req.headers["user-agent"];
+    if (typeof agent !== "string" || !AGENT.test(agent)) return accountError("badagent", `User-Agent ${JSON.stringify(agent ?? "")} is not "Name/Version contact"`);
+    if (dual === "dynv6") return dynv6(query);
     for (const k of Object.keys(query)) {
       if (!KNOWN_QUERY.has(k) && !(k in (opts.requireQuery ?? {}))) violations.push(`unknown query key ${k}`);
     }
@@ -136,8 +168,6 @@ export async function startDyndns2Server(opts: Dyndns2ServerOptions): Promise<Dy
       violations.push("no Basic authorization");
       return style === "dyndns2" ? { status: 401, body: "badauth", headers: { "www-authenticate": 'Basic realm="DDNS"' } } : accountError("badauth");
     }
-    const agent = req.headers["user-agent"];
-    if (typeof agent !== "string" || agent.trim() === "") return accountError("badagent", "no User-Agent");
     const account = opts.accounts.find((a) => a.username === user && a.password === pass);
     if (account === undefined) return accountError("badauth");
 
@@ -146,22 +176,40 @@ export async function startDyndns2Server(opts: Dyndns2ServerOptions): Promise<Dy
     const hosts = hostname.split(",").map((h) => h.trim().toLowerCase());
     if (hosts.length > maxHosts) return accountError("numhost", maxHosts === 1 ? "several hosts sent to a one-host service" : `more than ${maxHosts} hosts`);
 
-    let ip: string | undefined;
-    let family: "ipv4" | "ipv6" | undefined;
-    const v4 = query["myip"];
-    const v6 = query[v6param];
-    if (v6param !== "myip" && v6 !== undefined && v6 !== "") {
-      if (!isIPv6(v6)) violations.push(`${v6param}=${v6} is not IPv6`);
-      ip = v6;
-      family = "ipv6";
-      if (v4 !== undefined && v4 !== "no") violations.push(`myip=${v4} sent with ${v6param}`);
-    } else if (v4 !== undefined && (isIPv4(v4) || (v6param === "myip" && isIPv6(v4)))) {
-      ip = v4;
-      family = isIPv4(v4) ? "ipv4" : "ipv6";
-    } else {
-      violations.push(v4 === undefined ? "no myip (the server would guess from the connection)" : `myip=${v4} is not an address`);
+    // What the request carries per family; "keep" where the service was told to keep it.
+    const sent: { ipv4?: string; ipv6?: string } = {};
+    const keep = { ipv4: false, ipv6: false };
+    const take = (param: string, value: string): boolean => {
+      if (value === "no" && dual === "dynu") {
+        keep[param === "myip" ? "ipv4" : "ipv6"] = true;
+        return true;
+      }
+      const fam = isIPv4(value) ? "ipv4" : isIPv6(value) ? "ipv6" : undefined;
+      if (fam === undefined) {
+        violations.push(`${param}=${value} is not an address`);
+        return false;
+      }
+      if (param === v6param && v6param !== "myip" && fam !== "ipv6") violations.push(`${param}=${value} is not IPv6`);
+      if (param === "myip" && v6param !== "myip" && fam === "ipv6") violations.push(`IPv6 ${value} sent in myip, expected ${v6param}`);
+      if (sent[fam] !== undefined) violations.push(`two ${fam} addresses`);
+      sent[fam] = value;
+      return true;
+    };
+    const myip = query["myip"];
+    if (myip !== undefined) for (const a of myip.split(",")) take("myip", a);
+    if (v6param !== "myip" && query[v6param] !== undefined) take(v6param, query[v6param] ?? "");
+    if (sent.ipv4 === undefined && sent.ipv6 === undefined) {
+      violations.push(myip === undefined ? "no myip (the server would guess from the connection)" : "no usable address");
       return plain(hosts.map(() => "good 127.0.0.1").join("\n"));
     }
+    if (sent.ipv4 !== undefined && sent.ipv6 !== undefined) {
+      if (dual === "he") return plain(hosts.map(() => "badip").join("\n"));
+      if (dual === "selfhost") return accountError("abuse");
+      if (dual === "kept") violations.push("both families in one request to a service that does not document it");
+    }
+    // A family the request leaves out: deleted (Dyn), filled from the source address (No-IP, Dynu), or kept.
+    const source = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    const sourceFamily = isIPv4(source) ? "ipv4" : "ipv6";
 
     const lines: string[] = [];
     let status = 200;
@@ -184,17 +232,51 @@ export async function startDyndns2Server(opts: Dyndns2ServerOptions): Promise<Dy
         continue;
       }
       const cur = addrs.get(h) ?? {};
-      if (cur[family] === ip) {
-        lines.push(`nochg ${ip}`);
-      } else {
-        cur[family] = ip;
-        addrs.set(h, cur);
-        lines.push(`good ${ip}`);
-        changed = true;
+      let hostChanged = false;
+      for (const fam of ["ipv4", "ipv6"] as const) {
+        const want = sent[fam];
+        if (want !== undefined) {
+          if (cur[fam] !== want) hostChanged = true;
+          cur[fam] = want;
+        } else if (!keep[fam]) {
+          if (dual === "dyn" && cur[fam] !== undefined) {
+            delete cur[fam];
+            hostChanged = true;
+          } else if ((dual === "noip" || dual === "dynu") && fam === sourceFamily && cur[fam] !== source) {
+            cur[fam] = source;
+            hostChanged = true;
+          }
+        }
       }
+      addrs.set(h, cur);
+      const echo = [sent.ipv4, sent.ipv6].filter((a) => a !== undefined).join(",");
+      lines.push(`${hostChanged ? "good" : "nochg"} ${echo}`);
+      changed ||= hostChanged;
     }
     if (style === "selfhost" && status === 200 && !changed) return plain("", 204);
     return plain(lines.join("\n"), status);
+  }
+
+  /** dynv6's Update API (https://dynv6.com/docs/apis): zone + token, ipv4/ipv6 optional, an unset family kept. */
+  function dynv6(query: Record<string, string>): Answer {
+    for (const k of Object.keys(query)) {
+      if (!["zone", "token", "ipv4", "ipv6", "ipv6prefix"].includes(k)) violations.push(`unknown query key ${k}`);
+    }
+    const zone = (query["zone"] ?? "").toLowerCase();
+    const account = opts.accounts.find((a) => a.password === query["token"]);
+    if (account === undefined) return plain("invalid authentication token", 401);
+    if (!account.hosts.includes(zone)) return plain("zone not found", 404);
+    const v4 = query["ipv4"];
+    const v6 = query["ipv6"];
+    if (v4 === undefined && v6 === undefined) violations.push("neither ipv4 nor ipv6 (nothing to update)");
+    if (v4 !== undefined && !isIPv4(v4)) violations.push(`ipv4=${v4} is not IPv4`);
+    if (v6 !== undefined && !isIPv6(v6.replace(/\/\d+$/, ""))) violations.push(`ipv6=${v6} is not IPv6`);
+    const cur = addrs.get(zone) ?? {};
+    let changed = false;
+    if (v4 !== undefined && cur.ipv4 !== v4) { cur.ipv4 = v4; changed = true; }
+    if (v6 !== undefined && cur.ipv6 !== v6) { cur.ipv6 = v6; changed = true; }
+    addrs.set(zone, cur);
+    return plain(changed ? "addresses updated" : "addresses unchanged");
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

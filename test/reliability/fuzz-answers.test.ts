@@ -116,7 +116,7 @@ describe("Reliability - provider and echo answers fuzzed", () => {
       const create = await loadProvider(spec);
       const settings = settingsFor(spec.type);
       const secrets = settings.secretKeys.map((k) => settings.values[k] as string);
-      const tally = { updated: 0, unchanged: 0, transient: 0, permanent: 0, requests: 0 };
+      const tally = { updated: 0, unchanged: 0, transient: 0, permanent: 0, held: 0, requests: 0 };
       for (let n = 0; n < PUSHES; n++) {
         const seen: HttpRequest[] = [];
         const provider = create(settings, { http: fuzzClient(r, seen), now: () => Date.UTC(2026, 10, 27), userAgent: "ddns/fuzz" });
@@ -137,9 +137,9 @@ describe("Reliability - provider and echo answers fuzzed", () => {
         assert.deepEqual([...out.keys()].sort(), updates.map((u) => u.key).sort(), "one outcome per update");
         const reasons: string[] = [];
         for (const o of out.values()) {
-          assert.ok(["updated", "unchanged", "transient", "permanent"].includes(o.kind));
+          assert.ok(["updated", "unchanged", "transient", "permanent", "held"].includes(o.kind));
           tally[o.kind]++;
-          if (o.kind === "transient" || o.kind === "permanent") {
+          if (o.kind === "transient" || o.kind === "permanent" || o.kind === "held") {
             assert.equal(typeof o.reason, "string");
             reasons.push(o.reason);
           }

@@ -39,27 +39,66 @@ export interface Dyndns2Preset {
   statusCodes?: Record<number, { cls: Dyndns2Class; hint: string }>;
   /** Push an unchanged record again after this many days (services that expire idle hosts). */
   refreshDays?: number;
+  /** How the service takes both families, and what it does with one left out. */
+  dual: DualStack;
+  /** A protocol of its own instead of /nic/update (dynv6's Update API). */
+  api?: "dynv6";
   usernameDoc: string;
   passwordDoc: string;
 }
 
+/**
+ * A service's own rule for dual-stack hosts (issue 14). Each preset cites the
+ * document it follows in `source`.
+ */
+export interface DualStack {
+  /**
+   * How one request carries both families: "comma" `myip=<v4>,<v6>` (Dyn, No-IP);
+   * "param" IPv6 in its own parameter (`ipv6Param`, Dynu's `myipv6`); "separate" one
+   * request per family (the combined form is refused: HE `badip`, selfHOST `abuse`).
+   */
+  both: "comma" | "param" | "separate";
+  /**
+   * What the service does with a family a request leaves out: "kept" as it is;
+   * "deleted" (Dyn: a v4-only request deletes the AAAA); "source" filled from the
+   * connection's source address (No-IP, Dynu).
+   */
+  omitted: "kept" | "deleted" | "source";
+  /** A parameter that tells the service to keep an omitted family (Dynu: `myip=no`, `myipv6=no`). */
+  keep?: { ipv4: [string, string]; ipv6: [string, string] };
+  /**
+   * Least time between two requests to the service, in ms (0: none documented).
+   * Within a run ddns waits up to 10 s for it; a longer spacing defers the rest.
+   */
+  spacingMs: number;
+  /** Where `omitted` is "source" and nothing keeps the other family: a one-family request travels over that family. */
+  pinFamily: boolean;
+  /** The document and the sentence that rule this (URL: sentence). */
+  source: string;
+}
+
 const NIC = "/nic/update";
+const DYN_RULE = "https://help.dyn.com/remote-access-api/perform-update/ (myip takes IPv4 and IPv6 comma-separated); openwrt/packages#17875: \"If myip=nnn.nnn.nnn.nnn, the A record is updated and the AAAA record is deleted\"";
+const SEPARATE_UNKNOWN = "not documented by the service: one request per family, each naming only its own family (as ddclient and ddns-updater send it)";
 
 export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
   {
     type: "dyndns2", label: "the dyndns2 server", summary: "any dyndns2 (/nic/update) server; set endpoint",
     endpoint: "https://members.dyndns.org", path: NIC, families: ["ipv4", "ipv6"], multiHost: true, refreshDays: 25,
     usernameDoc: "account or update username", passwordDoc: "password or update key",
+    dual: { both: "comma", omitted: "deleted", spacingMs: 0, pinFamily: false, source: DYN_RULE },
   },
   {
     type: "dyndns", label: "Dyn", summary: "Dyn / Oracle Dynamic DNS (members.dyndns.org)",
     endpoint: "https://members.dyndns.org", path: NIC, families: ["ipv4", "ipv6"], multiHost: true, refreshDays: 25,
     usernameDoc: "Dyn username", passwordDoc: "password or updater client key",
+    dual: { both: "comma", omitted: "deleted", spacingMs: 0, pinFamily: false, source: DYN_RULE },
   },
   {
     type: "noip", label: "No-IP", summary: "No-IP (dynupdate.no-ip.com)",
     endpoint: "https://dynupdate.no-ip.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: true, refreshDays: 25,
     usernameDoc: "No-IP e-mail address or group username", passwordDoc: "No-IP password or group password",
+    dual: { both: "comma", omitted: "source", spacingMs: 0, pinFamily: true, source: "https://www.noip.com/integrate/request: \"allow for both A and AAAA hostnames to be updated individually or dual-stacked\"; https://www.noip.com/integrate/response: \"If IPv4 and IPv6 are both supplied, both ips will be returned in a comma separated list\"; a v6-only request rewrites the A from the connection (notes/providers.md 2026-12)" },
   },
   {
     type: "dynu", label: "Dynu", summary: "Dynu (api.dynu.com)",
@@ -68,6 +107,7 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
     ipv6Param: "myipv6", ipv6Extra: [["myip", "no"]],
     codes: { servererror: { cls: "transient", hint: "Dynu reports a server error" } },
     usernameDoc: "Dynu username", passwordDoc: "Dynu password or IP update password (plain, MD5 or SHA-256)",
+    dual: { both: "param", omitted: "source", keep: { ipv4: ["myip", "no"], ipv6: ["myipv6", "no"] }, spacingMs: 0, pinFamily: false, source: "https://www.dynu.com/DynamicDNS/IP-Update-Protocol: nic/update?hostname=…&myip=<IPv4>&myipv6=<IPv6>; ddclient/ddclient#964: without myipv6=no \"dynu [auto-detects the] IPv6 address of client making the request\"" },
   },
   {
     type: "he", label: "Hurricane Electric", summary: "Hurricane Electric DNS (dyn.dns.he.net; one key per record)",
@@ -79,18 +119,21 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
     },
     usernameDoc: "defaults to the record name (HE's username is the host being updated)",
     passwordDoc: "the record's DDNS key generated in dns.he.net",
+    dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: "https://dns.he.net/docs.html: \"When making updates, you will need to make a separate update for ipv4 and ipv6.\" (the combined form answers badip: ddclient/ddclient#833)" },
   },
   {
     type: "ovh", label: "OVH DynHost", summary: "OVH DynHost (www.ovh.com)",
     endpoint: "https://www.ovh.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false, extraQuery: [["system", "dyndns"]],
     codes: { badrequest: { cls: "permanent", hint: "refused the request for {h} as malformed" } },
     usernameDoc: "DynHost login (domain-suffix), created in the OVH manager", passwordDoc: "DynHost login password",
+    dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: "https://help.ovhcloud.com/csm/en-dns-dynhost: DynHost updates one A or AAAA per request (myip is the address of that record); " + SEPARATE_UNKNOWN },
   },
   {
     type: "strato", label: "Strato", summary: "Strato DynDNS (dyndns.strato.com)",
     endpoint: "https://dyndns.strato.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false,
     codes: { badrequest: { cls: "permanent", hint: "refused the request for {h} as malformed" } },
     usernameDoc: "the domain name", passwordDoc: "the DynDNS password set in Strato's panel",
+    dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
   },
   {
     type: "infomaniak", label: "Infomaniak", summary: "Infomaniak DynDNS (infomaniak.com; errors come as HTTP 400)",
@@ -100,12 +143,14 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
       no_change: { cls: "nochg", hint: "" },
     },
     usernameDoc: "DynDNS user (not the account login)", passwordDoc: "DynDNS password",
+    dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
   },
   {
     type: "dnsomatic", label: "DNS-O-Matic", summary: "DNS-O-Matic (updates.dnsomatic.com; IPv4)",
     endpoint: "https://updates.dnsomatic.com", path: NIC, families: ["ipv4"], multiHost: true,
     extraQuery: [["wildcard", "NOCHG"], ["mx", "NOCHG"], ["backmx", "NOCHG"]],
     usernameDoc: "DNS-O-Matic (OpenDNS) username", passwordDoc: "DNS-O-Matic password",
+    dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: "https://www.dnsomatic.com/docs/api: IPv4 only" },
   },
   {
     type: "selfhost", label: "selfHOST", summary: "selfHOST.de (carol.selfhost.de; answers by HTTP status)",
@@ -119,26 +164,30 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
       412: { cls: "permanent", hint: "refused a private address for {h}" },
     },
     usernameDoc: "selfHOST DynDNS username", passwordDoc: "selfHOST DynDNS password",
+    dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: "selfHOST answers abuse to myip=<v4>,<v6> (notes/providers.md 2026-12): one request per family" },
   },
   {
-    type: "dynv6", label: "dynv6", summary: "dynv6.com through its dyndns2 endpoint",
-    endpoint: "https://dynv6.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: true, defaultUsername: "none",
-    usernameDoc: "not used by dynv6 (default \"none\")", passwordDoc: "the zone's HTTP token",
+    type: "dynv6", label: "dynv6", summary: "dynv6.com through its Update API (/api/update: IPv4, IPv6 or both in one request)",
+    endpoint: "https://dynv6.com", path: "/api/update", families: ["ipv4", "ipv6"], multiHost: false, api: "dynv6",
+    usernameDoc: "not used by dynv6's Update API", passwordDoc: "the zone's HTTP token (sent as token=)",
+    dual: { both: "param", omitted: "kept", spacingMs: 0, pinFamily: false, source: "https://dynv6.com/docs/apis: the dyndns2 endpoint \"can only be used to update the IPv4 address of a zone\"; /api/update ipv4/ipv6: \"If empty or unset, the current IPv4 address is kept unchanged.\"" },
   },
   {
     type: "allinkl", label: "ALL-INKL", summary: "ALL-INKL / KAS DynDNS (dyndns.kasserver.com)",
     endpoint: "https://dyndns.kasserver.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false,
     usernameDoc: "DDNS login from the KAS", passwordDoc: "DDNS password from the KAS",
+    dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
   },
   {
     type: "loopia", label: "Loopia", summary: "LoopiaDNS dynamic DNS (dyndns.loopia.se)",
     endpoint: "https://dyndns.loopia.se", path: "/", families: ["ipv4", "ipv6"], multiHost: false,
     usernameDoc: "Loopia API/DynDNS username", passwordDoc: "Loopia DynDNS password",
+    dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
   },
 ];
 
 function keysOf(p: Dyndns2Preset): KeySpec[] {
-  const optional = p.usernameIsHost === true || p.defaultUsername !== undefined;
+  const optional = p.usernameIsHost === true || p.defaultUsername !== undefined || p.api !== undefined;
   const username: KeySpec = { name: "username", kind: "string", doc: p.usernameDoc };
   if (!optional) username.required = true;
   if (p.defaultUsername !== undefined) username.default = p.defaultUsername;

@@ -40,10 +40,19 @@ describe("Provider - dyndns2 presets in the registry", () => {
     assert.equal(providerSpec("he")?.refreshDays, undefined);
   });
 
-  it("he/spec/username optional, dynv6/spec/username defaults to none", () => {
+  it("he/spec/username optional, dynv6/spec/username not needed", () => {
     assert.equal(providerSpec("he")?.keys[0]?.required, undefined);
     assert.equal(providerSpec("noip")?.keys[0]?.required, true);
-    assert.equal(providerSpec("dynv6")?.keys[0]?.default, "none");
+    assert.equal(providerSpec("dynv6")?.keys[0]?.required, undefined);
+  });
+
+  it("every preset/descriptor/states its dual-stack rule and the document behind it", () => {
+    for (const p of DYNDNS2_PRESETS) {
+      assert.ok(["comma", "param", "separate"].includes(p.dual.both), p.type);
+      assert.ok(["kept", "deleted", "source"].includes(p.dual.omitted), p.type);
+      assert.ok(p.dual.source.length > 20, p.type);
+      if (p.dual.both === "separate") assert.equal(p.dual.omitted, "kept", `${p.type}: separate requests need a service that keeps the other family`);
+    }
   });
 
   it("type that is not dyndns2/create/refused", () => {
@@ -89,13 +98,62 @@ describe("Provider - dyndns2 preset quirks", () => {
     assert.equal((await push(p, [up("a.example.org", "203.0.113.7")]))[0]?.kind, "permanent");
   });
 
-  it("dynu/IPv6 push/address in myipv6 with myip=no, IPv4 in myip", async () => {
+  it("dynu/both families/one request, IPv4 in myip and IPv6 in myipv6", async () => {
     const { p, srv } = await setupDyndns2("dynu", { ipv6Param: "myipv6" });
     const out = await push(p, [up("a.example.org", "2001:db8::7"), up("a.example.org", "203.0.113.7")]);
     assert.deepEqual(out.map((o) => o.kind), ["updated", "updated"]);
-    assert.deepEqual(srv.requests[0]?.query, { hostname: "a.example.org", myip: "no", myipv6: "2001:db8::7" });
-    assert.deepEqual(srv.requests[1]?.query, { hostname: "a.example.org", myip: "203.0.113.7" });
+    assert.equal(srv.count(), 1);
+    assert.deepEqual(srv.requests[0]?.query, { hostname: "a.example.org", myip: "203.0.113.7", myipv6: "2001:db8::7" });
     assert.deepEqual(srv.addresses()["a.example.org"], { ipv4: "203.0.113.7", ipv6: "2001:db8::7" });
+  });
+
+  it("dynu/one family, other unknown/the other is kept with myip=no or myipv6=no, not taken from the connection", async () => {
+    const { p, srv } = await setupDyndns2("dynu", { ipv6Param: "myipv6", addresses: { "a.example.org": { ipv4: "198.51.100.9", ipv6: "2001:db8::9" } } });
+    await push(p, [up("a.example.org", "2001:db8::7")]);
+    await push(p, [up("a.example.org", "203.0.113.7")]);
+    assert.deepEqual(srv.requests[0]?.query, { hostname: "a.example.org", myipv6: "2001:db8::7", myip: "no" });
+    assert.deepEqual(srv.requests[1]?.query, { hostname: "a.example.org", myip: "203.0.113.7", myipv6: "no" });
+    assert.deepEqual(srv.addresses()["a.example.org"], { ipv4: "203.0.113.7", ipv6: "2001:db8::7" });
+  });
+
+  it("noip/both families/one request myip=v4,v6, answer covers both", async () => {
+    const { p, srv } = await setupDyndns2("noip");
+    const out = await push(p, [up("a.example.org", "203.0.113.7"), up("a.example.org", "2001:db8::7")]);
+    assert.deepEqual(out.map((o) => o.kind), ["updated", "updated"]);
+    assert.deepEqual(srv.requests.map((r) => r.query["myip"]), ["203.0.113.7,2001:db8::7"]);
+  });
+
+  it("noip/IPv6 only, A published/the A goes along, so No-IP does not refill it from the connection", async () => {
+    const { p, srv } = await setupDyndns2("noip", { addresses: { "a.example.org": { ipv4: "203.0.113.7" } } });
+    await push(p, [up("a.example.org", "2001:db8::7", { sibling: { family: "ipv4", addresses: ["203.0.113.7"] } })]);
+    assert.deepEqual(srv.addresses()["a.example.org"], { ipv4: "203.0.113.7", ipv6: "2001:db8::7" });
+  });
+
+  it("noip/IPv6 only, no A known/the request travels over IPv6; over IPv4 No-IP would rewrite the A", async () => {
+    const families: Array<number | undefined> = [];
+    const { p, srv } = await setupDyndns2("noip", { addresses: { "a.example.org": { ipv4: "203.0.113.7" } } }, { username: "me@example.org" }, (h) => ({
+      request: (req) => {
+        families.push(req.family);
+        // The mock listens on 127.0.0.1 only: forward without the pin to observe what IPv4 transport would do.
+        const { family: _f, ...rest } = req;
+        return h.request(rest);
+      },
+    }));
+    await push(p, [up("a.example.org", "2001:db8::7")]);
+    assert.deepEqual(families, [6]);
+    // Sent over IPv4 instead, the service fills the A from the source address: what the pin prevents.
+    assert.equal(srv.addresses()["a.example.org"]?.ipv4, "127.0.0.1");
+  });
+
+  it("he and selfhost/both families/two requests (the combined form is refused: badip, abuse)", async () => {
+    for (const type of ["he", "selfhost"]) {
+      const { p, srv } = await setupDyndns2(type, type === "he"
+        ? { accounts: [{ username: "a.example.org", password: PASSWORD, hosts: ["a.example.org"] }], maxHosts: 1 }
+        : { style: "selfhost", maxHosts: 1 }, type === "he" ? {} : { username: "me@example.org" });
+      const out = await push(p, [up("a.example.org", "203.0.113.7"), up("a.example.org", "2001:db8::7")]);
+      assert.deepEqual(out.map((o) => o.kind), ["updated", "updated"], type);
+      assert.deepEqual(srv.requests.map((r) => r.query["myip"]), ["203.0.113.7", "2001:db8::7"], type);
+    }
   });
 
   it("dynu/answers servererror/transient", async () => {
@@ -131,10 +189,23 @@ describe("Provider - dyndns2 preset quirks", () => {
     assert.deepEqual(providerSpec("dnsomatic")?.families, ["ipv4"]);
   });
 
-  it("dynv6/no username/sends none", async () => {
-    const { p, srv } = await setupDyndns2("dynv6", { accounts: [{ username: "none", password: PASSWORD, hosts: ["a.example.org"] }] }, {});
-    assert.equal((await push(p, [up("a.example.org", "2001:db8::7")]))[0]?.kind, "updated");
-    assert.equal(srv.requests[0]?.username, "none");
+  it("dynv6/both families/one GET /api/update?zone=&token=&ipv4=&ipv6=, no Basic auth", async () => {
+    const { p, srv } = await setupDyndns2("dynv6", { path: "/api/update", accounts: [{ username: "", password: PASSWORD, hosts: ["home.dynv6.net"] }] }, {});
+    const out = await push(p, [up("home.dynv6.net", "203.0.113.7"), up("home.dynv6.net", "2001:db8::7")]);
+    assert.deepEqual(out.map((o) => o.kind), ["updated", "updated"]);
+    assert.deepEqual(srv.requests[0]?.query, { zone: "home.dynv6.net", token: PASSWORD, ipv4: "203.0.113.7", ipv6: "2001:db8::7" });
+    assert.equal(srv.requests[0]?.headers["authorization"], undefined);
+    assert.deepEqual((await push(p, [up("home.dynv6.net", "2001:db8::7")])).map((o) => o.kind), ["unchanged"]);
+    assert.deepEqual(srv.requests[1]?.query, { zone: "home.dynv6.net", token: PASSWORD, ipv6: "2001:db8::7" });
+  });
+
+  it("dynv6/bad token or unknown zone/permanent, naming the fix", async () => {
+    const { p } = await setupDyndns2("dynv6", { path: "/api/update", accounts: [{ username: "", password: "other-token", hosts: ["home.dynv6.net"] }] }, {});
+    const [o] = await push(p, [up("home.dynv6.net", "2001:db8::7")]);
+    assert.equal(o?.kind, "permanent");
+    assert.match(reason(o), /token/);
+    const { p: p2 } = await setupDyndns2("dynv6", { path: "/api/update", accounts: [{ username: "", password: PASSWORD, hosts: ["other.dynv6.net"] }] }, {});
+    assert.match(reason((await push(p2, [up("home.dynv6.net", "203.0.113.7")]))[0]), /zone/);
   });
 
   it("loopia/push/path is the root", async () => {

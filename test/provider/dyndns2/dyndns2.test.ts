@@ -34,12 +34,27 @@ describe("Provider - dyndns2 requests", () => {
     assert.match(reason(out[2]), /x\.example\.org.*\(nohost\)/);
   });
 
-  it("IPv4 and IPv6 of one host/push/two requests, one family each", async () => {
+  it("IPv4 and IPv6 of one host/push/one request myip=v4,v6 (Dyn's rule), both kept", async () => {
     const { p, srv } = await setupDyndns2("dyndns2");
     const out = await push(p, [up("a.example.org", "203.0.113.7"), up("a.example.org", "2001:db8::7")]);
     assert.deepEqual(out.map((o) => o.kind), ["updated", "updated"]);
-    assert.deepEqual(srv.requests.map((r) => r.query["myip"]), ["203.0.113.7", "2001:db8::7"]);
+    assert.deepEqual(srv.requests.map((r) => r.query["myip"]), ["203.0.113.7,2001:db8::7"]);
     assert.deepEqual(srv.addresses()["a.example.org"], { ipv4: "203.0.113.7", ipv6: "2001:db8::7" });
+  });
+
+  it("only IPv4 due, AAAA published/push/the AAAA goes along so Dyn does not delete it", async () => {
+    const { p, srv } = await setupDyndns2("dyndns2", { addresses: { "a.example.org": { ipv4: "203.0.113.1", ipv6: "2001:db8::7" } } });
+    const [o] = await push(p, [up("a.example.org", "203.0.113.7", { sibling: { family: "ipv6", addresses: ["2001:db8::7"] } })]);
+    assert.equal(o?.kind, "updated");
+    assert.deepEqual(srv.requests.map((r) => r.query["myip"]), ["203.0.113.7,2001:db8::7"]);
+    assert.deepEqual(srv.addresses()["a.example.org"], { ipv4: "203.0.113.7", ipv6: "2001:db8::7" });
+  });
+
+  it("only IPv4 due, no other family configured/push/v4 alone (Dyn then deletes the AAAA, as documented)", async () => {
+    const { p, srv } = await setupDyndns2("dyndns2", { addresses: { "a.example.org": { ipv4: "203.0.113.1", ipv6: "2001:db8::7" } } });
+    await push(p, [up("a.example.org", "203.0.113.7")]);
+    assert.deepEqual(srv.requests.map((r) => r.query["myip"]), ["203.0.113.7"]);
+    assert.deepEqual(srv.addresses()["a.example.org"], { ipv4: "203.0.113.7" });
   });
 
   it("hosts needing different addresses/push/one request per address", async () => {
@@ -121,19 +136,22 @@ describe("Provider - dyndns2 answer codes", () => {
     assert.equal(o?.kind, "permanent");
   });
 
-  it("good with a different address/push/transient, not updated", async () => {
+  it("good with a different address/push/held with the answer, never transient", async () => {
     const { p, srv } = await setupDyndns2("dyndns2");
     srv.force({ body: "good 198.51.100.1" });
     const [o] = await push(p, [up("a.example.org", "203.0.113.7")]);
-    assert.equal(o?.kind, "transient");
+    assert.equal(o?.kind, "held");
+    assert.deepEqual(o?.kind === "held" ? o.answered : [], ["198.51.100.1"]);
+    assert.match(reason(o), /198\.51\.100\.1.*203\.0\.113\.7/);
   });
 
   it("good without an address, IPv6 spelled differently/push/updated", async () => {
     const { p, srv } = await setupDyndns2("dyndns2");
-    srv.force({ body: "good" });
-    srv.force({ body: "good 2001:DB8:0:0::7\n" });
+    srv.force({ body: "good 203.0.113.7,2001:DB8:0:0::7\n" });
     const out = await push(p, [up("a.example.org", "203.0.113.7"), up("a.example.org", "2001:db8::7")]);
     assert.deepEqual(out.map((o) => o.kind), ["updated", "updated"]);
+    srv.force({ body: "good" });
+    assert.equal((await push(p, [up("b.example.org", "203.0.113.7")]))[0]?.kind, "updated");
   });
 
   it("unknown word, empty body or line count mismatch/push/transient (malformed)", async () => {
@@ -145,6 +163,22 @@ describe("Provider - dyndns2 answer codes", () => {
       const out = await push(p, [up("a.example.org", "203.0.113.7"), up("b.example.org", "203.0.113.7"), up("c.example.org", "203.0.113.7")]);
       assert.deepEqual(out.map((o) => o.kind), ["transient", "transient", "transient"], `answer ${i}`);
     }
+  });
+
+  it("unknown answer three times in a row/push/latched, not retried forever; a good answer clears the count", async () => {
+    const { p, srv } = await setupDyndns2("loopia", { path: "/", maxHosts: 1 });
+    let cache: Record<string, string> | undefined;
+    const kinds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      srv.force({ body: "Something ddns never saw" });
+      const [o] = await push(p, [up("a.example.org", "203.0.113.7", cache ? { cache } : {})]);
+      kinds.push(o?.kind ?? "");
+      cache = o?.kind === "transient" ? o.cache : undefined;
+    }
+    assert.deepEqual(kinds, ["transient", "transient", "permanent"]);
+    const [ok] = await push(p, [up("a.example.org", "203.0.113.7", { cache: { unknown: "2" } })]);
+    assert.equal(ok?.kind, "updated");
+    assert.deepEqual(ok?.kind === "updated" ? ok.cache : undefined, {});
   });
 
   it("body echoes the password/push/the reason does not", async () => {
