@@ -57,7 +57,21 @@ export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): 
         pending = import("./providers.js").then((m) => m.providersCommand(Boolean(a["json"]), rt));
       },
     )
-    .demandCommand(1, "name a command: run, status, check, detect or providers")
+    .command(
+      "import <from> [file]",
+      "print a ddns.toml equivalent to another updater's config (from: ddclient); secrets go to credential files",
+      (y) =>
+        y
+          .positional("from", { choices: ["ddclient"] as const, describe: "the other updater" })
+          .positional("file", { type: "string", describe: "its config file (default /etc/ddclient.conf)" })
+          .option("credentials-dir", { type: "string", default: "/etc/ddns/credentials", requiresArg: true, describe: "where the secrets are written (0600 files)" }),
+      (a) => {
+        pending = import("./import.js").then((m) =>
+          m.importCommand({ from: "ddclient", file: String(a["file"] ?? "/etc/ddclient.conf"), credentialsDir: String(a["credentials-dir"]) }, rt),
+        );
+      },
+    )
+    .demandCommand(1, "name a command: run, status, check, detect, providers, import, setup or notify")
     .strict()
     .version(rt.version)
     .help()
