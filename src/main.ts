@@ -2,7 +2,7 @@
 // module that reads process.env and argv, and the only one that maps errors to exit
 // statuses and words for the operator.
 import { isDdnsError } from "./errors.js";
-import { parseRunArgs, procIfInet6Of, runDefaults } from "./cli/fast-args.js";
+import { authoritativePortOf, parseRunArgs, procIfInet6Of, resolvConfServers, runDefaults } from "./cli/fast-args.js";
 import { EXIT, type Runtime } from "./cli/runtime.js";
 import { stderrIsJournal } from "./log/create.js";
 import { writeLine } from "./log/write-line.js";
@@ -27,7 +27,23 @@ function runtime(env: NodeJS.ProcessEnv): Runtime {
     out: write("stdout"),
     err: write("stderr"),
     procIfInet6: procIfInet6Of(env),
+    hostId: once(() => readText("/etc/machine-id")?.trim() || (process.getBuiltinModule("node:os").hostname() ?? "")),
+    systemResolvers: once(() => resolvConfServers(readText("/etc/resolv.conf") ?? "")),
+    authoritativePort: authoritativePortOf(env),
   };
+}
+
+function once<T>(f: () => T): () => T {
+  let v: { value: T } | undefined;
+  return () => (v ??= { value: f() }).value;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return process.getBuiltinModule("node:fs").readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

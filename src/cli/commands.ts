@@ -20,9 +20,20 @@ export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): 
     .command(
       "run",
       "reconcile once and exit (what ddns.service runs)",
-      (y) => y.option("force", { type: "boolean", default: false, describe: "push even if state says current (latches and backoffs still hold)" }),
+      (y) =>
+        y
+          .option("force", { type: "boolean", default: false, describe: "push even if state says current (latches and backoffs still hold)" })
+          .option("verify", { type: "boolean", default: false, describe: "check every record at its provider now and repair confirmed drift" }),
       (a) => {
-        pending = import("./run.js").then((m) => m.runCommand({ ...globals(a), force: Boolean(a["force"]) } as RunOptions, rt));
+        pending = import("./run.js").then((m) => m.runCommand({ ...globals(a), force: Boolean(a["force"]), verify: Boolean(a["verify"]) } as RunOptions, rt));
+      },
+    )
+    .command(
+      "verify",
+      "ask each provider now what it serves for each record (in-sync, drifted, unknown); pushes nothing",
+      (y) => y.option("json", { type: "boolean", default: false, describe: "machine-readable output" }),
+      (a) => {
+        pending = import("./verify.js").then((m) => m.verifyCommand(globals(a), Boolean(a["json"]), rt));
       },
     )
     .command(
@@ -71,7 +82,7 @@ export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): 
         );
       },
     )
-    .demandCommand(1, "name a command: run, status, check, detect, providers, import, setup or notify")
+    .demandCommand(1, "name a command: run, status, verify, check, detect, providers, import, setup or notify")
     .strict()
     .version(rt.version)
     .help()

@@ -21,6 +21,24 @@ export function procIfInet6Of(env: NodeJS.ProcessEnv): string {
   return env["DDNS_PROC_IF_INET6"] || "/proc/net/if_inet6";
 }
 
+/** Where drift checks ask zones' authoritative servers: 53 unless a test says otherwise. */
+export function authoritativePortOf(env: NodeJS.ProcessEnv): number {
+  const v = Number(env["DDNS_AUTHORITATIVE_PORT"]);
+  return Number.isInteger(v) && v > 0 && v < 65536 ? v : 53;
+}
+
+/** The `nameserver` addresses of resolv.conf(5) text, in order (at most 3, as the resolver uses). */
+export function resolvConfServers(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (m?.[1] === undefined) continue;
+    // A scoped IPv6 address (fe80::1%eth0) cannot be asked through the DNS module: skipped.
+    if (!m[1].includes("%")) out.push(m[1].includes(":") ? `[${m[1]}]` : m[1]);
+  }
+  return out.slice(0, 3);
+}
+
 /**
  * The argv parser for the service's own invocation (`ddns run [options]`). yargs
  * costs ~50 ms of module evaluation per start (PERFORMANCE.md), more than the rest
@@ -47,6 +65,7 @@ export function parseRunArgs(argv: readonly string[], defaults: GlobalOptions): 
       opts[key] = value;
     } else if (arg === "--dry-run") opts.dryRun = true;
     else if (arg === "--force") opts.force = true;
+    else if (arg === "--verify") opts.verify = true;
     else return undefined;
   }
   return opts;

@@ -17,6 +17,9 @@ import { identity } from "../state/idle-seal.js";
 import { createSealWriter } from "../state/seal-writer.js";
 import type { State } from "../state/types.js";
 import { BUILD } from "../version.js";
+import { parseServer, type DnsServer } from "../net/dns/exchange.js";
+import { verifyPhase } from "../verify/schedule.js";
+import type { Verifier } from "../verify/types.js";
 import { EXIT, type RunOptions, type Runtime } from "./runtime.js";
 
 /**
@@ -30,6 +33,9 @@ const LOCK_WAIT_MS = 60_000;
 
 /** How long one run may spend on provider requests before it gives up (transient). */
 const RUN_DEADLINE_MS = 90_000;
+
+/** How long one DNS question of a drift check may take (resent once after 1 s). */
+const DNS_QUESTION_MS = 3_000;
 
 /** `ddns run`: reconcile once. Returns the exit status. */
 export async function runCommand(opts: RunOptions, rt: Runtime): Promise<number> {
@@ -66,6 +72,7 @@ async function run(config: Config, opts: RunOptions, rt: Runtime, logger: Logger
     signal,
     force: opts.force,
   };
+  if (opts.verify === true || config.records.some((r) => r.verify !== "off")) deps.verify = verifyDeps(config, rt, http, opts.verify === true);
   const seal = opts.force
     ? undefined
     : createSealWriter(config, { ...opts, credentialsDir: rt.credentialsDir, procIfInet6: rt.procIfInet6, configIdentity, version: BUILD });
@@ -76,6 +83,35 @@ async function run(config: Config, opts: RunOptions, rt: Runtime, logger: Logger
     return EXIT.transient;
   }
   return result.outcome === "permanent" ? EXIT.permanent : result.outcome === "transient" ? EXIT.transient : EXIT.ok;
+}
+
+/**
+ * The drift checks' collaborators (issue 17): the host's phase of each record (from
+ * its machine id), and a verifier that reads through the providers' APIs or asks the
+ * zones' authoritative servers, found through `verify_resolvers` or the system's.
+ */
+export function verifyDeps(config: Config, rt: Runtime, http: () => Promise<HttpClient>, all: boolean): NonNullable<ReconcileDeps["verify"]> {
+  let verifier: Promise<Verifier> | undefined;
+  const build = (): Promise<Verifier> =>
+    (verifier ??= import("../verify/verifier.js").then((m) =>
+      m.createVerifier({
+        config,
+        provider: (entry) => buildProvider(entry, http, rt),
+        resolvers: () => resolversOf(config, rt),
+        authoritativePort: rt.authoritativePort,
+        deadlineMs: DNS_QUESTION_MS,
+      }),
+    ));
+  return {
+    schedule: { phase: (key, intervalMs) => verifyPhase(rt.hostId(), key, intervalMs), all },
+    verifier: { check: async (targets, signal) => (await build()).check(targets, signal) },
+  };
+}
+
+/** `verify_resolvers`, else the system's; only what parses as an IP address with an optional port. */
+function resolversOf(config: Config, rt: Runtime): DnsServer[] {
+  const list = config.verifyResolvers.length > 0 ? config.verifyResolvers : rt.systemResolvers();
+  return list.map(parseServer).filter((s): s is DnsServer => s !== null);
 }
 
 /**
@@ -118,11 +154,13 @@ export function describePlan(p: Plan): string[] {
         return `${who}: waiting out a backoff until ${new Date(a.until).toISOString()}`;
       case "latched":
         return `${who}: latched off: ${a.reason}`;
+      case "verify":
+        return `${who}: would check what is served (${a.via === "api" ? "provider API" : "authoritative DNS"}), expecting ${a.published.join(" ")}`;
     }
   });
 }
 
-async function readOnlyState(path: string): Promise<State> {
+export async function readOnlyState(path: string): Promise<State> {
   const { readFile } = await import("node:fs/promises");
   const { validate, emptyState } = await import("../state/file-store.js");
   try {
@@ -133,7 +171,7 @@ async function readOnlyState(path: string): Promise<State> {
   }
 }
 
-function lazyHttp(rt: Runtime): () => Promise<HttpClient> {
+export function lazyHttp(rt: Runtime): () => Promise<HttpClient> {
   let client: Promise<HttpClient> | undefined;
   return () => (client ??= import("../net/http.js").then((m) => m.createHttpClient({ userAgent: rt.userAgent })));
 }

@@ -19,6 +19,15 @@ export interface Runtime {
   err(line: string): void;
   /** /proc/net/if_inet6 (overridable for tests through DDNS_PROC_IF_INET6). */
   procIfInet6: string;
+  /**
+   * A stable identity of this host (/etc/machine-id; the host name when there is
+   * none), read on first call: the phase of its drift checks (issue 17).
+   */
+  hostId(): string;
+  /** The system's resolvers (/etc/resolv.conf nameserver lines), read on first call. */
+  systemResolvers(): string[];
+  /** The port zones' authoritative servers are asked on: 53 (DDNS_AUTHORITATIVE_PORT, for tests only). */
+  authoritativePort: number;
 }
 
 export interface GlobalOptions {
@@ -30,6 +39,8 @@ export interface GlobalOptions {
 
 export interface RunOptions extends GlobalOptions {
   force: boolean;
+  /** `--verify`: check every record at its provider now and repair confirmed drift. */
+  verify?: boolean;
 }
 
 /** Exit statuses fixed by the design. */

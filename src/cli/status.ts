@@ -35,6 +35,8 @@ export async function statusCommand(opts: GlobalOptions, json: boolean, rt: Runt
         nextRetry: s?.retryAt !== undefined && s.retryAt > rt.now() ? iso(s.retryAt) : null,
         lastError: s?.lastError ?? null,
         latched: s?.latched ? { reason: s.latched.reason, since: iso(s.latched.at) } : null,
+        // The last drift check (issue 17): in-sync, drifted (detail: what was served), unknown or propagating (detail: why).
+        verify: s?.verify ? { at: iso(s.verify.at), result: s.verify.result, via: s.verify.via, detail: s.verify.detail ?? null } : null,
       };
     }),
   );
@@ -50,8 +52,17 @@ export async function statusCommand(opts: GlobalOptions, json: boolean, rt: Runt
     if (r.lastChange) parts.push(`changed ${r.lastChange}`);
     if (r.latched) parts.push(`LATCHED since ${r.latched.since}: ${r.latched.reason}`);
     else if (r.nextRetry) parts.push(`failing (${r.failures}x): ${r.lastError ?? "?"}; next try ${r.nextRetry}`);
+    if (r.verify) parts.push(verifyText(r.verify));
     rt.out(parts.join("; "));
   }
   for (const p of pushes) rt.out(`last push for ${p.name}: ${p.address} at ${p.at}${p.from ? ` from ${p.from}` : ""}`);
   return EXIT.ok;
+}
+
+/** The last drift check, as `ddns status` prints it. */
+function verifyText(v: { at: string | null; result: string; via: string; detail: string | null }): string {
+  const how = v.via === "api" ? "provider API" : "authoritative DNS";
+  if (v.result === "drifted") return `checked ${v.at} (${how}): drifted, it served ${v.detail || "no record"}`;
+  if (v.result === "in-sync") return `checked ${v.at} (${how}): in-sync`;
+  return `checked ${v.at} (${how}): ${v.result === "unknown" ? "could not verify" : "propagating"}: ${v.detail ?? ""}`;
 }

@@ -11,11 +11,12 @@ import { readProviders } from "./providers.js";
 import { readPush, readRecords } from "./records.js";
 import { errnoText } from "./secrets.js";
 import type { Config, FamilyConfig } from "./types.js";
+import { VERIFY_TOP_KEYS, readVerifyDefaults } from "./verify.js";
 
 /** A config larger than this is not a ddns config (and would only cost memory). */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-const TOP_KEYS = ["ipv4", "ipv6", "providers", "records", "push"] as const;
+const TOP_KEYS = ["ipv4", "ipv6", "providers", "records", "push", ...VERIFY_TOP_KEYS] as const;
 
 export interface ParseOptions {
   /** `$CREDENTIALS_DIRECTORY`, where `K_credential` secrets are read. */
@@ -89,11 +90,13 @@ export async function parseConfigText(text: string, file: string, opts: ParseOpt
   const ctx = { file: path, fileMode: opts.fileMode, fileMtimeMs: opts.fileMtimeMs, credentialsDir: opts.credentialsDir };
   const families = Object.fromEntries(FAMILIES.map((f) => [f, readFamily(p, f, doc[f])])) as Record<Family, FamilyConfig>;
   const providers = await readProviders(p, ctx, doc.providers);
-  const records = readRecords(p, doc.records, families, providers.declared);
+  const verify = readVerifyDefaults(p, doc);
+  const proxied = new Set([...providers.entries.values()].filter((e) => e.type === "cloudflare" && e.values["proxied"] === true).map((e) => e.name));
+  const records = readRecords(p, doc.records, families, providers.declared, verify, proxied);
   const push = await readPush(p, ctx, doc.push, records, opts.pushSecrets ?? true);
   p.throwIfAny();
 
-  const config: Config = { file: path, families, providers: providers.entries, records };
+  const config: Config = { file: path, families, providers: providers.entries, records, verifyResolvers: verify.resolvers };
   if (push !== undefined) config.push = push;
   return config;
 }

@@ -9,8 +9,9 @@ import type { SecretContext } from "./secrets.js";
 import { readSecret, secretKeyNames } from "./secrets.js";
 import { didYouMean } from "./suggest.js";
 import { normalizeHostname } from "./values.js";
+import { VERIFY_RECORD_KEYS, readVerifyInterval, readVerifyMode, verifyModeProblem, type VerifyDefaults } from "./verify.js";
 
-const RECORD_KEYS = ["name", "provider", "families", "ttl"] as const;
+const RECORD_KEYS = ["name", "provider", "families", "ttl", ...VERIFY_RECORD_KEYS] as const;
 
 /** Validates `[[records]]` (absent: none, and ddns has nothing to do). */
 export function readRecords(
@@ -18,6 +19,9 @@ export function readRecords(
   raw: unknown,
   families: Record<Family, FamilyConfig>,
   providers: Map<string, ProviderSpec | undefined>,
+  verify: VerifyDefaults = { verify: "auto", intervalS: 86_400, resolvers: [] },
+  /** `proxied = true` per provider entry name (Cloudflare): such records cannot be checked through DNS. */
+  proxied: ReadonlySet<string> = new Set(),
 ): RecordConfig[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) {
@@ -61,13 +65,29 @@ export function readRecords(
     let ttl: number | undefined;
     if (t.ttl !== undefined) ttl = readInteger(p, [...path, "ttl"], t.ttl, 1, 86400);
 
+    let mode = verify.verify;
+    let modeAt = verify.verifyAt;
+    if (t.verify !== undefined) {
+      const m = readVerifyMode(p, [...path, "verify"], t.verify);
+      if (m !== undefined) {
+        mode = m;
+        modeAt = [...path, "verify"];
+      }
+    }
+    let intervalS = verify.intervalS;
+    if (t.verify_interval !== undefined) intervalS = readVerifyInterval(p, [...path, "verify_interval"], t.verify_interval) ?? intervalS;
+    if (spec !== undefined && provider !== undefined) {
+      const why = verifyModeProblem(mode, spec.type, proxied.has(provider));
+      if (why !== undefined) p.add(modeAt ?? [...path, "provider"], `${name ?? "this record"}: ${why}`);
+    }
+
     if (name === undefined || provider === undefined || fams === undefined) return;
     for (const f of fams) {
       const first = seen.get(`${name}/${f}`);
       if (first !== undefined) p.add([...path, "name"], `"${name}" (${f}) is already configured by the record at line ${first}`);
       else seen.set(`${name}/${f}`, line);
     }
-    const record: RecordConfig = { name, provider, families: fams, line };
+    const record: RecordConfig = { name, provider, families: fams, line, verify: mode, verifyIntervalS: intervalS };
     if (ttl !== undefined) record.ttl = ttl;
     out.push(record);
   });

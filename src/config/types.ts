@@ -1,5 +1,6 @@
 import type { Family, SourceName } from "../ip-source/types.js";
 import type { ProviderSettings } from "../provider/types.js";
+import type { VerifyMode } from "../verify/types.js";
 
 /** The validated `ddns.toml` (DESIGN.md "Config"). Produced by config/load.ts only. */
 export interface Config {
@@ -9,6 +10,8 @@ export interface Config {
   providers: Map<string, ProviderEntry>;
   records: RecordConfig[];
   push?: PushConfig;
+  /** `verify_resolvers`: where drift checks find a zone's servers (empty: /etc/resolv.conf's). */
+  verifyResolvers: string[];
 }
 
 export interface FamilyConfig {
@@ -65,6 +68,10 @@ export interface RecordConfig {
   families: Family[];
   ttl?: number;
   line: number;
+  /** Drift check (issue 17): `verify`, from the record or the top level (default "auto"). */
+  verify: VerifyMode;
+  /** `verify_interval`, seconds (>= 3600, default 86400). */
+  verifyIntervalS: number;
 }
 
 /** `[push]`: which names a router's push may set (issue 8). */

@@ -109,6 +109,8 @@ function apply(
   const base: RecordState = { provider: entry.name, published: prev?.provider === entry.name ? (prev.published ?? null) : null, failures: 0 };
   if (prev?.pushedAt !== undefined) base.pushedAt = prev.pushedAt;
   if (prev?.changedAt !== undefined) base.changedAt = prev.changedAt;
+  // The last drift check stays for `ddns status` (a push does not answer it).
+  if (prev?.verify !== undefined && prev.provider === entry.name) base.verify = prev.verify;
   const cache = "cache" in result && result.cache !== undefined ? result.cache : prev?.provider === entry.name ? prev.cache : undefined;
   if (cache !== undefined) base.cache = cache;
 
@@ -136,6 +138,22 @@ function apply(
     }
     case "updated":
     case "unchanged": {
+      if (a.why === "drift") {
+        // A repair (issue 17): what we had published is back; `previous` is what the provider served instead.
+        const served = a.previous?.join(" ") ?? "";
+        const record: RecordState = { ...base, published: [...a.addresses], pushedAt: now, failures: 0 };
+        return {
+          record,
+          transition: {
+            kind: "record-repaired",
+            priority: 4,
+            message: `${who} had drifted at ${via}: it served ${served || "no record"} instead of ${newAddr}; ${newAddr} was put back`,
+            ...fields,
+            old: served,
+            new: newAddr,
+          },
+        };
+      }
       const changed = a.previous === null || a.previous.join(" ") !== newAddr;
       const record: RecordState = { ...base, published: [...a.addresses], pushedAt: now, failures: 0 };
       if (changed) record.changedAt = now;

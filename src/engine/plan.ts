@@ -3,6 +3,7 @@ import type { Family } from "../ip-source/types.js";
 import type { State } from "../state/types.js";
 import type { Pushed } from "./pushes.js";
 import { recordKey, type Action, type FamilyDetection, type Plan } from "./types.js";
+import { verifyDue, type VerifySchedule } from "./verify.js";
 
 export interface PlanInput {
   config: Config;
@@ -14,6 +15,8 @@ export interface PlanInput {
   force: boolean;
   /** Addresses a router pushed this run for a record name: they win for that record. */
   pushed?: Pushed;
+  /** Drift checks (issue 17): absent, none are planned (`--dry-run`, `--force`, tests of the rest). */
+  verify?: VerifySchedule;
 }
 
 const DAY_MS = 86_400_000;
@@ -91,12 +94,18 @@ export function plan(input: PlanInput): Plan {
       else if (force) push("force");
       else if (entry !== undefined && entry.refreshDays > 0 && now - (rs.pushedAt ?? 0) >= entry.refreshDays * DAY_MS) push("refresh");
       else {
-        actions.push({ kind: "noop", ...base, why: "current" });
+        const check = input.verify === undefined ? undefined : verifyDue(key, record, entry, rs, now, input.verify);
+        if (check?.due === true) actions.push({ kind: "verify", ...base, published: [...previous], ...check.target, guardUntil: check.guardUntil });
+        else {
+          actions.push({ kind: "noop", ...base, why: "current" });
+          // The idle seal ends when the check falls due: between checks a run stays free.
+          if (check !== undefined) until(check.at);
+        }
         if (entry !== undefined && entry.refreshDays > 0) until((rs.pushedAt ?? 0) + entry.refreshDays * DAY_MS);
       }
     }
   }
-  const p: Plan = { actions, idle: actions.every((a) => a.kind !== "push") };
+  const p: Plan = { actions, idle: actions.every((a) => a.kind !== "push" && a.kind !== "verify") };
   if (changesAt !== undefined) p.changesAt = changesAt;
   return p;
 }

@@ -4,6 +4,8 @@
  *   lock -> claim events -> load state -> detect -> take in router pushes -> plan
  *     -> nothing to do: remember a push if one came, seal the idle inputs, done
  *        (no network, nothing written to the state directory)
+ *     -> drift checks due (verify.ts): ask what is served, keep the answers, turn
+ *        confirmed drift into repairs; only checks, no repair: save, seal, done
  *     -> else: status, record the intent, push (execute.ts), save, status
  *   always: the claimed events are removed and the lock released.
  *
@@ -19,7 +21,9 @@ import type { LoadResult, State, StateStore } from "../state/types.js";
 import { execute, type ExecuteResult } from "./execute.js";
 import { plan } from "./plan.js";
 import { intakePushes } from "./pushes.js";
-import type { FamilyDetection, Plan } from "./types.js";
+import type { Action, FamilyDetection, Plan } from "./types.js";
+import type { Verifier } from "../verify/types.js";
+import { applyChecks, targetOf, type VerifyAction, type VerifySchedule } from "./verify.js";
 import type { Family } from "../ip-source/types.js";
 
 /** The run lock (state/lock.ts): waits its bounded while for a run in progress. */
@@ -63,6 +67,8 @@ export interface ReconcileDeps {
   /** Absent: no seal (`--force`, or sources the seal cannot check). */
   seal?: IdleSeal;
   force: boolean;
+  /** Drift checks (issue 17): when they are due, and who asks. Absent: no checks this run. */
+  verify?: { schedule: VerifySchedule; verifier: Verifier };
 }
 
 export type ReconcileResult =
@@ -85,7 +91,17 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     const pushes = intakePushes(claimed.events, deps.config, loaded.state.pushes);
     for (const r of pushes.refused) deps.logger.warn(r);
     const current: State = pushes.seen === undefined ? withoutPushes(loaded.state) : { ...loaded.state, pushes: pushes.seen };
-    const p = plan({ config: deps.config, detected, state: current, now: deps.now(), force: deps.force, pushed: pushes.pushed });
+    const planOf = (state: State): Plan =>
+      plan({
+        config: deps.config,
+        detected,
+        state,
+        now: deps.now(),
+        force: deps.force,
+        pushed: pushes.pushed,
+        ...(deps.verify !== undefined ? { verify: deps.verify.schedule } : {}),
+      });
+    const p = planOf(current);
 
     if (p.idle) {
       // No network. The only write: remembering a router's push for `ddns status`.
@@ -95,9 +111,33 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
       return { kind: "done", outcome: "ok", pushed: 0 };
     }
 
-    deps.status(`updating ${p.actions.filter((a) => a.kind === "push").length} record(s)`);
-    const intent = await saveIntent(store, current, p);
-    const result = await execute(p, current, {
+    // Drift checks: what is served, kept in state; confirmed drift becomes one repair push each.
+    let working = current;
+    let actions: Action[] = p.actions;
+    const checks = p.actions.filter((a): a is VerifyAction => a.kind === "verify");
+    if (checks.length > 0 && deps.verify !== undefined) {
+      deps.status(`checking ${checks.length} record(s) at the provider`);
+      const answers = await deps.verify.verifier.check(
+        checks.map((a) => targetOf(a, current)),
+        deps.signal(),
+      );
+      const applied = applyChecks(checks, answers, current, deps.now());
+      working = applied.state;
+      actions = [...p.actions.filter((a) => a.kind !== "verify"), ...applied.repairs];
+    }
+    const work: Plan = { actions, idle: false };
+    if (!actions.some((a) => a.kind === "push")) {
+      // Only checks, nothing to repair: their answers are saved, and the seal ends at the next check.
+      const next = prune(working, deps.config);
+      await store.save(next);
+      const after = planOf(working);
+      if (keyBefore !== undefined && after.idle) deps.seal?.after({ keyBefore, saved: true, changesAt: after.changesAt, now: deps.now() });
+      return { kind: "done", outcome: "ok", pushed: 0 };
+    }
+
+    deps.status(`updating ${actions.filter((a) => a.kind === "push").length} record(s)`);
+    const intent = await saveIntent(store, working, work);
+    const result = await execute(work, working, {
       config: deps.config,
       now: deps.now,
       random: deps.random,

@@ -1,5 +1,6 @@
 import type { RecordConfig } from "../config/types.js";
 import type { Detection, Family } from "../ip-source/types.js";
+import type { DnsServer } from "../net/dns/exchange.js";
 
 /** What detection produced for one family this run. */
 export type FamilyDetection = Detection | { kind: "disabled" };
@@ -9,6 +10,22 @@ export type Action =
   | { kind: "noop"; key: string; record: RecordConfig; family: Family; why: "current" | "unavailable" | "disabled" | "held" }
   | { kind: "wait"; key: string; record: RecordConfig; family: Family; until: number }
   | { kind: "latched"; key: string; record: RecordConfig; family: Family; reason: string }
+  /**
+   * The record is current as far as state knows and its drift check is due (issue 17):
+   * ask what is served (`via` the provider's read API or DNS, `server` for rfc2136)
+   * and compare with `published`. `guardUntil`: before then a difference is our own
+   * push still propagating, not drift.
+   */
+  | {
+      kind: "verify";
+      key: string;
+      record: RecordConfig;
+      family: Family;
+      published: string[];
+      via: "api" | "dns";
+      server?: DnsServer;
+      guardUntil: number;
+    }
   | {
       kind: "push";
       key: string;
@@ -16,16 +33,17 @@ export type Action =
       family: Family;
       addresses: string[];
       previous: string[] | null;
-      why: "first" | "changed" | "refresh" | "force" | "unlatched" | "retry";
+      /** "drift": a check found the provider serving `previous` instead of `addresses` (a repair). */
+      why: "first" | "changed" | "refresh" | "force" | "unlatched" | "retry" | "drift";
     };
 
 export interface Plan {
   actions: Action[];
-  /** True when the run needs no network and no write (every action is noop/wait/latched). */
+  /** True when the run needs no network and no write (every action is noop/wait/latched; no push, no check). */
   idle: boolean;
   /**
    * The first instant at which the same inputs could plan otherwise by time alone (a
-   * backoff ending, a refresh falling due); undefined when no decision depends on time.
+   * backoff ending, a refresh or a drift check falling due); undefined when no decision depends on time.
    */
   changesAt?: number;
 }

@@ -10,4 +10,5 @@ export const MESSAGE_IDS: Record<TransitionKind, string> = {
   "state-reset": "905548d3f18843408415223d8272b28b",
   "event-refused": "03283807b5714a358b3a8f52255c6a2e",
   "push-received": "cb66995f37fe44e190366b0f74a98795",
+  "record-repaired": "e1404848c3ae4fb3a3577b987901fef0",
 };

@@ -13,7 +13,8 @@ export type TransitionKind =
   | "record-recovered" // success after failures or after a latch cleared
   | "state-reset" // corrupt state set aside
   | "event-refused" // an event file refused
-  | "push-received"; // a router pushed an address (issue 8)
+  | "push-received" // a router pushed an address (issue 8)
+  | "record-repaired"; // a drift check found the provider serving other addresses; ours were put back (issue 17)
 
 export interface Transition {
   kind: TransitionKind;

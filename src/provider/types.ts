@@ -28,7 +28,11 @@ export interface RecordUpdate {
   family: Family;
   /** The full address set to publish for this name and family (at least one). */
   addresses: string[];
-  /** What state says is published now (null: unknown). */
+  /**
+   * What state says is published now (null: unknown). A repair of drift (issue 17)
+   * passes what the provider was just seen to serve instead; `[]` means it was seen to
+   * hold no record, so the provider creates without looking first.
+   */
   previous: string[] | null;
   /** The configured TTL; absent: the provider's existing TTL is left alone (a new record gets the provider's default). */
   ttl?: number;
@@ -68,8 +72,38 @@ export type PushOutcome =
    */
   | { kind: "held"; reason: string; answered: string[] };
 
+/** One record (name and family) whose served addresses `read` is asked for (drift check, issue 17). */
+export interface RecordRead {
+  /** Stable key "<name>/<family>", as in state. */
+  key: string;
+  name: string;
+  family: Family;
+  cache?: ProviderCache;
+}
+
+/**
+ * What the provider's API says it holds for one record.
+ * - "found": the addresses of the name's A or AAAA records, possibly none (`[]`: the
+ *   record was deleted). `cache` is the provider's refreshed cache (record ids as they
+ *   are now), so that a repair that follows is one request. `proxied`: the record is
+ *   served through a proxy (Cloudflare), so DNS answers would never show it.
+ * - "unknown": the read could not answer (timeout, 5xx, rate limit, no read permission
+ *   on the token, a malformed answer). Nothing may be concluded from it.
+ */
+export type ReadOutcome =
+  | { kind: "found"; addresses: string[]; cache?: ProviderCache; proxied?: boolean }
+  | { kind: "unknown"; reason: string };
+
 export interface DnsProvider {
   push(updates: RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome>>;
+  /**
+   * Optional read API (issue 17, drift repair): what the provider holds now for each
+   * record, one outcome per `record.key`. Read-only: never changes anything. One GET
+   * per record or per zone. Never throws for a provider or network failure: it answers
+   * "unknown". Providers without a read API leave it out; their records are checked
+   * through the zone's authoritative servers instead (src/verify/).
+   */
+  readRecords?(records: RecordRead[], signal: AbortSignal): Promise<Map<string, ReadOutcome>>;
   /** Read-only credential check for `ddns check --online`. */
   verify?(signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: string }>;
 }

@@ -55,7 +55,7 @@ export async function loadPushSetup(file: string, credentialsDir: string | undef
   const records: RecordConfig[] = [];
   for (const r of Array.isArray(doc.records) ? doc.records : []) {
     const n = isTable(r) && typeof r.name === "string" ? normalizeHostname(r.name, { wildcard: true, minLabels: 2 }) : undefined;
-    if (n?.ok) records.push({ name: n.name, provider: "", families: [], line: 0 });
+    if (n?.ok) records.push({ name: n.name, provider: "", families: [], line: 0, verify: "off", verifyIntervalS: 86_400 });
   }
   const push = await readPush(p, { file: path, fileMode: mode, fileMtimeMs: mtimeMs, credentialsDir }, doc.push, records);
   try {

@@ -176,6 +176,14 @@ function validateRecord(v: unknown): RecordState | string {
     }
     r.held = { addresses: [...h["addresses"]], answered: [...h["answered"]], reason: h["reason"], at: h["at"], fingerprint: h["fingerprint"] };
   }
+  const vf = v["verify"];
+  if (vf !== undefined) {
+    const results = ["in-sync", "drifted", "unknown", "propagating"];
+    if (!isObject(vf) || !isTime(vf["at"]) || !results.includes(vf["result"] as string) || (vf["via"] !== "api" && vf["via"] !== "dns") || (vf["detail"] !== undefined && typeof vf["detail"] !== "string")) {
+      return "verify is malformed";
+    }
+    r.verify = { at: vf["at"], result: vf["result"] as NonNullable<RecordState["verify"]>["result"], via: vf["via"], ...(typeof vf["detail"] === "string" ? { detail: vf["detail"] } : {}) };
+  }
   const c = v["cache"];
   if (c !== undefined) {
     if (!isObject(c) || !Object.values(c).every((x) => typeof x === "string")) return "cache is malformed";

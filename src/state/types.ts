@@ -30,6 +30,19 @@ export interface RecordState {
    */
   held?: { addresses: string[]; answered: string[]; reason: string; at: number; fingerprint: string };
   cache?: ProviderCache;
+  /** The last drift check of this record (issue 17; `ddns status` shows it). */
+  verify?: VerifyState;
+}
+
+/** The outcome of one drift check (src/verify/, engine/verify.ts). */
+export interface VerifyState {
+  /** epoch ms of the check */
+  at: number;
+  result: "in-sync" | "drifted" | "unknown" | "propagating";
+  /** "api" (the provider's read API) or "dns" (the zone's authoritative servers). */
+  via: "api" | "dns";
+  /** For drifted: what was served ("" for no record); for unknown/propagating: why. */
+  detail?: string;
 }
 
 /** A provider entry (account) that asked every request to wait (Cloudflare 429). */

@@ -100,8 +100,8 @@ password = "pw-inline-456"
     assert.match(home.fingerprint, /^[0-9a-f]{16}$/);
 
     assert.deepEqual(c.records, [
-      { name: "home.example.org", provider: "home", families: ["ipv4", "ipv6"], ttl: 300, line: 27 },
-      { name: "*.lab.example.org", provider: "home", families: ["ipv6"], line: 32 },
+      { name: "home.example.org", provider: "home", families: ["ipv4", "ipv6"], ttl: 300, line: 27, verify: "auto", verifyIntervalS: 86400 },
+      { name: "*.lab.example.org", provider: "home", families: ["ipv6"], line: 32, verify: "auto", verifyIntervalS: 86400 },
     ]);
     assert.deepEqual(c.push, { names: ["home.example.org"], username: "router", password: "pw-inline-456" });
   });

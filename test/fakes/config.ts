@@ -38,6 +38,7 @@ export function config(records: Array<Partial<RecordConfig> & { name: string }>,
     file: "/etc/ddns/ddns.toml",
     families: fams,
     providers: new Map(providers.map((p) => [p.name, p])),
-    records: records.map((r, i) => ({ provider: "p", families: ["ipv4"], line: 10 + i, ...r })),
+    records: records.map((r, i) => ({ provider: "p", families: ["ipv4"], line: 10 + i, verify: "auto", verifyIntervalS: 86_400, ...r })),
+    verifyResolvers: [],
   };
 }

@@ -1,4 +1,4 @@
-import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "../types.js";
+import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOutcome, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import { cloudflareSpec } from "./spec.js";
 import { DdnsError } from "../../errors.js";
 import { retryAfterMs } from "../kit/rest.js";
@@ -23,6 +23,7 @@ interface CfRecord {
   name: string;
   type: string;
   content: string;
+  proxied?: boolean;
 }
 interface CfZone {
   id: string;
@@ -104,6 +105,61 @@ class CloudflareProvider implements DnsProvider {
     return { ok: true };
   }
 
+  /**
+   * The drift check's read (issue 17): the zone (cached, else found) and one list of
+   * the name's A or AAAA records. A proxied record is reported as such: DNS answers
+   * show Cloudflare's edge, never it. The record id goes back in the cache, so a
+   * repair is one PATCH (or one POST when the record is gone).
+   */
+  async readRecords(records: RecordRead[], signal: AbortSignal): Promise<Map<string, ReadOutcome>> {
+    const out = new Map<string, ReadOutcome>();
+    const zones = new Map<string, string>();
+    let stop: Failure | undefined;
+    for (const r of records) {
+      if (stop !== undefined) {
+        out.set(r.key, { kind: "unknown", reason: `not asked for ${r.name}: ${stop.reason}` });
+        continue;
+      }
+      const o = await this.readOne(r, signal, zones);
+      if (o.kind === "found" || o.kind === "unknown") out.set(r.key, o);
+      else {
+        out.set(r.key, { kind: "unknown", reason: o.reason });
+        if (o.badToken || o.retryAfterMs !== undefined) stop = o;
+      }
+    }
+    return out;
+  }
+
+  private async readOne(r: RecordRead, signal: AbortSignal, zones: Map<string, string>): Promise<ReadOutcome | Failure> {
+    const type = r.family === "ipv4" ? "A" : "AAAA";
+    const name = r.name.toLowerCase().replace(/\.$/, "");
+    let zoneId = r.cache?.["zone"];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (zoneId === undefined) {
+        const z = await this.findZone(name, signal, zones);
+        if (!z.ok) return z.failure;
+        zoneId = z.result;
+      }
+      const list = await this.call<CfRecord[]>("GET", `/zones/${enc(zoneId)}/dns_records?type=${type}&name=${enc(name)}`, undefined, signal, `read the ${type} records of ${name}`, name);
+      if (!list.ok) {
+        // A cached zone id that went stale is looked up again, once.
+        if (list.failure.stale && attempt === 0 && r.cache?.["zone"] === zoneId) {
+          zoneId = undefined;
+          continue;
+        }
+        return list.failure;
+      }
+      if (!Array.isArray(list.result)) return malformedFailure(name);
+      const mine = list.result.filter((x) => x.type === type && typeof x.name === "string" && x.name.toLowerCase() === name && typeof x.content === "string");
+      const cache: ProviderCache = { zone: zoneId };
+      if (mine.length === 1 && typeof mine[0]?.id === "string") cache["record"] = mine[0].id;
+      const o: ReadOutcome = { kind: "found", addresses: mine.map((x) => x.content), cache };
+      if (mine.some((x) => x.proxied === true)) o.proxied = true;
+      return o;
+    }
+    return malformedFailure(name);
+  }
+
   private async pushOne(u: RecordUpdate, signal: AbortSignal, zones: Map<string, string>): Promise<PushOutcome> {
     const type = u.family === "ipv4" ? "A" : "AAAA";
     const name = u.name.toLowerCase().replace(/\.$/, "");
@@ -125,6 +181,8 @@ class CloudflareProvider implements DnsProvider {
       if (!z.ok) return strip(z.failure);
       zoneId = z.result;
     }
+    // A repair right after a read that saw no record (previous []): create, without listing again.
+    if (u.previous?.length === 0 && recordId === undefined && u.cache?.["zone"] === zoneId) return this.reconcile(zoneId, [], u, type, name, signal);
     const list = await this.call<CfRecord[]>(
       "GET",
       `/zones/${enc(zoneId)}/dns_records?type=${type}&name=${enc(name)}`,

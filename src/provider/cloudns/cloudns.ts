@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { cloudnsSpec } from "./spec.js";
-import { pushIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, authFailure, baseUrl, callJson, ctxFor, fail, isObject, malformed, ok, perUpdate, rateLimited, str, type Ctx, type Failure, type Result } from "../kit/rest.js";
 
 /**
@@ -95,5 +95,6 @@ export function createCloudns(settings: ProviderSettings, deps: ProviderDeps): D
     settings,
     (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
     (signal) => call("login/login", {}, ctx(CHECK, signal)),
+    (r, signal) => readIdRecords(r, api, str(settings, "zone").toLowerCase(), ctx(r.name, signal)),
   );
 }

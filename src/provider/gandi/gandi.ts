@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { gandiSpec } from "./spec.js";
-import { pushRrset, type RrsetApi } from "../kit/record-sets.js";
+import { pushRrset, readRrset, type RrsetApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str } from "../kit/rest.js";
 
 /**
@@ -44,5 +44,5 @@ export function createGandi(settings: ProviderSettings, deps: ProviderDeps): Dns
       return Promise.resolve({ kind: "permanent", reason: `no Gandi credential for ${u.name}: set token in [providers.${settings.name}]` });
     }
     return pushRrset(u, api, str(settings, "zone").toLowerCase(), c);
-  }, (signal) => call("GET", "/domains", ctx(CHECK, signal)));
+  }, (signal) => call("GET", "/domains", ctx(CHECK, signal)), (r, signal) => readRrset(r, api, str(settings, "zone").toLowerCase(), ctx(r.name, signal)));
 }

@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { godaddySpec } from "./spec.js";
-import { pushRrset, type RrsetApi } from "../kit/record-sets.js";
+import { pushRrset, readRrset, type RrsetApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str, type JsonCall } from "../kit/rest.js";
 
 /**
@@ -53,5 +53,6 @@ export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): D
     settings,
     (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
     (signal) => call("GET", "/v1/domains?limit=1", ctx(CHECK, signal)),
+    (r, signal) => readRrset(r, api, str(settings, "zone").toLowerCase(), ctx(r.name, signal)),
   );
 }

@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { hetznerSpec } from "./spec.js";
-import { pushRrset, type RrsetApi } from "../kit/record-sets.js";
+import { pushRrset, readRrset, type RrsetApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, seg, str, type Ctx, type Result } from "../kit/rest.js";
 
 /**
@@ -59,5 +59,6 @@ export function createHetzner(settings: ProviderSettings, deps: ProviderDeps): D
     settings,
     (u, signal) => pushRrset(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
     (signal) => call("GET", "/zones?per_page=1", ctx(CHECK, signal)),
+    (r, signal) => readRrset(r, api, str(settings, "zone").toLowerCase(), ctx(r.name, signal)),
   );
 }

@@ -1,4 +1,4 @@
-import type { PushOutcome, RecordUpdate } from "../types.js";
+import type { PushOutcome, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import { canonical, fail, ok, relativeName, rrType, sameSet, zoneCandidates, type Ctx, type Failure, type Result } from "./rest.js";
 
 /**
@@ -145,7 +145,7 @@ export interface ZoneFinder {
 }
 
 /** The zone of an update (cached, configured, or probed once) and the name relative to it. */
-export async function resolveZone(u: RecordUpdate, api: ZoneFinder, configuredZone: string, c: Ctx): Promise<Result<{ z: ZoneRef; rel: string }>> {
+export async function resolveZone(u: Pick<RecordUpdate, "name" | "cache">, api: ZoneFinder, configuredZone: string, c: Ctx): Promise<Result<{ z: ZoneRef; rel: string }>> {
   const cache = u.cache ?? {};
   let z: ZoneRef;
   const cachedZone = cache["zone"];
@@ -174,7 +174,8 @@ export async function pushIdRecords(u: RecordUpdate, api: IdRecordApi, configure
   const ops = api.ops(z, rel, type, u.ttl, c);
   const done = (ids: IdRecord[]): PushOutcome => ({ kind: "updated", cache: { ...zoneCache, records: encodeIds(ids) } });
 
-  const cached = decodeIds(cache["records"]);
+  // A repair right after a read that saw no record (previous []): create, without listing again.
+  const cached = u.previous?.length === 0 && cache["records"] === "" ? [] : decodeIds(cache["records"]);
   if (cached !== null && !sameSet(cached.map((r) => r.value), u.addresses)) {
     const r = await applyRecords(cached, u.addresses, ops);
     if (r.ok) return done(r.value);
@@ -209,7 +210,8 @@ export async function pushRrset(u: RecordUpdate, api: RrsetApi, configuredZone: 
   const { z, rel } = where.value;
   const type = rrType(u);
   const cache = { zone: z.zone, zoneId: z.id };
-  let exists: boolean | undefined;
+  // previous [] : a read just saw no RRset (a repair of a deleted record), so it is created.
+  let exists: boolean | undefined = u.previous?.length === 0 ? false : undefined;
   if (u.previous === null) {
     const read = await api.read(z, rel, type, c);
     if (!read.ok) return withCache(read.failure, cache);
@@ -220,4 +222,29 @@ export async function pushRrset(u: RecordUpdate, api: RrsetApi, configuredZone: 
   }
   const w = await api.write(z, rel, type, u.addresses, u.ttl, exists, c);
   return w.ok ? { kind: "updated", cache } : withCache(w.failure, cache);
+}
+
+/**
+ * The drift check's read (issue 17) through an id-per-record API: the zone (cached,
+ * configured or probed) and one list of the name's records. The ids go back in the
+ * cache, so a repair that follows is one request (an update of the id that drifted,
+ * or a create when none is left).
+ */
+export async function readIdRecords(r: RecordRead, api: IdRecordApi, configuredZone: string, c: Ctx): Promise<ReadOutcome | Failure> {
+  const where = await resolveZone(r, api, configuredZone, c);
+  if (!where.ok) return where.failure;
+  const { z, rel } = where.value;
+  const listed = await api.list(z, rel, rrType(r), c);
+  if (!listed.ok) return listed.failure;
+  return { kind: "found", addresses: listed.value.map((x) => canonical(x.value)), cache: { zone: z.zone, zoneId: z.id, records: encodeIds(listed.value) } };
+}
+
+/** The drift check's read through an RRset API: one GET of the name's RRset (none: `[]`). */
+export async function readRrset(r: RecordRead, api: RrsetApi, configuredZone: string, c: Ctx): Promise<ReadOutcome | Failure> {
+  const where = await resolveZone(r, api, configuredZone, c);
+  if (!where.ok) return where.failure;
+  const { z, rel } = where.value;
+  const read = await api.read(z, rel, rrType(r), c);
+  if (!read.ok) return read.failure;
+  return { kind: "found", addresses: (read.value ?? []).map(canonical), cache: { zone: z.zone, zoneId: z.id } };
 }

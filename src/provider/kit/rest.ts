@@ -1,5 +1,5 @@
 import type { HttpClient, HttpRequest, HttpResponse } from "../../net/types.js";
-import type { DnsProvider, PushOutcome, ProviderSettings, RecordUpdate } from "../types.js";
+import type { DnsProvider, PushOutcome, ProviderSettings, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import { isDdnsError } from "../../errors.js";
 
 /**
@@ -255,7 +255,7 @@ export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return x.size === y.size && [...x].every((v) => y.has(v));
 }
 
-export function rrType(update: RecordUpdate): "A" | "AAAA" {
+export function rrType(update: Pick<RecordUpdate, "family">): "A" | "AAAA" {
   return update.family === "ipv4" ? "A" : "AAAA";
 }
 
@@ -347,8 +347,10 @@ export function perUpdate(
   settings: ProviderSettings,
   one: (u: RecordUpdate, signal: AbortSignal) => Promise<PushOutcome | Failure>,
   check?: (signal: AbortSignal) => Promise<Result<unknown>>,
+  read?: (r: RecordRead, signal: AbortSignal) => Promise<ReadOutcome | Failure>,
 ): DnsProvider {
   const provider: DnsProvider = { push: (updates, signal) => pushEach(updates, settings, (u) => one(u, signal)) };
+  if (read !== undefined) provider.readRecords = (records, signal) => readEach(records, settings, (r) => read(r, signal));
   if (check !== undefined) {
     provider.verify = async (signal) => {
       const r = await check(signal);
@@ -362,3 +364,37 @@ export function perUpdate(
 
 /** The name a credential check uses where an update names its record. */
 export const CHECK = "the read-only credential check";
+
+/**
+ * Runs `one` read per record (issue 17). A failure becomes "unknown" with its reason
+ * (scrubbed of the table's secrets); after a table-wide one (credentials, rate limit)
+ * the remaining records get the same answer without a request.
+ */
+export async function readEach(
+  records: readonly RecordRead[],
+  settings: ProviderSettings,
+  one: (r: RecordRead) => Promise<ReadOutcome | Failure>,
+): Promise<Map<string, ReadOutcome>> {
+  const out = new Map<string, ReadOutcome>();
+  let stop: Failure | null = null;
+  for (const r of records) {
+    const skipped = stop !== null;
+    const o: ReadOutcome | Failure = stop ?? (await one(r));
+    if (o.kind === "found") {
+      out.set(r.key, o);
+      continue;
+    }
+    if (o.kind === "unknown") {
+      out.set(r.key, { kind: "unknown", reason: scrubText(o.reason, settings) });
+      continue;
+    }
+    if (stop === null && o.tableWide === true) stop = o;
+    out.set(r.key, { kind: "unknown", reason: scrubText(skipped ? `not asked for ${r.name}: ${o.reason}` : o.reason, settings) });
+  }
+  return out;
+}
+
+function scrubText(text: string, settings: ProviderSettings): string {
+  const secrets = settings.secretKeys.map((k) => settings.values[k]).filter((v): v is string => typeof v === "string" && v.length >= 4);
+  return secrets.reduce((t, v) => t.split(v).join("[secret]"), text);
+}

@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { linodeSpec } from "./spec.js";
-import { pushIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, str, type Ctx, type Result } from "../kit/rest.js";
 
 /**
@@ -77,5 +77,6 @@ export function createLinode(settings: ProviderSettings, deps: ProviderDeps): Dn
     settings,
     (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
     (signal) => call("GET", "/domains?page=1&page_size=25", ctx(CHECK, signal)),
+    (r, signal) => readIdRecords(r, api, str(settings, "zone").toLowerCase(), ctx(r.name, signal)),
   );
 }

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { namecomSpec } from "./spec.js";
-import { pushIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
 
 /**
@@ -69,5 +69,6 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
     settings,
     (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
     (signal) => call("GET", "/domains?perPage=1", ctx(CHECK, signal)),
+    (r, signal) => readIdRecords(r, api, str(settings, "zone").toLowerCase(), ctx(r.name, signal)),
   );
 }

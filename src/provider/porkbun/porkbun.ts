@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { porkbunSpec } from "./spec.js";
-import { pushIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, authFailure, baseUrl, classifyStatus, ctxFor, excerpt, fail, isObject, jsonHeaders, malformed, ok, parseJson, perUpdate, send, str, type Ctx, type Result } from "../kit/rest.js";
 
 /**
@@ -86,5 +86,6 @@ export function createPorkbun(settings: ProviderSettings, deps: ProviderDeps): D
     settings,
     (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
     (signal) => call("/ping", {}, ctx(CHECK, signal)),
+    (r, signal) => readIdRecords(r, api, str(settings, "zone").toLowerCase(), ctx(r.name, signal)),
   );
 }

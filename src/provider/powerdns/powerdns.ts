@@ -1,4 +1,4 @@
-import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "../types.js";
+import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import type { HttpResponse } from "../../net/types.js";
 import { powerdnsSpec } from "./spec.js";
 import {
@@ -65,7 +65,7 @@ export function createPowerdns(settings: ProviderSettings, deps: ProviderDeps): 
   }
 
   /** Zone id for an update: configured, cached, or discovered (memoized per push). */
-  async function zoneOf(u: RecordUpdate, memo: Map<string, Result<string | null>>, signal: AbortSignal): Promise<Result<string>> {
+  async function zoneOf(u: Pick<RecordUpdate, "name" | "cache">, memo: Map<string, Result<string | null>>, signal: AbortSignal): Promise<Result<string>> {
     const c = ctx(u.name);
     if (configured !== "") {
       if (relativeName(u.name, configured) === null) {
@@ -159,8 +159,64 @@ export function createPowerdns(settings: ProviderSettings, deps: ProviderDeps): 
     });
   }
 
+  /**
+   * The drift check's read (issue 17): one `GET /servers/{id}/zones/{zone}` per zone
+   * (with rrset_name and rrset_type, which 4.8+ uses to answer only that RRset; older
+   * servers send the whole zone, filtered here). Disabled records are not served.
+   */
+  async function read(records: RecordRead[], signal: AbortSignal): Promise<Map<string, ReadOutcome>> {
+    const out = new Map<string, ReadOutcome>();
+    const memo = new Map<string, Result<string | null>>();
+    const zones = new Map<string, unknown>();
+    let stop: Failure | null = null;
+    for (const r of records) {
+      const c = ctx(r.name, signal);
+      if (stop !== null) {
+        out.set(r.key, { kind: "unknown", reason: `not asked for ${r.name}: ${stop.reason}` });
+        continue;
+      }
+      const z = await zoneOf(r, memo, signal);
+      if (!z.ok) {
+        out.set(r.key, { kind: "unknown", reason: z.failure.reason });
+        if (z.failure.tableWide === true) stop = z.failure;
+        continue;
+      }
+      const type = rrType(r);
+      let json = zones.get(z.value);
+      if (json === undefined) {
+        const q = `rrset_name=${encodeURIComponent(fqdn(r.name))}&rrset_type=${type}`;
+        const res = await send(deps.http, { method: "GET", url: `${serverPath}/zones/${encodeURIComponent(z.value)}?${records.length === 1 ? q : "rrsets=true"}`, headers }, signal, c);
+        if (!res.ok) {
+          out.set(r.key, { kind: "unknown", reason: res.failure.reason });
+          continue;
+        }
+        const f = classifyStatus(res.value, c, errorText(res.value));
+        if (f) {
+          out.set(r.key, { kind: "unknown", reason: f.reason });
+          if (f.tableWide === true) stop = f;
+          continue;
+        }
+        json = parseJson(res.value.body);
+        if (records.length > 1) zones.set(z.value, json);
+      }
+      const rrsets = isObject(json) ? json.rrsets : undefined;
+      if (!Array.isArray(rrsets)) {
+        out.set(r.key, { kind: "unknown", reason: malformed(c, "the zone has no rrsets list").reason });
+        continue;
+      }
+      const addresses: string[] = [];
+      for (const set of rrsets) {
+        if (!isObject(set) || typeof set.name !== "string" || set.name.toLowerCase() !== fqdn(r.name) || set.type !== type || !Array.isArray(set.records)) continue;
+        for (const rec of set.records) if (isObject(rec) && typeof rec.content === "string" && rec.disabled !== true) addresses.push(rec.content);
+      }
+      out.set(r.key, configured === "" ? { kind: "found", addresses, cache: { zone: z.value } } : { kind: "found", addresses });
+    }
+    return out;
+  }
+
   return {
     push,
+    readRecords: read,
     async verify(signal) {
       const c = ctx(`server ${serverPath}`);
       const r = await send(deps.http, { method: "GET", url: serverPath, headers }, signal, c);

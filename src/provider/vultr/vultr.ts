@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { vultrSpec } from "./spec.js";
-import { pushIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
 
 /**
@@ -65,5 +65,6 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
     settings,
     (u, signal) => pushIdRecords(u, api, str(settings, "zone").toLowerCase(), ctx(u.name, signal)),
     (signal) => call("GET", "/domains?per_page=1", ctx(CHECK, signal)),
+    (r, signal) => readIdRecords(r, api, str(settings, "zone").toLowerCase(), ctx(r.name, signal)),
   );
 }
