@@ -66,10 +66,10 @@ export async function askServers(name: string, family: Family, servers: readonly
       const where = formatServer(server);
       try {
         const { message, wire } = await asker(server, name, qtype, false);
-        if ((wire.readUInt16BE(2) & AA) === 0) return { server: where, error: `${where} is not authoritative for ${name} (no AA bit)` };
         const rcode = message.header.rcode;
+        if (rcode !== RCODE_NOERROR && rcode !== RCODE_NXDOMAIN) return { server: where, error: `${where} answered ${rcodeName(rcode)}` };
+        if ((wire.readUInt16BE(2) & AA) === 0) return { server: where, error: `${where} is not authoritative for ${name} (no AA bit)` };
         if (rcode === RCODE_NXDOMAIN) return { server: where, addresses: [] };
-        if (rcode !== RCODE_NOERROR) return { server: where, error: `${where} answered ${rcodeName(rcode)}` };
         return { server: where, addresses: [...new Set(answerAddresses(message, wire, name, qtype))].sort() };
       } catch (e) {
         return { server: where, error: `${where}: ${errorText(e)}` };

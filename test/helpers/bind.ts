@@ -56,10 +56,17 @@ export interface BindZone {
   policy: string;
 }
 
-export async function startBind(keyAlgorithms: Record<string, string>, zones: BindZone[]): Promise<BindServer> {
+/** Where named listens: 127.0.0.1 and a free port unless given (a second server on 127.0.0.2 and the same port stands in for another NS). */
+export interface BindListen {
+  address?: string;
+  port?: number;
+}
+
+export async function startBind(keyAlgorithms: Record<string, string>, zones: BindZone[], listen: BindListen = {}): Promise<BindServer> {
   if (!existsSync(NAMED)) throw new Error(`${NAMED} is missing: install bind9 and bind9-dnsutils (listed in .ci/apt-packages)`);
   const dir = await mkdtemp(join(tmpdir(), "ddns-bind-"));
-  const port = await freePort();
+  const port = listen.port ?? (await freePort());
+  const address = listen.address ?? "127.0.0.1";
   const keys: Record<string, BindKey> = {};
   const conf: string[] = [];
   for (const [name, algorithm] of Object.entries(keyAlgorithms)) {
@@ -69,8 +76,8 @@ export async function startBind(keyAlgorithms: Record<string, string>, zones: Bi
   }
   conf.push(
     `options { directory "${dir}"; pid-file "${dir}/named.pid"; session-keyfile "${dir}/session.key";`,
-    `  managed-keys-directory "${dir}"; listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; };`,
-    `  recursion no; allow-query { 127.0.0.1; }; dnssec-validation no; notify no; };`,
+    `  managed-keys-directory "${dir}"; listen-on port ${port} { ${address}; }; listen-on-v6 { none; };`,
+    `  recursion no; allow-query { 127.0.0.0/8; }; dnssec-validation no; notify no; };`,
     "controls { };",
   );
   for (const z of zones) {
@@ -111,7 +118,7 @@ export async function startBind(keyAlgorithms: Record<string, string>, zones: Bi
   // "running" can come before every listener answers on a busy machine: ask for the first zone's SOA until it does.
   const ask = (name: string, type: string, tcp = false) =>
     new Promise<string[]>((resolve, reject) => {
-      execFile(DIG, [...(tcp ? ["+tcp"] : []), "+short", "+norec", "+time=2", "+tries=1", "-p", String(port), "@127.0.0.1", name, type], (err, stdout) => {
+      execFile(DIG, [...(tcp ? ["+tcp"] : []), "+short", "+norec", "+time=2", "+tries=1", "-p", String(port), `@${address}`, name, type], (err, stdout) => {
         if (err) return reject(err);
         resolve(stdout.split("\n").filter((l) => l !== "").sort());
       });

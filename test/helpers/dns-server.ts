@@ -33,6 +33,8 @@ export interface DnsReplyOptions {
   idDelta?: number;
   /** Replaces the question name. */
   questionName?: string;
+  /** Sets the AA bit (an authoritative answer). */
+  aa?: boolean;
 }
 
 export type DnsHandler = (q: DnsQuery) => Buffer | Buffer[] | null;
@@ -62,7 +64,7 @@ function rdataOf(r: DnsRecord): Buffer {
 export function reply(q: DnsQuery, o: DnsReplyOptions = {}): Buffer {
   const header = Buffer.alloc(12);
   header.writeUInt16BE((q.id + (o.idDelta ?? 0)) & 0xffff, 0);
-  header.writeUInt16BE(0x8000 | (q.flags & 0x0100) | 0x0080 | (o.tc ? 0x0200 : 0) | (o.rcode ?? 0), 2);
+  header.writeUInt16BE(0x8000 | (q.flags & 0x0100) | 0x0080 | (o.aa ? 0x0400 : 0) | (o.tc ? 0x0200 : 0) | (o.rcode ?? 0), 2);
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(o.answers?.length ?? 0, 6);
   const qtail = Buffer.alloc(4);
@@ -94,7 +96,8 @@ function parseQuery(raw: Buffer, from: RemoteInfo): DnsQuery | null {
   return { id: raw.readUInt16BE(0), flags: raw.readUInt16BE(2), name: labels.join("."), type: raw.readUInt16BE(pos + 1), raw, from };
 }
 
-export async function startDnsServer(host: "127.0.0.1" | "::1", handler: DnsHandler): Promise<DnsServer> {
+/** `host` is a loopback address (any 127.0.0.0/8 address binds without being configured); `port` 0 = a free one. */
+export async function startDnsServer(host: string, handler: DnsHandler, port = 0): Promise<DnsServer> {
   const queries: DnsQuery[] = [];
   const sock: Socket = createSocket(host.includes(":") ? "udp6" : "udp4");
   sock.on("message", (raw, from) => {
@@ -107,12 +110,12 @@ export async function startDnsServer(host: "127.0.0.1" | "::1", handler: DnsHand
   });
   await new Promise<void>((resolve, reject) => {
     sock.once("error", reject);
-    sock.bind(0, host, () => resolve());
+    sock.bind(port, host, () => resolve());
   });
-  const port = (sock.address() as AddressInfo).port;
+  const bound = (sock.address() as AddressInfo).port;
   return {
-    address: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
-    port,
+    address: host.includes(":") ? `[${host}]:${bound}` : `${host}:${bound}`,
+    port: bound,
     queries,
     close: () => new Promise<void>((resolve) => sock.close(() => resolve())),
   };
