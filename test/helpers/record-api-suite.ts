@@ -1,6 +1,6 @@
 import { describe, it, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import type { DnsProvider, ProviderSettings, PushOutcome, RecordUpdate } from "../../src/provider/types.js";
+import type { DnsProvider, ProviderSettings, PushOutcome, RecordRead, RecordUpdate } from "../../src/provider/types.js";
 import type { MockApi, MockReply } from "./mock-api.js";
 import { assertNoSecretsIn } from "./secrets.js";
 
@@ -50,6 +50,10 @@ export interface SuiteOptions {
   ttl?: number;
   /** The provider has a read-only credential check (`ddns check --online`). */
   verifies?: boolean;
+  /** Requests a repair costs after a read (issue 17; default 1). */
+  repairRequests?: number;
+  /** The API reads through POST (Porkbun, ClouDNS): reads are not GETs. */
+  readsByPost?: boolean;
 }
 
 const NAME = "home.example.org";
@@ -90,9 +94,13 @@ export function scanned(p: DnsProvider, secrets: readonly string[]): DnsProvider
     return r;
   };
   const verify = p.verify?.bind(p);
+  const readRecords = p.readRecords?.bind(p);
   return {
     push: (updates, signal) => guard(() => p.push(updates, signal), (out) => [out, ...[...out.values()].map(reasonOf)]),
     ...(verify === undefined ? {} : { verify: (signal: AbortSignal) => guard(() => verify(signal), (r) => [r, r.ok ? "" : r.reason]) }),
+    ...(readRecords === undefined
+      ? {}
+      : { readRecords: (records: RecordRead[], signal: AbortSignal) => guard(() => readRecords(records, signal), (out) => [out, ...[...out.values()].map((o) => (o.kind === "unknown" ? o.reason : ""))]) }),
   };
 }
 
@@ -190,6 +198,63 @@ export function recordApiSuite(o: SuiteOptions): void {
         assert.equal(m.writes(), 0);
       });
     }
+
+    // The drift check's read (issue 17): one read, no write; a repair after it is one request.
+    const read = (m: SuiteMock, records: RecordRead[], values?: Record<string, string>) => {
+      const p = scanned(o.provider(m, values), secrets);
+      assert.ok(p.readRecords, `${o.type} has a read API (src/verify/methods.ts lists it)`);
+      return p.readRecords(records, AbortSignal.timeout(5000));
+    };
+    const rec = (family: "ipv4" | "ipv6" = "ipv4"): RecordRead => ({ key: `${NAME}/${family}`, name: NAME, family });
+
+    it("record as published/readRecords/found with its addresses, nothing written", async () => {
+      const m = await start([{ name: "home", type: "A", value: "203.0.113.7", ttl: 3600 }, { name: "other", type: "A", value: "192.0.2.1", ttl: 3600 }]);
+      const got = (await read(m, [rec()])).get(`${NAME}/ipv4`);
+      assert.equal(got?.kind, "found", JSON.stringify(got));
+      assert.deepEqual(got?.kind === "found" ? got.addresses : [], ["203.0.113.7"]);
+      assert.equal(m.writes(), 0);
+      assert.ok(m.requests.every((r) => r.method === "GET" || o.readsByPost === true), m.requests.map((r) => `${r.method} ${r.path}`).join(", "));
+    });
+
+    for (const [what, seed] of [
+      ["changed behind ddns's back", [{ name: "home", type: "A", value: "192.0.2.99", ttl: 3600 }]],
+      ["deleted behind ddns's back", []],
+    ] as const) {
+      it(`record ${what}/read, then repair with what the read saw/one write request, the record put back`, async () => {
+        const m = await start([...seed]);
+        const got = (await read(m, [rec()])).get(`${NAME}/ipv4`);
+        assert.equal(got?.kind, "found", JSON.stringify(got));
+        const served = got?.kind === "found" ? got.addresses : [];
+        assert.deepEqual(served, seed.map((r) => r.value));
+        m.requests.length = 0;
+        const cache = got?.kind === "found" ? got.cache : undefined;
+        const out = await push(m, [update(["203.0.113.7"], { previous: served, ...(cache ? { cache } : {}) })]);
+        assert.equal(out.get(`${NAME}/ipv4`)?.kind, "updated", reasonOf(out.get(`${NAME}/ipv4`)));
+        assert.equal(m.requests.length, o.repairRequests ?? 1, m.requests.map((r) => `${r.method} ${r.path}`).join(", "));
+        assert.deepEqual(home(m).map((r) => r.value), ["203.0.113.7"]);
+      });
+    }
+
+    it("wrong credentials/readRecords two records/unknown naming the key, the second not asked", async () => {
+      const m = await start([{ name: "home", type: "A", value: "203.0.113.7" }]);
+      const out = await read(m, [rec(), rec("ipv6")], o.badCredentials);
+      const first = out.get(`${NAME}/ipv4`);
+      assert.equal(first?.kind, "unknown");
+      assert.match(first?.kind === "unknown" ? first.reason : "", o.keyHint);
+      assert.equal(out.get(`${NAME}/ipv6`)?.kind, "unknown");
+      assert.equal(m.requests.length, 1);
+      assert.equal(m.writes(), 0);
+    });
+
+    it("malformed or failing answers/readRecords/unknown, never found", async () => {
+      const m = await start([{ name: "home", type: "A", value: "203.0.113.7" }]);
+      for (const reply of o.garbage) {
+        m.once(reply);
+        const got = (await read(m, [rec()])).get(`${NAME}/ipv4`);
+        assert.equal(got?.kind, "unknown", `${JSON.stringify(reply)} gave ${JSON.stringify(got)}`);
+        m.requests.length = 0;
+      }
+    });
 
     it("malformed or failing answers/push/transient", async () => {
       const m = await start([]);

@@ -45,6 +45,8 @@ describe("Provider - cloudns", () => {
 
 recordApiSuite({
   type: "cloudns",
+  // ClouDNS answers reads to POSTs too (auth in the form body): api.cloudns.net "records.json".
+  readsByPost: true,
   start: (seed) => startCloudns("4321", PASSWORD, "example.org", seed),
   provider,
   secrets: [PASSWORD, "wrong-password-x"],

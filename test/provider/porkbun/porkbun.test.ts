@@ -38,6 +38,8 @@ describe("Provider - porkbun", () => {
 
 recordApiSuite({
   type: "porkbun",
+  // Porkbun takes every call as a POST with the keys in the JSON body (porkbun.com/api/json/v3/documentation).
+  readsByPost: true,
   start: (seed) => startPorkbun(PK, SK, "example.org", seed),
   provider,
   secrets: [PK, SK, "sk1_wrong_secret"],
