@@ -303,3 +303,55 @@ describe("Provider - cloudflare verify", () => {
     assert.equal(r?.ok, false);
   });
 });
+
+describe("Provider - cloudflare read (drift check, issue 17)", () => {
+  const rec = (name: string, family: "ipv4" | "ipv6" = "ipv4") => ({ key: `${name}/${family}`, name, family });
+
+  it("record as published/readRecords/zone lookup and one list GET, found with its id cached, nothing written", async () => {
+    const { cf, srv } = await setup({ records: [{ name: "home.example.org", type: "A", content: "198.51.100.7", id: "rec1" }] });
+    const got = (await cf.readRecords!([rec("home.example.org")], AbortSignal.timeout(5000))).get("home.example.org/ipv4");
+    assert.deepEqual(got, { kind: "found", addresses: ["198.51.100.7"], cache: { zone: ZONE_ID, record: "rec1" } });
+    assert.ok(srv.requests.every((r) => r.method === "GET"));
+    const again = await cf.readRecords!([{ ...rec("home.example.org"), cache: { zone: ZONE_ID, record: "rec1" } }], AbortSignal.timeout(5000));
+    assert.equal(again.get("home.example.org/ipv4")?.kind, "found");
+    assert.equal(srv.requests.filter((r) => r.path.includes("/dns_records")).length, 2, "with the zone cached: one GET per record");
+  });
+
+  it("proxied record/readRecords/reported proxied (DNS would show Cloudflare's edge)", async () => {
+    const { cf } = await setup({ records: [{ name: "home.example.org", type: "A", content: "198.51.100.7", id: "rec1", proxied: true }] });
+    const got = (await cf.readRecords!([rec("home.example.org")], AbortSignal.timeout(5000))).get("home.example.org/ipv4");
+    assert.equal(got?.kind === "found" ? got.proxied : "no", true);
+  });
+
+  it("record edited in the dashboard/read then repair/one PATCH puts the address back", async () => {
+    const { cf, srv } = await setup({ records: [{ name: "home.example.org", type: "A", content: "192.0.2.99", id: "rec1" }] });
+    const got = (await cf.readRecords!([rec("home.example.org")], AbortSignal.timeout(5000))).get("home.example.org/ipv4");
+    assert.equal(got?.kind, "found");
+    const before = srv.count();
+    const o = await pushOne(cf, update("home.example.org", ["198.51.100.7"], { previous: got?.kind === "found" ? got.addresses : null, ...(got?.kind === "found" && got.cache ? { cache: got.cache } : {}) }));
+    assert.equal(o.kind, "updated");
+    assert.deepEqual(srv.requests.slice(before).map((r) => r.method), ["PATCH"]);
+    assert.deepEqual(srv.records().map((r) => r.content), ["198.51.100.7"]);
+  });
+
+  it("record deleted in the dashboard/read then repair/found [], one POST recreates it", async () => {
+    const { cf, srv } = await setup({ records: [] });
+    const got = (await cf.readRecords!([rec("home.example.org")], AbortSignal.timeout(5000))).get("home.example.org/ipv4");
+    assert.deepEqual(got, { kind: "found", addresses: [], cache: { zone: ZONE_ID } });
+    const before = srv.count();
+    const o = await pushOne(cf, update("home.example.org", ["198.51.100.7"], { previous: [], cache: { zone: ZONE_ID } }));
+    assert.equal(o.kind, "updated");
+    assert.deepEqual(srv.requests.slice(before).map((r) => r.method), ["POST"]);
+    assert.deepEqual(srv.records().map((r) => r.content), ["198.51.100.7"]);
+  });
+
+  it("token without read permission/readRecords two records/unknown naming the token, the second not asked", async () => {
+    const { cf, srv } = await setup({ token: "another-token-the-mock-accepts" });
+    const out = await cf.readRecords!([rec("home.example.org"), rec("home.example.org", "ipv6")], AbortSignal.timeout(5000));
+    const first = out.get("home.example.org/ipv4");
+    assert.equal(first?.kind, "unknown");
+    assert.match(first?.kind === "unknown" ? first.reason : "", /refused the token/);
+    assert.match(out.get("home.example.org/ipv6")?.kind === "unknown" ? (out.get("home.example.org/ipv6") as { reason: string }).reason : "", /not asked/);
+    assert.equal(srv.count(), 1);
+  });
+});

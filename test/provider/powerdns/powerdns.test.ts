@@ -63,6 +63,34 @@ describe("Provider - powerdns against pdns_server", () => {
     await pdns?.stop();
   });
 
+  it("record changed and deleted behind ddns's back/readRecords/one GET per zone, found what the server serves; repair one PATCH", async () => {
+    const p = make({ zone: "example.org" });
+    await p.push([upd("drift.example.org", "ipv4", ["192.0.2.70"]), upd("drift.example.org", "ipv6", ["2001:db8::70"])], signal());
+    // Behind ddns's back: the A record changed, the AAAA record deleted (through the API, as a dashboard would).
+    await make({ zone: "example.org" }).push([upd("drift.example.org", "ipv4", ["192.0.2.99"])], signal());
+    const raw = await fetchJson(`${pdns.api}/servers/localhost/zones/example.org.`, "PATCH", pdns.apiKey, { rrsets: [{ name: "drift.example.org.", type: "AAAA", changetype: "DELETE" }] });
+    assert.equal(raw, 204);
+    const reader = make({ zone: "example.org" });
+    const r = { key: "drift.example.org/ipv4", name: "drift.example.org", family: "ipv4" as const };
+    const out = await reader.readRecords!([r, { ...r, key: "drift.example.org/ipv6", family: "ipv6" }], signal());
+    assert.deepEqual(out.get("drift.example.org/ipv4"), { kind: "found", addresses: ["192.0.2.99"] });
+    assert.deepEqual(out.get("drift.example.org/ipv6"), { kind: "found", addresses: [] });
+    assert.equal(seen.length, 1, seen.join(", "));
+    assert.ok(seen[0]!.startsWith("GET /api/v1/servers/localhost/zones/example.org."));
+    const fix = make({ zone: "example.org" });
+    await fix.push([{ ...upd("drift.example.org", "ipv4", ["192.0.2.70"]), previous: ["192.0.2.99"] }, { ...upd("drift.example.org", "ipv6", ["2001:db8::70"]), previous: [] }], signal());
+    assert.equal(seen.length, 1, "both repairs in one PATCH");
+    assert.deepEqual(await pdns.query("drift.example.org", "A"), ["192.0.2.70"]);
+    assert.deepEqual(await pdns.query("drift.example.org", "AAAA"), ["2001:db8::70"]);
+  });
+
+  it("wrong api_key/readRecords/unknown naming the key, nothing concluded", async () => {
+    const out = await make({ api_key: "wrong-key-0123", zone: "example.org" }).readRecords!([{ key: "x.example.org/ipv4", name: "x.example.org", family: "ipv4" }], signal());
+    const o = out.get("x.example.org/ipv4");
+    assert.equal(o?.kind, "unknown");
+    assert.match(o?.kind === "unknown" ? o.reason : "", /HTTP 401.*api_key/);
+  });
+
   it("no zone key, new record/push/zone found, one PATCH, served over DNS, zone id cached", async () => {
     const out = await make().push([upd("home.example.org", "ipv4", ["192.0.2.10"])], signal());
     assert.deepEqual(outcome(out, "home.example.org/ipv4"), { kind: "updated", cache: { zone: "example.org." } });
@@ -212,3 +240,16 @@ describe("Provider - powerdns error answers (strict mock)", () => {
     );
   });
 });
+
+/** The fixture's own API call (not the code under test): changes behind ddns's back. */
+async function fetchJson(url: string, method: string, apiKey: string, body: object): Promise<number> {
+  const { request } = await import("node:http");
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { "x-api-key": apiKey, "content-type": "application/json" } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
