@@ -254,6 +254,39 @@ const q0 = dns.queries.length;
 const dnsCf = await counted(cf, () => once(natDns.run));
 const perRunDns = { requests: dns.queries.length - q0 + dnsCf, bytes: dnsBytes };
 
+// 7. Drift checks (issue 17): a day of timer runs costs one read per record and no
+// write; the added time of a verifying run against the full reconciler's no-op.
+const ver = scenario("verify", { ipv4: staticV4("203.0.113.7"), records: [["v.example.org", "cf"]] });
+await once(ver.run);
+/** Moves the record's last push and check back by `ms` (time passing). */
+const age = (ms) => {
+  const s = JSON.parse(readFileSync(ver.state, "utf8"));
+  for (const r of Object.values(s.records)) {
+    if (r.pushedAt !== undefined) r.pushedAt -= ms;
+    if (r.verify !== undefined) r.verify.at -= ms;
+  }
+  writeFileSync(ver.state, JSON.stringify(s));
+};
+const cfWrites = () => cf.requests.filter((r) => r.method !== "GET").length;
+age(2 * 86_400_000);
+const w0 = cfWrites();
+// The timer's 96 runs of a day: the first finds the check due (the phase of this host
+// is somewhere in the day, and the last check two days old), the others are idle.
+const dayReads = await counted(cf, async () => {
+  for (let i = 0; i < TIMER_RUNS_PER_DAY; i++) await once(ver.run);
+});
+count(`drift checks: one record in sync, ${TIMER_RUNS_PER_DAY} timer runs of a day (reads)`, dayReads, 1);
+count(`drift checks: one record in sync, ${TIMER_RUNS_PER_DAY} timer runs of a day (writes)`, cfWrites() - w0, 0);
+const verSeal = join(ver.d, "run", "idle.json");
+count("ddns run --verify, one record in sync (zone and record ids cached)", await counted(cf, () => once([...ver.run, "--verify"])), 1);
+budget("verifying run (`run --verify`, 1 Cloudflare GET) vs no-op full reconciler", await sideBySide({
+  a: ver.run,
+  b: [...ver.run, "--verify"],
+  runs: RUNS,
+  prepare: (side) => side === "a" && rmSync(verSeal, { force: true }),
+  check: (side, x) => { if (x.code !== 0) throw new Error(`${side} exited ${x.code}: ${x.stderr}`); },
+}), undefined, undefined, true);
+
 // 6. State size after 10,000 simulated runs with changing addresses (engine in-process).
 const { plan } = await import(join(root, "build/src/engine/plan.js"));
 const { execute } = await import(join(root, "build/src/engine/execute.js"));

@@ -10,6 +10,7 @@ import { parseServer, type DnsServer } from "../net/dns/exchange.js";
 export const API_READ_TYPES: ReadonlySet<string> = new Set([
   "cloudflare",
   "cloudns",
+  "desec",
   "digitalocean",
   "gandi",
   "godaddy",

@@ -1,7 +1,10 @@
 /**
  * A strict loopback stand-in for the deSEC REST API (desec-stack docs/dns/*.rst):
  * `GET /api/v1/domains/?owns_qname=`, `GET /api/v1/domains/`, bulk
- * `PATCH /api/v1/domains/{name}/rrsets/`. It checks `Authorization: Token`, JSON
+ * `PATCH /api/v1/domains/{name}/rrsets/`, and one RRset's read
+ * `GET /api/v1/domains/{name}/rrsets/{subname}/{type}/` (docs/dns/rrsets.rst,
+ * "Retrieving a Specific RRset": 404 when there is none; "@" stands for the empty
+ * subname in the path). It checks `Authorization: Token`, JSON
  * content type, the bulk item shape, ttl against the domain's minimum_ttl (required
  * when an RRset is created), addresses per type, and answers with deSEC's (Django
  * REST framework) shapes: RRset objects, `{"detail": ...}` errors, a per-item error
@@ -47,6 +50,18 @@ export async function startDesec(token: string, domains: Record<string, number>)
       if ([...req.query.keys()].length !== 1) return violate(`query ${req.query}`);
       const d = owner(m.domains, req.query.get("owns_qname")!);
       return { status: 200, body: list(d === undefined ? [] : [d]) };
+    }
+    const one = /^\/api\/v1\/domains\/([^/]+)\/rrsets\/([^/]+)\/([A-Z]+)\/$/.exec(req.path);
+    if (one) {
+      if (req.method !== "GET") return violate(`method ${req.method} on one RRset`);
+      if (req.query.toString() !== "") return violate("GET of one RRset takes no query");
+      const [, domain, rawSub, type] = one as unknown as [string, string, string, string];
+      if (!m.domains.has(domain)) return { status: 404, body: { detail: "Not found." } };
+      const subname = rawSub === "@" ? "" : decodeURIComponent(rawSub);
+      if (subname.endsWith(domain)) return violate("subname must be relative to the domain");
+      const rr = m.rrsets.get(`${domain}/${subname}/${type}`);
+      if (rr === undefined) return { status: 404, body: { detail: "Not found." } };
+      return { status: 200, body: { created: TS, domain, subname, name: `${subname === "" ? "" : `${subname}.`}${domain}.`, type, records: rr.records, ttl: rr.ttl, touched: TS } };
     }
     const pm = /^\/api\/v1\/domains\/([^/]+)\/rrsets\/$/.exec(req.path);
     if (req.method !== "PATCH" || !pm) return violate("not an endpoint this mock knows");

@@ -1,4 +1,4 @@
-import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "../types.js";
+import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOutcome, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import type { HttpResponse } from "../../net/types.js";
 import { desecSpec } from "./spec.js";
 import {
@@ -195,8 +195,58 @@ export function createDesec(settings: ProviderSettings, deps: ProviderDeps): Dns
     );
   }
 
+  /**
+   * The drift check's read (issue 17): the domain (cached, else one owns_qname lookup)
+   * and one `GET /domains/{name}/rrsets/{subname}/{type}/` per record (404: none).
+   */
+  async function readRecords(records: RecordRead[], signal: AbortSignal): Promise<Map<string, ReadOutcome>> {
+    const out = new Map<string, ReadOutcome>();
+    let stop: Failure | null = null;
+    for (const r of records) {
+      if (stop !== null) {
+        out.set(r.key, { kind: "unknown", reason: `not asked for ${r.name}: ${stop.reason}` });
+        continue;
+      }
+      const c = ctx(r.name);
+      const cached = fromCache(r.cache);
+      const d = cached && relativeName(r.name, cached.name) !== null ? ok(cached) : await discover(r.name, signal);
+      if (!d.ok) {
+        out.set(r.key, { kind: "unknown", reason: d.failure.reason });
+        if (d.failure.tableWide === true) stop = d.failure;
+        continue;
+      }
+      const sub = relativeName(r.name, d.value.name) ?? "";
+      const url = `${base}/domains/${encodeURIComponent(d.value.name)}/rrsets/${sub === "" ? "@" : encodeURIComponent(sub)}/${rrType(r)}/`;
+      const res = await send(deps.http, { method: "GET", url, headers }, signal, c);
+      if (!res.ok) {
+        out.set(r.key, { kind: "unknown", reason: res.failure.reason });
+        continue;
+      }
+      const cache = { domain: d.value.name, minimum_ttl: String(d.value.minimumTtl) };
+      if (res.value.status === 404) {
+        out.set(r.key, { kind: "found", addresses: [], cache });
+        continue;
+      }
+      const f = classifyStatus(res.value, c, detail(res.value));
+      if (f) {
+        out.set(r.key, { kind: "unknown", reason: f.reason });
+        if (f.tableWide === true) stop = f;
+        continue;
+      }
+      const set = parseJson(res.value.body);
+      const list = isObject(set) ? set.records : undefined;
+      if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) {
+        out.set(r.key, { kind: "unknown", reason: malformed(c, "the RRset has no records list").reason });
+        continue;
+      }
+      out.set(r.key, { kind: "found", addresses: list as string[], cache });
+    }
+    return out;
+  }
+
   return {
     push,
+    readRecords,
     async verify(signal) {
       const c = ctx("the account");
       const r = await send(deps.http, { method: "GET", url: `${base}/domains/`, headers }, signal, c);

@@ -156,3 +156,32 @@ describe("Provider - desec", () => {
     assert.deepEqual(desecSpec.keys.map((k) => [k.name, k.kind, k.required]), [["token", "secret", true]]);
   });
 });
+
+describe("Provider - desec read (drift check, issue 17)", () => {
+  const rec = (family: "ipv4" | "ipv6") => ({ key: `home.example.dedyn.io/${family}`, name: "home.example.dedyn.io", family });
+
+  it("one RRset changed, the other deleted/readRecords/one GET each (domain cached), then both repaired in one PATCH", async () => {
+    mock = await startDesec(TOKEN, { "example.dedyn.io": 60 });
+    const first = await provider().push([upd("home.example.dedyn.io", "ipv4", ["203.0.113.7"]), upd("home.example.dedyn.io", "ipv6", ["2001:db8::7"])], signal());
+    const cache = (outcome(first, "home.example.dedyn.io/ipv4") as { cache?: Record<string, string> }).cache!;
+    mock.rrsets.set("example.dedyn.io/home/A", { ttl: 60, records: ["192.0.2.99"] });
+    mock.rrsets.delete("example.dedyn.io/home/AAAA");
+    mock.requests.length = 0;
+    const got = await provider().readRecords!([{ ...rec("ipv4"), cache }, { ...rec("ipv6"), cache }], signal());
+    assert.deepEqual(got.get("home.example.dedyn.io/ipv4"), { kind: "found", addresses: ["192.0.2.99"], cache });
+    assert.deepEqual(got.get("home.example.dedyn.io/ipv6"), { kind: "found", addresses: [], cache });
+    assert.deepEqual(seen(), ["GET /api/v1/domains/example.dedyn.io/rrsets/home/A/", "GET /api/v1/domains/example.dedyn.io/rrsets/home/AAAA/"]);
+    mock.requests.length = 0;
+    await provider().push([upd("home.example.dedyn.io", "ipv4", ["203.0.113.7"], { previous: ["192.0.2.99"], cache }), upd("home.example.dedyn.io", "ipv6", ["2001:db8::7"], { previous: [], cache })], signal());
+    assert.deepEqual(seen(), ["PATCH /api/v1/domains/example.dedyn.io/rrsets/"]);
+    assert.deepEqual(mock.rrsets.get("example.dedyn.io/home/AAAA")?.records, ["2001:db8::7"]);
+  });
+
+  it("wrong token/readRecords/unknown naming the token after one request", async () => {
+    mock = await startDesec(TOKEN, { "example.dedyn.io": 60 });
+    const got = await provider("wrongTOKEN-000000").readRecords!([rec("ipv4"), rec("ipv6")], signal());
+    assert.equal(got.get("home.example.dedyn.io/ipv4")?.kind, "unknown");
+    assert.match((got.get("home.example.dedyn.io/ipv6") as { reason: string }).reason, /not asked/);
+    assert.equal(mock.requests.length, 1);
+  });
+});
