@@ -82,6 +82,17 @@ export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): 
         );
       },
     )
+    .command(
+      "notify",
+      "send a sample notification through every channel of [notify]",
+      (y) =>
+        y
+          .option("test", { type: "boolean", default: false, describe: "send a sample transition (required)" })
+          .option("fail", { type: "boolean", default: false, describe: "the sample is a failure (goes to fail_url instead of ping_url)" }),
+      (a) => {
+        pending = import("./notify.js").then((m) => m.notifyCommand(globals(a), Boolean(a["test"]), Boolean(a["fail"]), rt));
+      },
+    )
     .demandCommand(1, "name a command: run, status, verify, check, detect, providers, import, setup or notify")
     .strict()
     .version(rt.version)

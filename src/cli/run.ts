@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from "node:path";
-import { networkInterfaces } from "node:os";
+import { hostname, networkInterfaces } from "node:os";
 import type { Config, ProviderEntry } from "../config/types.js";
 import { loadConfig } from "../config/load.js";
 import { preview, reconcile, type ReconcileDeps } from "../engine/reconcile.js";
@@ -77,6 +77,17 @@ async function run(config: Config, opts: RunOptions, rt: Runtime, logger: Logger
     ? undefined
     : createSealWriter(config, { ...opts, credentialsDir: rt.credentialsDir, procIfInet6: rt.procIfInet6, configIdentity, version: BUILD });
   if (seal !== undefined) deps.seal = seal;
+  const notify = config.notify;
+  if (notify !== undefined) {
+    // The notify code is loaded only when a run has transitions to tell.
+    deps.notifier = {
+      notify: async (transitions) => {
+        const m = await import("../notify/send.js");
+        const results = await m.sendNotifications(notify, transitions, { http, now: rt.now, host: hostname() });
+        for (const r of results) if (!r.ok) logger.warn(`notification via ${r.channel} failed: ${r.detail}`);
+      },
+    };
+  }
   const result = await reconcile(deps);
   if (result.kind === "busy") {
     rt.err(`another ddns run (pid ${result.pid}) still holds ${lockPath} after ${LOCK_WAIT_MS / 1000} s; trying again later`);
@@ -193,6 +204,8 @@ export function secretsOf(config: Config): string[] {
   }
   if (config.push?.password) out.push(config.push.password);
   if (config.push?.token) out.push(config.push.token);
+  // A notification URL's path or query is often its key (healthchecks, webhooks).
+  for (const u of [config.notify?.url, config.notify?.pingUrl, config.notify?.failUrl]) if (u) out.push(u, ...urlSecretParts(u));
   return out;
 }
 
@@ -204,5 +217,15 @@ function notifyStatus(rt: Runtime, text: string): void {
     (require("sd-notify") as { sendStatus(s: string): void }).sendStatus(text);
   } catch {
     // The addon is optional (not in the Debian package): STATUS= is a nicety.
+  }
+}
+
+/** The parts of a secret URL that would leak it if shown alone: its path and query. */
+function urlSecretParts(u: string): string[] {
+  try {
+    const url = new URL(u);
+    return [url.pathname, url.search.slice(1), url.href].filter((x) => x.length >= 8 && x !== "/");
+  } catch {
+    return [];
   }
 }

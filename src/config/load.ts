@@ -7,6 +7,7 @@ import type { Family } from "../ip-source/types.js";
 import { readFamily } from "./family.js";
 import { LineIndex } from "./line-index.js";
 import { Problems, checkKeys, isTable } from "./problems.js";
+import { readNotify } from "./notify.js";
 import { readProviders } from "./providers.js";
 import { readPush, readRecords } from "./records.js";
 import { errnoText } from "./secrets.js";
@@ -16,7 +17,7 @@ import { VERIFY_TOP_KEYS, readVerifyDefaults } from "./verify.js";
 /** A config larger than this is not a ddns config (and would only cost memory). */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-const TOP_KEYS = ["ipv4", "ipv6", "providers", "records", "push", ...VERIFY_TOP_KEYS] as const;
+const TOP_KEYS = ["ipv4", "ipv6", "providers", "records", "push", "notify", ...VERIFY_TOP_KEYS] as const;
 
 export interface ParseOptions {
   /** `$CREDENTIALS_DIRECTORY`, where `K_credential` secrets are read. */
@@ -94,10 +95,12 @@ export async function parseConfigText(text: string, file: string, opts: ParseOpt
   const proxied = new Set([...providers.entries.values()].filter((e) => e.type === "cloudflare" && e.values["proxied"] === true).map((e) => e.name));
   const records = readRecords(p, doc.records, families, providers.declared, verify, proxied);
   const push = await readPush(p, ctx, doc.push, records, opts.pushSecrets ?? true);
+  const notify = await readNotify(p, ctx, doc.notify);
   p.throwIfAny();
 
   const config: Config = { file: path, families, providers: providers.entries, records, verifyResolvers: verify.resolvers };
   if (push !== undefined) config.push = push;
+  if (notify !== undefined) config.notify = notify;
   return config;
 }
 

@@ -12,6 +12,8 @@ export interface Config {
   push?: PushConfig;
   /** `verify_resolvers`: where drift checks find a zone's servers (empty: /etc/resolv.conf's). */
   verifyResolvers: string[];
+  /** `[notify]`: absent unless configured (notifications are opt-in). */
+  notify?: NotifyConfig;
 }
 
 export interface FamilyConfig {
@@ -81,4 +83,21 @@ export interface PushConfig {
   /** resolved secret */
   password?: string;
   token?: string;
+}
+
+/**
+ * `[notify]` (issue 18): where a run's transitions are told. The URLs are resolved
+ * secrets (redacted from every output, like provider secrets).
+ */
+export interface NotifyConfig {
+  /** argv, no shell; one run per transition, the transition in DDNS_* and as JSON on stdin. */
+  command?: string[];
+  /** POST of a JSON document with the run's transitions. */
+  url?: string;
+  /** healthchecks-style: told after a run whose transitions are all good news. */
+  pingUrl?: string;
+  /** healthchecks-style: told after a run with a failure starting or a latch. */
+  failUrl?: string;
+  /** Bound on the whole notification of one run. */
+  timeoutMs: number;
 }

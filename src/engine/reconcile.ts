@@ -8,6 +8,7 @@
  *        confirmed drift into repairs; only checks, no repair: save, seal, done
  *     -> else: status, record the intent, push (execute.ts), save, status
  *   always: the claimed events are removed and the lock released.
+ *   then, if records changed state and [notify] is set: the Notifier, once.
  *
  * Every collaborator comes in through ReconcileDeps (built by src/cli/run.ts), so this
  * file reads no environment, opens no socket and touches no file itself.
@@ -15,13 +16,13 @@
 import type { Config, ProviderEntry } from "../config/types.js";
 import type { ClaimedEvents } from "../ip-source/events.js";
 import type { EventRecord } from "../ip-source/types.js";
-import type { Logger } from "../log/types.js";
+import type { Logger, Transition } from "../log/types.js";
 import type { DnsProvider } from "../provider/types.js";
 import type { LoadResult, State, StateStore } from "../state/types.js";
 import { execute, type ExecuteResult } from "./execute.js";
 import { plan } from "./plan.js";
 import { intakePushes } from "./pushes.js";
-import type { Action, FamilyDetection, Plan } from "./types.js";
+import type { Action, FamilyDetection, Plan, RunTransition } from "./types.js";
 import type { Verifier } from "../verify/types.js";
 import { applyChecks, targetOf, type VerifyAction, type VerifySchedule } from "./verify.js";
 import type { Family } from "../ip-source/types.js";
@@ -66,9 +67,20 @@ export interface ReconcileDeps {
   signal(): AbortSignal;
   /** Absent: no seal (`--force`, or sources the seal cannot check). */
   seal?: IdleSeal;
+  /** Absent: no [notify]. Told once per run, after the lock is released, only when records changed state. */
+  notifier?: Notifier;
   force: boolean;
   /** Drift checks (issue 17): when they are due, and who asks. Absent: no checks this run. */
   verify?: { schedule: VerifySchedule; verifier: Verifier };
+}
+
+/**
+ * Notifications (notify/send.ts behind a lazy import in cli/run.ts). Bounded by its
+ * own timeout; must not throw (reconcile catches anyway): a notification never
+ * fails or blocks a run.
+ */
+export interface Notifier {
+  notify(transitions: readonly RunTransition[]): Promise<void>;
 }
 
 export type ReconcileResult =
@@ -76,6 +88,20 @@ export type ReconcileResult =
   | { kind: "done"; outcome: ExecuteResult["outcome"]; pushed: number };
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
+  const transitions: RunTransition[] = [];
+  const result = await reconcileLocked(deps, transitions);
+  // After the lock is released: a slow receiver never holds up the next run.
+  if (transitions.length > 0 && deps.notifier !== undefined) {
+    try {
+      await deps.notifier.notify(transitions);
+    } catch (e) {
+      deps.logger.warn(`notification failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return result;
+}
+
+async function reconcileLocked(deps: ReconcileDeps, transitions: RunTransition[]): Promise<ReconcileResult> {
   const lock = await deps.lock.acquire();
   if (lock.kind === "held") return { kind: "busy", pid: lock.pid };
   const claimed = await deps.events.claim();
@@ -142,7 +168,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
       now: deps.now,
       random: deps.random,
       provider: deps.provider,
-      logger: deps.logger,
+      logger: deps.notifier === undefined ? deps.logger : collecting(deps.logger, transitions, deps.now),
       signal: deps.signal(),
     });
     const next = prune(result.state, deps.config);
@@ -159,6 +185,33 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
 export async function preview(deps: { config: Config; state: State; detect: Detector; now(): number; force: boolean }): Promise<Plan> {
   const detected = await deps.detect([]);
   return plan({ config: deps.config, detected, state: deps.state, now: deps.now(), force: deps.force });
+}
+
+const EVENT_OF: Partial<Record<Transition["kind"], RunTransition["event"]>> = {
+  "record-updated": "updated",
+  "push-failed": "failed",
+  "record-recovered": "recovered",
+  "record-latched": "latched",
+  // A drift repair put our addresses back at the provider: told as an update.
+  "record-repaired": "updated",
+};
+
+/** The run's logger, also keeping each record transition for the Notifier. */
+function collecting(logger: Logger, into: RunTransition[], now: () => number): Logger {
+  return {
+    transition(t) {
+      logger.transition(t);
+      const event = EVENT_OF[t.kind];
+      if (event === undefined || t.record === undefined || t.family === undefined) return;
+      const r: RunTransition = { event, record: t.record, family: t.family, message: t.message, at: now() };
+      if (t.provider !== undefined) r.provider = t.provider;
+      if (t.old !== undefined && t.old !== "") r.old = t.old;
+      if (t.new !== undefined && t.new !== "") r.new = t.new;
+      into.push(r);
+    },
+    warn: (m) => logger.warn(m),
+    close: () => logger.close(),
+  };
 }
 
 function reportClaim(claimed: ClaimedEvents, logger: Logger): void {

@@ -51,3 +51,21 @@ export interface Plan {
 export function recordKey(name: string, family: Family): string {
   return `${name}/${family}`;
 }
+
+/**
+ * A record transition of one run, as the Notifier receives it: a record updated, a
+ * failure starting (or its reason changing), a failure ending, a latch. Always one
+ * record and one family: an IPv6 failure never speaks for the IPv4 record.
+ */
+export interface RunTransition {
+  event: "updated" | "failed" | "recovered" | "latched";
+  record: string;
+  family: Family;
+  provider?: string;
+  old?: string;
+  new?: string;
+  /** The journal's sentence (no secret). */
+  message: string;
+  /** epoch ms */
+  at: number;
+}
