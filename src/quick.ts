@@ -9,7 +9,7 @@ import { BUILD } from "./version.js";
 export function quiet(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   try {
     const run = parseRunArgs(argv, runDefaults(env));
-    if (run === undefined || run.dryRun || run.force) return false;
+    if (run === undefined || run.dryRun || run.force || run.verify === true) return false;
     return sealHolds(sealWhere(run, env["CREDENTIALS_DIRECTORY"] || undefined, procIfInet6Of(env)), BUILD, Date.now());
   } catch {
     return false;

@@ -19,6 +19,7 @@ export const API_READ_TYPES: ReadonlySet<string> = new Set([
   "namecom",
   "porkbun",
   "powerdns",
+  "route53",
   "vultr",
 ]);
 

@@ -115,6 +115,14 @@ verify_interval = 86400
     assert.equal(s.records[`${NAME}/ipv4`]?.verify?.result, "in-sync");
     const again = await ddns("run");
     assert.equal(again.stdout + again.stderr, "", "until the next check a run is idle and silent");
+    // The idle seal written by that run does not answer `run --verify`: it checks now.
+    const at = (JSON.parse(await readFile(statePath(), "utf8")) as { records: Record<string, { verify?: { at: number } }> }).records[`${NAME}/ipv4`]?.verify?.at ?? 0;
+    await new Promise((r) => setTimeout(r, 20));
+    const forced = await ddns("run", "--verify");
+    assert.equal(forced.code, 0, forced.stderr);
+    const at2 = (JSON.parse(await readFile(statePath(), "utf8")) as { records: Record<string, { verify?: { at: number } }> }).records[`${NAME}/ipv4`]?.verify?.at ?? 0;
+    assert.ok(at2 > at, "run --verify checked again despite the seal");
+    assert.equal(dyn.count(), n);
   });
 
   it("record changed behind ddns's back right after our own push/run --verify/propagating, no repair", async () => {

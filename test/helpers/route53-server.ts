@@ -120,6 +120,31 @@ export async function startRoute53(zoneId: string, zoneName: string, keys: Recor
         body: `<?xml version="1.0"?>\n<GetHostedZoneResponse xmlns="${XMLNS}"><HostedZone><Id>/hostedzone/${zoneId}</Id><Name>${zoneName}.</Name><CallerReference>ddns-test</CallerReference><Config><PrivateZone>false</PrivateZone></Config><ResourceRecordSetCount>${2 + rrsets.size}</ResourceRecordSetCount></HostedZone><DelegationSet><NameServers><NameServer>ns-1.awsdns-01.org</NameServer></NameServers></DelegationSet></GetHostedZoneResponse>`,
       };
     }
+    // ListResourceRecordSets (API reference: "GET /2013-04-01/hostedzone/Id/rrset?name=&type=&maxitems="):
+    // the record sets in Route 53's order (name labels reversed, then type) from name/type on.
+    const list = /^\/2013-04-01\/hostedzone\/([A-Z0-9]+)\/rrset$/.exec(req.path);
+    if (req.method === "GET" && list) {
+      if (list[1] !== zoneId) return awsError(404, "NoSuchHostedZone", `No hosted zone found with ID: ${list[1]}`);
+      const keysSeen = [...req.query.keys()].sort().join(",");
+      if (keysSeen !== "maxitems,name,type") return violate(`ListResourceRecordSets query ${req.query}`);
+      const name = req.query.get("name")!;
+      const type = req.query.get("type")!;
+      if (!name.endsWith(".")) return violate("name is not fully qualified");
+      const max = Number(req.query.get("maxitems"));
+      const order = (n: string, t: string) => `${sortKey(n)} ${t}`;
+      const items = [...rrsets]
+        .map(([k, v]) => ({ name: k.slice(0, k.lastIndexOf("/")), type: k.slice(k.lastIndexOf("/") + 1), ...v }))
+        .filter((x) => order(x.name, x.type) >= order(name, type))
+        .sort((a, b) => (order(a.name, a.type) < order(b.name, b.type) ? -1 : 1))
+        .slice(0, max)
+        .map((x) => `<ResourceRecordSet><Name>${x.name}</Name><Type>${x.type}</Type><TTL>${x.ttl}</TTL><ResourceRecords>${x.values.map((v) => `<ResourceRecord><Value>${v}</Value></ResourceRecord>`).join("")}</ResourceRecords></ResourceRecordSet>`)
+        .join("");
+      return {
+        status: 200,
+        headers: { "content-type": "text/xml" },
+        body: `<?xml version="1.0"?>\n<ListResourceRecordSetsResponse xmlns="${XMLNS}"><ResourceRecordSets>${items}</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>${max}</MaxItems></ListResourceRecordSetsResponse>`,
+      };
+    }
     const post = /^\/2013-04-01\/hostedzone\/([A-Z0-9]+)\/rrset\/?$/.exec(req.path);
     if (req.method !== "POST" || !post) return violate("not a Route 53 operation this mock knows");
     if (req.query.toString() !== "") return violate("ChangeResourceRecordSets takes no query");

@@ -1,4 +1,4 @@
-import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "../types.js";
+import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import type { HttpResponse } from "../../net/types.js";
 import { route53Spec } from "./spec.js";
 import {
@@ -134,7 +134,7 @@ export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): D
     return ok(null);
   }
 
-  async function zoneOf(u: RecordUpdate, memo: Map<string, Result<string | null>>, signal: AbortSignal): Promise<Result<string>> {
+  async function zoneOf(u: Pick<RecordUpdate, "name" | "cache">, memo: Map<string, Result<string | null>>, signal: AbortSignal): Promise<Result<string>> {
     if (configuredZone !== "") return ok(configuredZone);
     const cached = u.cache?.zone_id;
     if (cached !== undefined && cached !== "") return ok(cached);
@@ -230,8 +230,57 @@ export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): D
     );
   }
 
+  /**
+   * The drift check's read (issue 17): ListResourceRecordSets from the record's name
+   * and type, one item (`GET .../hostedzone/{Id}/rrset?name=&type=&maxitems=1`). The
+   * list starts there in Route 53's order, so the item is the record only when its
+   * name and type match; otherwise there is none.
+   */
+  async function readRecords(records: RecordRead[], signal: AbortSignal): Promise<Map<string, ReadOutcome>> {
+    const out = new Map<string, ReadOutcome>();
+    const memo = new Map<string, Result<string | null>>();
+    let stop: Failure | null = null;
+    for (const r of records) {
+      if (stop !== null) {
+        out.set(r.key, { kind: "unknown", reason: `not asked for ${r.name}: ${stop.reason}` });
+        continue;
+      }
+      const c = ctx(r.name);
+      const z = await zoneOf(r, memo, signal);
+      if (!z.ok) {
+        out.set(r.key, { kind: "unknown", reason: z.failure.reason });
+        if (z.failure.tableWide === true) stop = z.failure;
+        continue;
+      }
+      const fqdn = `${r.name.toLowerCase().replace(/\.$/, "")}.`;
+      const type = rrType(r);
+      const q = `maxitems=1&name=${encodeURIComponent(fqdn)}&type=${type}`;
+      const res = await send(deps.http, signed("GET", `${API}/hostedzone/${encodeURIComponent(z.value)}/rrset?${q}`, ""), signal, c);
+      if (!res.ok) {
+        out.set(r.key, { kind: "unknown", reason: res.failure.reason });
+        continue;
+      }
+      const f = classify(res.value, c, z.value);
+      if (f) {
+        out.set(r.key, { kind: "unknown", reason: f.reason });
+        if (f.tableWide === true) stop = f;
+        continue;
+      }
+      if (!res.value.body.includes("<ListResourceRecordSetsResponse")) {
+        out.set(r.key, { kind: "unknown", reason: malformed(c, "not a ListResourceRecordSetsResponse").reason });
+        continue;
+      }
+      const first = /<ResourceRecordSet>(.*?)<\/ResourceRecordSet>/s.exec(res.value.body)?.[1];
+      const mine = first !== undefined && tag(first, "Name")?.toLowerCase() === fqdn && tag(first, "Type") === type;
+      const addresses = mine ? tags(first, "Value") : [];
+      out.set(r.key, configuredZone === "" ? { kind: "found", addresses, cache: { zone_id: z.value } } : { kind: "found", addresses });
+    }
+    return out;
+  }
+
   return {
     push,
+    readRecords,
     async verify(signal) {
       // With a zone id: GetHostedZone; without: a ListHostedZonesByName page (both read-only).
       const c = ctx(configuredZone === "" ? "the account" : `hosted zone ${configuredZone}`);

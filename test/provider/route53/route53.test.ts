@@ -215,3 +215,29 @@ describe("Provider - route53", () => {
     assert.equal(k.hosted_zone_id?.required, undefined);
   });
 });
+
+describe("Provider - route53 read (drift check, issue 17)", () => {
+  const rec = (family: "ipv4" | "ipv6") => ({ key: `home.example.org/${family}`, name: "home.example.org", family });
+
+  it("record changed, other family deleted/readRecords/one signed GET each, found what the zone holds; repair one change batch", async () => {
+    mock = await startRoute53(ZONE, "example.org", { [AKID]: SECRET }, TEST_NOW);
+    mock.rrsets.set("home.example.org./A", { ttl: 300, values: ["192.0.2.99"] });
+    mock.rrsets.set("zz.example.org./AAAA", { ttl: 300, values: ["2001:db8::99"] });
+    const got = await provider().readRecords!([rec("ipv4"), rec("ipv6")], signal());
+    assert.deepEqual(got.get("home.example.org/ipv4"), { kind: "found", addresses: ["192.0.2.99"] });
+    assert.deepEqual(got.get("home.example.org/ipv6"), { kind: "found", addresses: [] }, "the next record set in the list is another name's");
+    assert.deepEqual(mock.requests.map((r) => r.method), ["GET", "GET"]);
+    mock.requests.length = 0;
+    await provider().push([{ ...upd("home.example.org", "ipv4", ["203.0.113.7"]), previous: ["192.0.2.99"] }, { ...upd("home.example.org", "ipv6", ["2001:db8::7"]), previous: [] }], signal());
+    assert.deepEqual(mock.requests.map((r) => r.method), ["POST"]);
+    assert.deepEqual(mock.rrsets.get("home.example.org./A")?.values, ["203.0.113.7"]);
+  });
+
+  it("wrong secret/readRecords/unknown naming the keys after one request", async () => {
+    mock = await startRoute53(ZONE, "example.org", { [AKID]: MOCK_SECRET }, TEST_NOW);
+    const got = await provider().readRecords!([rec("ipv4"), rec("ipv6")], signal());
+    assert.equal(got.get("home.example.org/ipv4")?.kind, "unknown");
+    assert.match((got.get("home.example.org/ipv4") as { reason: string }).reason, /access_key_id and secret_access_key/);
+    assert.equal(mock.requests.length, 1);
+  });
+});
