@@ -66,8 +66,11 @@ export function verifyModeProblem(mode: VerifyMode, type: string, proxied: boole
       ? `rfc2136 records are checked at the configured server: use verify = "auto" (or "dns")`
       : `provider type "${type}" has no read API: use verify = "auto" or "dns" (the zone's authoritative servers)`;
   }
-  if (mode === "dns" && type === "cloudflare" && proxied) {
-    return `a proxied Cloudflare record cannot be checked through DNS (DNS shows Cloudflare's edge, not the record): use verify = "auto" or "api"`;
+  // Whether a Cloudflare record is proxied is the record's own flag, which the config
+  // cannot see for a record that exists already (proxied = true only covers records ddns
+  // creates): DNS could show Cloudflare's edge and a "repair" would follow every check.
+  if (mode === "dns" && type === "cloudflare") {
+    return `Cloudflare records are checked through the API only: a proxied record cannot be checked through DNS (DNS shows Cloudflare's edge, not the record)${proxied ? " and this entry creates proxied records" : ""}: use verify = "auto" or "api"`;
   }
   return undefined;
 }

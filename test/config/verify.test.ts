@@ -61,10 +61,11 @@ verify_interval = 3600
     assert.match(m, /records\.verify: home\.example\.org: provider type "dyndns2" has no read API: use verify = "auto" or "dns"/);
   });
 
-  it("verify = dns (top level) for a proxied Cloudflare record/parse/refused at the top-level key", async () => {
+  it("verify = dns (top level) for a Cloudflare record, proxied or not/parse/refused at the top-level key", async () => {
     const m = await problems(base(`verify = "dns"`, CF(true), ""));
-    assert.match(m, /ddns\.toml:1: verify: home\.example\.org: a proxied Cloudflare record cannot be checked through DNS/);
-    assert.equal(await problems(base(`verify = "dns"`, CF(false), "")), "");
+    assert.match(m, /ddns\.toml:1: verify: home\.example\.org: Cloudflare records are checked through the API only: a proxied record cannot be checked through DNS .* and this entry creates proxied records/);
+    assert.match(await problems(base(`verify = "dns"`, CF(false), "")), /ddns\.toml:1: verify: .*through the API only/);
+    assert.doesNotMatch(await problems(base(`verify = "dns"`, DYN, "")), /verify/, "a dyndns2 record takes dns");
   });
 
   it("typo/parse/nearest key suggested", async () => {
