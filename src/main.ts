@@ -30,6 +30,7 @@ function runtime(env: NodeJS.ProcessEnv): Runtime {
     hostId: once(() => readText("/etc/machine-id")?.trim() || (process.getBuiltinModule("node:os").hostname() ?? "")),
     systemResolvers: once(() => resolvConfServers(readText("/etc/resolv.conf") ?? "")),
     authoritativePort: authoritativePortOf(env),
+    trigger: env["TRIGGER_UNIT"] || undefined,
   };
 }
 

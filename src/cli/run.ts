@@ -72,6 +72,7 @@ async function run(config: Config, opts: RunOptions, rt: Runtime, logger: Logger
     signal,
     force: opts.force,
   };
+  if (rt.trigger !== undefined) deps.triggerUnit = rt.trigger;
   if (opts.verify === true || config.records.some((r) => r.verify !== "off")) deps.verify = verifyDeps(config, rt, http, opts.verify === true);
   const seal = opts.force
     ? undefined

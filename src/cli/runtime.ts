@@ -28,6 +28,8 @@ export interface Runtime {
   systemResolvers(): string[];
   /** The port zones' authoritative servers are asked on: 53 (DDNS_AUTHORITATIVE_PORT, for tests only). */
   authoritativePort: number;
+  /** The unit that started this process ($TRIGGER_UNIT, set by systemd for path and timer activations). */
+  trigger: string | undefined;
 }
 
 export interface GlobalOptions {

@@ -18,7 +18,7 @@ import type { ClaimedEvents } from "../ip-source/events.js";
 import type { EventRecord } from "../ip-source/types.js";
 import type { Logger, Transition } from "../log/types.js";
 import type { DnsProvider } from "../provider/types.js";
-import type { LoadResult, State, StateStore } from "../state/types.js";
+import type { LoadResult, RunCause, State, StateStore } from "../state/types.js";
 import { execute, type ExecuteResult } from "./execute.js";
 import { plan } from "./plan.js";
 import { intakePushes } from "./pushes.js";
@@ -72,6 +72,8 @@ export interface ReconcileDeps {
   force: boolean;
   /** Drift checks (issue 17): when they are due, and who asks. Absent: no checks this run. */
   verify?: { schedule: VerifySchedule; verifier: Verifier };
+  /** The unit that started this run ($TRIGGER_UNIT: ddns.timer, ddns.path), if any: `ddns status` says so. */
+  triggerUnit?: string;
 }
 
 /**
@@ -171,7 +173,8 @@ async function reconcileLocked(deps: ReconcileDeps, transitions: RunTransition[]
       logger: deps.notifier === undefined ? deps.logger : collecting(deps.logger, transitions, deps.now),
       signal: deps.signal(),
     });
-    const next = prune(result.state, deps.config);
+    // What started this pushing run, for `ddns status` (idle runs write nothing, so it is the last one that pushed).
+    const next: State = { ...prune(result.state, deps.config), lastRun: lastRunOf(causeOf(claimed.events, deps.triggerUnit), claimed.events, deps.now()) };
     if (intent || JSON.stringify(next) !== JSON.stringify(loaded.state)) await store.save(next);
     deps.status(result.outcome === "ok" ? "records current" : `last run: ${result.outcome} failure`);
     return { kind: "done", outcome: result.outcome, pushed: result.pushed };
@@ -185,6 +188,25 @@ async function reconcileLocked(deps: ReconcileDeps, transitions: RunTransition[]
 export async function preview(deps: { config: Config; state: State; detect: Detector; now(): number; force: boolean }): Promise<Plan> {
   const detected = await deps.detect([]);
   return plan({ config: deps.config, detected, state: deps.state, now: deps.now(), force: deps.force });
+}
+
+/** What started a run: its events if it read any, else the unit that started it. */
+export function causeOf(events: readonly EventRecord[], triggerUnit: string | undefined): RunCause {
+  if (events.some((e) => e.source === "push")) return "push";
+  if (events.length > 0) return "event";
+  if (triggerUnit === "ddns.timer") return "timer";
+  // ddns.path with an empty events directory: the config file was written.
+  if (triggerUnit === "ddns.path") return "config";
+  return "manual";
+}
+
+function lastRunOf(cause: RunCause, events: readonly EventRecord[], now: number): NonNullable<State["lastRun"]> {
+  const out: NonNullable<State["lastRun"]> = { at: now, cause };
+  const shown = events
+    .slice(0, 4)
+    .map((e) => (e.source === "push" ? `push for ${e.name ?? "?"}${e.from ? ` from ${e.from}` : ""}` : `${e.iface ?? e.file} (${e.source}${e.action ? ` ${e.action}` : ""})`));
+  if (shown.length > 0) out.events = shown;
+  return out;
 }
 
 const EVENT_OF: Partial<Record<Transition["kind"], RunTransition["event"]>> = {

@@ -2,7 +2,7 @@ import { open, readdir, rename, unlink, mkdir } from "../fs-lite.js";
 import { constants } from "node:fs";
 import { join } from "node:path";
 import { DdnsError } from "../errors.js";
-import { STATE_VERSION, type LoadResult, type RecordState, type State, type StateStore } from "./types.js";
+import { STATE_VERSION, type LastRun, type LoadResult, type RecordState, type State, type StateStore } from "./types.js";
 
 const FILE = "state.json";
 /** A state file larger than this is not ours: set it aside rather than parse it. */
@@ -134,6 +134,14 @@ export function validate(text: string): State | string {
       if (!isObject(p) || typeof p["address"] !== "string" || !isTime(p["at"])) return `push ${JSON.stringify(name)} is malformed`;
       out.pushes[name] = { address: p["address"], at: p["at"], ...(typeof p["from"] === "string" ? { from: p["from"] } : {}) };
     }
+  }
+  const last = raw["lastRun"];
+  if (last !== undefined) {
+    const causes = ["event", "push", "config", "timer", "manual"];
+    if (!isObject(last) || !isTime(last["at"]) || typeof last["cause"] !== "string" || !causes.includes(last["cause"])) return "lastRun is malformed";
+    const ev = last["events"];
+    if (ev !== undefined && !(Array.isArray(ev) && ev.every((e) => typeof e === "string"))) return "lastRun is malformed";
+    out.lastRun = { at: last["at"], cause: last["cause"] as LastRun["cause"], ...(ev !== undefined ? { events: [...(ev as string[])] } : {}) };
   }
   const accounts = raw["accounts"];
   if (accounts !== undefined) {

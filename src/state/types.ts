@@ -58,8 +58,23 @@ export interface PushSeen {
   from?: string;
 }
 
+/**
+ * What started the last run that pushed (issue 18, for `ddns status`): an idle run
+ * writes nothing, so this is the last run that changed something.
+ */
+export interface LastRun {
+  at: number;
+  cause: RunCause;
+  /** The event files that run read, at most four: "eth0 (networkmanager up)". */
+  events?: string[];
+}
+
+/** "event" (a network hook), "push" (a router), "config" (ddns.path on a config edit), "timer", "manual". */
+export type RunCause = "event" | "push" | "config" | "timer" | "manual";
+
 export interface State {
   version: typeof STATE_VERSION;
+  lastRun?: LastRun;
   /** Keyed "<name>/<family>". */
   records: Record<string, RecordState>;
   /** Last push received per name (issue 8), bounded by the configured push names. */

@@ -106,6 +106,22 @@ describe("Engine - reconcile", () => {
     assert.equal(w.seals.length, 0, "a pushing run seals nothing");
   });
 
+  it("what started a run/events, a push, ddns.path without events, the timer, a person", async () => {
+    const { causeOf } = await import("../../src/engine/reconcile.js");
+    const ev = { file: "eth0", source: "networkmanager" as const, ipv4: [], ipv6: [] };
+    assert.equal(causeOf([ev], "ddns.path"), "event");
+    assert.equal(causeOf([ev, { ...ev, source: "push" as const }], "ddns.path"), "push");
+    assert.equal(causeOf([], "ddns.path"), "config");
+    assert.equal(causeOf([], "ddns.timer"), "timer");
+    assert.equal(causeOf([], undefined), "manual");
+  });
+
+  it("address changed, started by the timer/run/the final save says so for ddns status", async () => {
+    const w = world({ state: { kind: "ok", state: published("198.51.100.7") }, detected: found("198.51.100.8") });
+    await reconcile({ ...w.deps, triggerUnit: "ddns.timer" });
+    assert.equal(w.store.saves.at(-1)!.lastRun?.cause, "timer");
+  });
+
   it("corrupt state/run/one state-reset transition, a first push", async () => {
     const w = world({ state: { kind: "corrupt", state: { version: 1, records: {} }, setAside: "/var/lib/ddns/state.json.corrupt-1", reason: "not JSON" } });
     await reconcile(w.deps);
