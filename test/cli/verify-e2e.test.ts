@@ -188,3 +188,41 @@ verify_interval = 86400
     assert.deepEqual(dyn.violations(), []);
   });
 });
+
+describe("drift repair end to end through a provider's read API (Cloudflare mock)", () => {
+  const TOKEN = "cf-verify-e2e-token-77Kq";
+  it("record deleted in the dashboard/timer run when the check falls due/one GET finds it gone, one POST recreates it", async () => {
+    const { startCloudflareServer } = await import("../helpers/cloudflare-server.js");
+    const cf = await startCloudflareServer({ token: TOKEN, zones: [{ name: "example.org", id: "zone0000000000000000000000000017" }] });
+    try {
+      const d = await mkdtemp(join(tmpdir(), "ddns-verify-cf-"));
+      await writeFile(join(d, "token"), TOKEN + "\n");
+      await writeFile(
+        join(d, "ddns.toml"),
+        `[ipv4]\nsources = ["static"]\naddress = "198.51.100.7"\n[ipv6]\nenabled = false\n[providers.cf]\ntype = "cloudflare"\nendpoint = "${cf.url}"\ntoken_file = "${join(d, "token")}"\n[[records]]\nname = "${NAME}"\nprovider = "cf"\n`,
+      );
+      const a = ["--config", join(d, "ddns.toml"), "--state-dir", join(d, "state"), "--events-dir", join(d, "run", "events")];
+      // No resolver is configured or needed: an API check asks no DNS question (env has no DDNS_AUTHORITATIVE_PORT either).
+      assert.equal((await runDdns(["run", ...a])).code, 0);
+      const id = cf.records().find((r) => r.name === NAME)!.id;
+      cf.deleteRecord(id);
+      const sp = join(d, "state", "state.json");
+      const s = JSON.parse(await readFile(sp, "utf8")) as { records: Record<string, { pushedAt?: number }> };
+      s.records[`${NAME}/ipv4`]!.pushedAt! -= 2 * 86_400_000;
+      await writeFile(sp, JSON.stringify(s));
+      const n = cf.requests.length;
+      const r = await runDdns(["run", ...a]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(cf.requests.slice(n).map((x) => x.method), ["GET", "POST"], "one read, one write");
+      assert.deepEqual(cf.records().filter((x) => x.name === NAME).map((x) => x.content), ["198.51.100.7"]);
+      assert.match(r.stdout + r.stderr, /served no record instead of 198\.51\.100\.7; 198\.51\.100\.7 was put back/);
+      const m = cf.requests.length;
+      for (let i = 0; i < 3; i++) assert.equal((await runDdns(["run", ...a])).code, 0);
+      assert.equal(cf.requests.length, m, "the timer runs after it ask nothing until the next check");
+      await assertNoSecrets([TOKEN], { stdout: r.stdout, stderr: r.stderr, files: [sp] });
+      assert.deepEqual(cf.violations(), []);
+    } finally {
+      await cf.close();
+    }
+  });
+});
