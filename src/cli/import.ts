@@ -1,9 +1,12 @@
-import { chmod, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { DdnsError } from "../errors.js";
 import { errnoText } from "../config/secrets.js";
 import { convertDdclient } from "../import/ddclient.js";
 import { EXIT, type Runtime } from "./runtime.js";
+
+/** Larger than this is not a ddclient.conf. */
+const MAX_BYTES = 1024 * 1024;
 
 export interface ImportOptions {
   from: "ddclient";
@@ -20,12 +23,27 @@ export interface ImportOptions {
 export async function importCommand(opts: ImportOptions, rt: Runtime): Promise<number> {
   let text: string;
   try {
+    const st = await stat(opts.file);
+    // A ddclient.conf is a few KiB; a huge or binary file is the wrong file, not input to hold in memory.
+    if (st.isFile() && st.size > MAX_BYTES) throw new DdnsError("CONFIG_INVALID", `${opts.file}: larger than 1 MiB; is it a ddclient configuration?`);
     text = await readFile(opts.file, "utf8");
   } catch (e) {
+    if (e instanceof DdnsError) throw e;
     throw new DdnsError("CONFIG_UNREADABLE", `${opts.file}: cannot read the ddclient configuration (${errnoText(e)})`, { cause: e });
   }
+  if (text.length > MAX_BYTES) throw new DdnsError("CONFIG_INVALID", `${opts.file}: larger than 1 MiB; is it a ddclient configuration?`);
+  if (text.includes("\0")) throw new DdnsError("CONFIG_INVALID", `${opts.file}: holds NUL bytes; it is not a ddclient configuration (text)`);
   const c = convertDdclient(text, opts.file, opts.credentialsDir);
   if (c.secrets.length > 0) {
+    // An existing credential with another value may be what a working ddns.toml
+    // reads: never replaced. The same value is simply left as it is.
+    for (const s of c.secrets) {
+      const path = join(opts.credentialsDir, s.name);
+      const old = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : ""));
+      if (old !== undefined && old !== `${s.value}\n`) {
+        throw new DdnsError("USAGE", `${path} already exists with another value; it is left alone. Import into another directory with --credentials-dir DIR`);
+      }
+    }
     await mkdir(opts.credentialsDir, { recursive: true, mode: 0o700 });
     for (const s of c.secrets) await writeSecret(join(opts.credentialsDir, s.name), s.value);
   }

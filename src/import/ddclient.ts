@@ -117,7 +117,7 @@ export function convertDdclient(text: string, from: string, credentialsDir: stri
       notCarried.push({ what, reason });
     }
   };
-  const shown = (k: string, v: string) => (/password|secret|apikey|token/.test(k) ? `${k}=(secret)` : `${k}=${v}`);
+  const shown = (k: string, v: string) => (/password|secret|apikey|token/.test(k) ? `${k}=(secret)` : `${k}=${hideUserinfo(v)}`);
   // Globals that affect no host still deserve a word (daemon=300 and friends).
   for (const [k, v] of Object.entries(parsed.globals)) {
     if (DAEMON_ONLY[k] !== undefined) report(shown(k, v), DAEMON_ONLY[k]);
@@ -371,6 +371,11 @@ function sourceFrom(f: Family, use: string, o: Record<string, string>, opt: stri
     }
     case "web": {
       const web = pick("web") ?? "dyndns";
+      if (hideUserinfo(web) !== web) {
+        // A user name and password in the URL are secrets: never shown, never carried.
+        report(`web=${hideUserinfo(web)}`, "the URL holds a user name and password, which ddns's http source does not send; ddns's own echo services are used");
+        return { sources: ["event", "interface", "http"], from: `${opt}=${use} (ddns's own echo services)` };
+      }
       const skip = pick("web-skip");
       if (skip) report(`web=${web}, web-skip=${skip}`, "that page needs text skipped before the address; ddns reads only echo services that answer with the bare address (or Cloudflare's trace), so its own are used");
       if (skip || BUILTIN_WEB.test(web) || /^(https?:\/\/)?checkip\.dyndns\.(org|com)\b/.test(web)) {
@@ -407,4 +412,10 @@ function sourceFrom(f: Family, use: string, o: Record<string, string>, opt: stri
 /** A TOML basic string. */
 function str(s: string): string {
   return JSON.stringify(s).replace(/[\u007f]/g, "\\u007f");
+}
+
+/** A URL-like value with any `user:password@` before the host replaced (a proxy=, web= or fw= URL may hold one). */
+function hideUserinfo(v: string): string {
+  // With a scheme, any userinfo; without one, only `user:password@` (mail=root@host stays).
+  return v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1(secret)@").replace(/^[^/@\s:]+:[^/@\s]*@/, "(secret)@");
 }

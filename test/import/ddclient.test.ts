@@ -173,3 +173,48 @@ describe("Import - ddns import ddclient end to end", () => {
     assert.match(r.stderr, /\/nonexistent\/ddclient\.conf: cannot read/);
   });
 });
+
+describe("Import - secrets in URLs and existing credentials", () => {
+  it("a user name and password in web=, proxy= or fw= URLs are never printed nor carried", async () => {
+    const text = "proxy=http://puser:Prox-Pw-7123@proxy.example:3128\nfw=https://admin:Fw-Url-Pw-55@192.0.2.1/status\n" +
+      "use=web, web=https://wuser:Web-Pw-8812@ip.example/\nprotocol=dyndns2, login=u, password=Sec-Pw-9911 h.example.org\nmail=root@example.org\n";
+    const c = convertDdclient(text, "/etc/ddclient.conf", "/etc/ddns/credentials");
+    const shown = c.toml + c.notCarried.map((n) => `${n.what}: ${n.reason}`).join("\n");
+    await assertNoSecrets(["Prox-Pw-7123", "Fw-Url-Pw-55", "Web-Pw-8812", "Sec-Pw-9911", "puser:", "wuser:"], { texts: [shown] });
+    assert.match(shown, /web=https:\/\/\(secret\)@ip\.example\/: the URL holds a user name and password/);
+    assert.match(shown, /mail=root@example\.org/);
+    assert.doesNotMatch(c.toml, /^urls/m);
+  });
+  it("an existing credential file with another value is left alone (exit 2); the same value is fine", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ddns-import-"));
+    const conf = join(dir, "ddclient.conf");
+    await writeFile(conf, "protocol=dyndns2, login=u, password=First-Pw-4411 h.example.org\n");
+    const first = await runDdns(["import", "ddclient", conf, "--credentials-dir", join(dir, "c")]);
+    assert.equal(first.code, 0, first.stderr);
+    const again = await runDdns(["import", "ddclient", conf, "--credentials-dir", join(dir, "c")]);
+    assert.equal(again.code, 0, again.stderr);
+    await writeFile(conf, "protocol=dyndns2, login=u, password=Other-Pw-4412 h.example.org\n");
+    const other = await runDdns(["import", "ddclient", conf, "--credentials-dir", join(dir, "c")]);
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(other.stderr, /already exists with another value; it is left alone/);
+    const names = await readdir(join(dir, "c"));
+    assert.equal(names.length, 1);
+    assert.equal(await readFile(join(dir, "c", names[0]!), "utf8"), "First-Pw-4411\n");
+    await assertNoSecrets(["First-Pw-4411", "Other-Pw-4412"], { stdout: first.stdout + again.stdout + other.stdout, stderr: first.stderr + again.stderr + other.stderr });
+  });
+});
+
+describe("Import - hostile files", () => {
+  it("a huge file and a binary file: exit 78 with one line, nothing written", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ddns-import-"));
+    await writeFile(join(dir, "huge.conf"), "#".repeat(2 * 1024 * 1024));
+    await writeFile(join(dir, "bin.conf"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]));
+    for (const [f, want] of [["huge.conf", /larger than 1 MiB/], ["bin.conf", /NUL bytes/]] as const) {
+      const r = await runDdns(["import", "ddclient", join(dir, f), "--credentials-dir", join(dir, "c")]);
+      assert.equal(r.code, 78, r.stderr);
+      assert.match(r.stderr, want);
+      assert.equal(r.stdout, "");
+    }
+    await assert.rejects(stat(join(dir, "c")));
+  });
+});
