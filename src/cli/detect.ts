@@ -1,12 +1,29 @@
-import { networkInterfaces } from "node:os";
+import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
+import { readFile } from "node:fs/promises";
+import { defaultFamily } from "../config/family.js";
 import { loadConfig } from "../config/load.js";
-import { detectAll } from "../ip-source/detect.js";
-import { FAMILIES } from "../ip-source/types.js";
+import type { Config, FamilyConfig } from "../config/types.js";
+import { isDdnsError } from "../errors.js";
+import { detectAll, runSource } from "../ip-source/detect.js";
+import { surveyIpv4, surveyIpv6, type Candidate } from "../ip-source/survey.js";
+import { FAMILIES, type Detection, type Family, type SourceName } from "../ip-source/types.js";
+import type { HttpClient } from "../net/types.js";
 import { EXIT, type GlobalOptions, type Runtime } from "./runtime.js";
 
-/** `ddns detect [--json]`: what each family's sources see now. Consumes no event file. */
+/**
+ * `ddns detect [--json]`: what each family's sources see now. Consumes no event file.
+ * Without a config file (a fresh install): every source that runs without
+ * configuration, with every address the interfaces hold and why each is dropped.
+ */
 export async function detectCommand(opts: GlobalOptions, json: boolean, rt: Runtime): Promise<number> {
-  const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir });
+  let config: Config;
+  try {
+    config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir, pushSecrets: false });
+  } catch (e) {
+    const missing = isDdnsError(e) && e.code === "CONFIG_UNREADABLE" && (e.cause as { code?: string } | undefined)?.code === "ENOENT";
+    if (!missing) throw e;
+    return survey(opts.config, json, rt);
+  }
   const { createHttpClient } = await import("../net/http.js");
   const detected = await detectAll(config.families, {
     events: [],
@@ -24,6 +41,56 @@ export async function detectCommand(opts: GlobalOptions, json: boolean, rt: Runt
     if (d.kind === "disabled") rt.out(`${f}: disabled`);
     else if (d.kind === "found") rt.out(`${f}: ${d.addresses.join(" ")} (from ${d.source})`);
     else rt.out(`${f}: unavailable (${d.source}: ${d.reason})`);
+  }
+  return EXIT.ok;
+}
+
+/** The sources that need no configuration, in the order they are shown. */
+const UNCONFIGURED: readonly SourceName[] = ["interface", "http", "dns"];
+
+export interface SurveyResult {
+  config: null;
+  file: string;
+  families: Record<Family, { defaults: SourceName[]; candidates: Candidate[]; sources: Array<{ source: SourceName } & Detection> ; needsConfig: string[] }>;
+}
+
+/** Every source that runs without configuration, for both families, in parallel. */
+export async function surveyAll(file: string, rt: Runtime, list: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces): Promise<SurveyResult> {
+  let http: Promise<HttpClient> | undefined;
+  const getHttp = () => (http ??= import("../net/http.js").then((m) => m.createHttpClient({ userAgent: rt.userAgent })));
+  const signal = AbortSignal.timeout(30_000);
+  const deps = { events: [], http: getHttp, networkInterfaces: list, procIfInet6: rt.procIfInet6, signal };
+  const one = async (f: Family) => {
+    const cfg: FamilyConfig = defaultFamily(f);
+    let candidates: Candidate[] = [];
+    try {
+      candidates = f === "ipv4" ? surveyIpv4(deps.networkInterfaces()) : surveyIpv6(await readFile(rt.procIfInet6, "latin1"), cfg.prefer);
+    } catch {
+      // The interface source below says why (no netlink, no if_inet6).
+    }
+    const sources = await Promise.all(UNCONFIGURED.map(async (s) => ({ ...(await runSource(s, f, cfg, deps, getHttp)), source: s })));
+    return { defaults: [...cfg.sources], candidates, sources, needsConfig: ["static (address = ...)", "command (command = [...])", "event (only inside a run: the network hooks' files)"] };
+  };
+  const [ipv4, ipv6] = await Promise.all([one("ipv4"), one("ipv6")]);
+  return { config: null, file, families: { ipv4, ipv6 } };
+}
+
+async function survey(file: string, json: boolean, rt: Runtime): Promise<number> {
+  const r = await surveyAll(file, rt);
+  if (json) {
+    rt.out(JSON.stringify(r, null, 2));
+    return EXIT.ok;
+  }
+  rt.out(`no config at ${file}: what every source that needs no configuration sees now (ddns setup writes a config)`);
+  for (const f of FAMILIES) {
+    const fam = r.families[f];
+    rt.out("");
+    rt.out(`${f} (a config without [${f}] uses sources = [${fam.defaults.map((s) => `"${s}"`).join(", ")}])`);
+    rt.out("  interface addresses:");
+    if (fam.candidates.length === 0) rt.out("    (none)");
+    for (const c of fam.candidates) rt.out(`    ${c.iface} ${c.address}: ${c.dropped === null ? "usable" : `dropped: ${c.dropped}`}`);
+    for (const s of fam.sources) rt.out(`  ${s.source}: ${s.kind === "found" ? s.addresses.join(" ") : `nothing (${s.reason})`}`);
+    rt.out(`  needs configuration: ${fam.needsConfig.join("; ")}`);
   }
   return EXIT.ok;
 }

@@ -122,7 +122,10 @@ function exchangeUdp(server: DnsServer, request: Buffer, opts: ExchangeOptions):
       if (msg.length < 12 || msg.length > MAX_UDP_ANSWER || msg.readUInt16BE(0) !== id || (msg[2]! & 0x80) === 0) return;
       if (opts.accepts === undefined || opts.accepts(msg)) done(null, msg);
     });
-    sock.connect(server.port, server.host, () => {
+    // Node calls this with the error when the connect fails (ENETUNREACH: no route, an
+    // offline namespace); sending on the unconnected socket would then throw.
+    sock.connect(server.port, server.host, (...args: unknown[]) => {
+      if (args[0] instanceof Error) return done(netError(args[0], server));
       send();
       const every = opts.resendMs ?? RESEND_MS;
       if (every > 0) resend = setInterval(send, every);
