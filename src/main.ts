@@ -31,6 +31,7 @@ function runtime(env: NodeJS.ProcessEnv): Runtime {
     systemResolvers: once(() => resolvConfServers(readText("/etc/resolv.conf") ?? "")),
     authoritativePort: authoritativePortOf(env),
     trigger: env["TRIGGER_UNIT"] || undefined,
+    listenFds: env["LISTEN_PID"] === String(process.pid) ? Number(env["LISTEN_FDS"] ?? 0) || 0 : 0,
   };
 }
 

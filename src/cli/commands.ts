@@ -61,6 +61,14 @@ export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): 
       },
     )
     .command(
+      "announce",
+      "read a router's NAT-PMP/PCP announcement (what ddns-announce.service runs) and wake ddns.path; the run verifies with the router",
+      (y) => y,
+      (a) => {
+        pending = import("./announce.js").then((m) => m.announceCommand(globals(a), rt.listenFds ?? 0, rt));
+      },
+    )
+    .command(
       "providers",
       "the provider types and the config keys each takes",
       (y) => y.option("json", { type: "boolean", default: false, describe: "machine-readable output" }),

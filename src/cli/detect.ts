@@ -8,6 +8,8 @@ import { detectAll, runSource } from "../ip-source/detect.js";
 import { surveyIpv4, surveyIpv6, type Candidate } from "../ip-source/survey.js";
 import { FAMILIES, type Detection, type Family, type SourceName } from "../ip-source/types.js";
 import type { HttpClient } from "../net/types.js";
+import { NAMES } from "../ip-source/gateway-names.js";
+import { natSentence } from "../engine/gateway-notes.js";
 import { EXIT, type GlobalOptions, type Runtime } from "./runtime.js";
 
 /**
@@ -30,6 +32,7 @@ export async function detectCommand(opts: GlobalOptions, json: boolean, rt: Runt
     http: async () => createHttpClient({ userAgent: rt.userAgent }),
     networkInterfaces,
     procIfInet6: rt.procIfInet6,
+    procNetRoute: "/proc/net/route",
     signal: AbortSignal.timeout(60_000),
   });
   if (json) {
@@ -41,6 +44,13 @@ export async function detectCommand(opts: GlobalOptions, json: boolean, rt: Runt
     if (d.kind === "disabled") rt.out(`${f}: disabled`);
     else if (d.kind === "found") rt.out(`${f}: ${d.addresses.join(" ")} (from ${d.source})`);
     else rt.out(`${f}: unavailable (${d.source}: ${d.reason})`);
+    if (d.kind === "disabled") continue;
+    // What the router said, by which protocol, in how many ms (the gateway source).
+    if (d.gateway !== undefined) {
+      const said = d.gateway.attempts.map((a) => `${NAMES[a.protocol]} said ${a.said} in ${a.ms} ms`).join("; ");
+      rt.out(`  gateway ${d.gateway.router} (${d.gateway.iface}): ${said || "not asked (out of time)"}`);
+    }
+    if (d.nat !== undefined) rt.out(`  warning: ${natSentence(d.nat, d)}`);
   }
   return EXIT.ok;
 }

@@ -65,7 +65,7 @@ async function run(config: Config, opts: RunOptions, rt: Runtime, logger: Logger
     lock: { acquire: () => waitForLock(lockPath, rt) },
     events: { claim: () => claimEvents(opts.eventsDir, { allowedUids: [...new Set([0, rt.uid])], now: rt.now() }) },
     store: createFileStore(opts.stateDir, rt.now),
-    detect: (events) => detectAll(config.families, { events, http, networkInterfaces, procIfInet6: rt.procIfInet6, signal }),
+    detect: (events, memo) => detectAll(config.families, { events, http, networkInterfaces, procIfInet6: rt.procIfInet6, signal, gatewayMemo: memo }),
     provider: (entry) => buildProvider(entry, http, rt),
     logger,
     status: (text) => notifyStatus(rt, text),
@@ -147,7 +147,14 @@ async function waitForLock(lockPath: string, rt: Runtime): ReturnType<ReconcileD
 async function dryRun(config: Config, opts: RunOptions, rt: Runtime): Promise<number> {
   const state = await readOnlyState(createFileStore(opts.stateDir, rt.now).path);
   const detect: ReconcileDeps["detect"] = (events) =>
-    detectAll(config.families, { events, http: lazyHttp(rt), networkInterfaces, procIfInet6: rt.procIfInet6, signal: () => AbortSignal.timeout(RUN_DEADLINE_MS) });
+    detectAll(config.families, {
+      events,
+      http: lazyHttp(rt),
+      networkInterfaces,
+      procIfInet6: rt.procIfInet6,
+      signal: () => AbortSignal.timeout(RUN_DEADLINE_MS),
+      gatewayMemo: state.gateway,
+    });
   const p = await preview({ config, state, detect, now: rt.now, force: opts.force });
   for (const line of describePlan(p)) rt.out(line);
   return EXIT.ok;

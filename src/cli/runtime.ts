@@ -30,6 +30,8 @@ export interface Runtime {
   authoritativePort: number;
   /** The unit that started this process ($TRIGGER_UNIT, set by systemd for path and timer activations). */
   trigger: string | undefined;
+  /** Sockets systemd passed (LISTEN_FDS, when LISTEN_PID is this process), else 0. */
+  listenFds?: number;
 }
 
 export interface GlobalOptions {

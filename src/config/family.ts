@@ -1,5 +1,5 @@
-import type { Family, SourceName } from "../ip-source/types.js";
-import { SOURCE_NAMES } from "../ip-source/types.js";
+import type { Family, GatewayProtocol, SourceName } from "../ip-source/types.js";
+import { GATEWAY_PROTOCOLS, SOURCE_NAMES } from "../ip-source/types.js";
 import type { KeyPath } from "./line-index.js";
 import type { FamilyConfig } from "./types.js";
 import type { Problems } from "./problems.js";
@@ -25,7 +25,7 @@ const COMMON_KEYS = [
   "accept_private",
   "timeout",
 ] as const;
-const KEYS: Record<Family, readonly string[]> = { ipv4: COMMON_KEYS, ipv6: [...COMMON_KEYS, "prefer"] };
+const KEYS: Record<Family, readonly string[]> = { ipv4: [...COMMON_KEYS, "gateway_protocols"], ipv6: [...COMMON_KEYS, "prefer"] };
 
 export function defaultFamily(family: Family): FamilyConfig {
   return {
@@ -40,6 +40,7 @@ export function defaultFamily(family: Family): FamilyConfig {
     prefer: "stable",
     acceptPrivate: false,
     timeoutMs: 5000,
+    gatewayProtocols: [...GATEWAY_PROTOCOLS],
   };
 }
 
@@ -53,7 +54,10 @@ export function readFamily(p: Problems, family: Family, raw: unknown): FamilyCon
   if (family === "ipv4" && "prefer" in t) {
     p.add([family, "prefer"], `only [ipv6] takes "prefer" (IPv4 has no temporary addresses)`);
   }
-  checkKeys(p, path, t, family === "ipv4" ? [...KEYS.ipv4, "prefer"] : KEYS.ipv6);
+  if (family === "ipv6" && "gateway_protocols" in t) {
+    p.add([family, "gateway_protocols"], `only [ipv4] takes "gateway_protocols" (the gateway source asks the router for its IPv4 WAN address)`);
+  }
+  checkKeys(p, path, t, family === "ipv4" ? [...KEYS.ipv4, "prefer"] : [...KEYS.ipv6, "gateway_protocols"]);
   const at = (k: string): KeyPath => [family, k];
 
   if (t.enabled !== undefined) out.enabled = readBool(p, at("enabled"), t.enabled) ?? true;
@@ -116,6 +120,19 @@ export function readFamily(p: Problems, family: Family, raw: unknown): FamilyCon
     if (s !== undefined) out.timeoutMs = Math.round(s * 1000);
   }
 
+  if (family === "ipv4" && t.gateway_protocols !== undefined) {
+    const list = readStringList(p, at("gateway_protocols"), t.gateway_protocols, { nonEmpty: true }) ?? [];
+    const chosen: GatewayProtocol[] = [];
+    list.forEach((s, n) => {
+      if (!(GATEWAY_PROTOCOLS as readonly string[]).includes(s)) p.add([family, "gateway_protocols", n], `unknown protocol "${s}"${didYouMean(s, GATEWAY_PROTOCOLS)}; the gateway source speaks ${GATEWAY_PROTOCOLS.join(", ")}`);
+      else if (chosen.includes(s as GatewayProtocol)) p.add([family, "gateway_protocols", n], `"${s}" is listed twice`);
+      else chosen.push(s as GatewayProtocol);
+    });
+    if (chosen.length > 0) out.gatewayProtocols = chosen;
+  }
+  if (family === "ipv6" && out.sources.includes("gateway")) {
+    p.add(at("sources"), `the "gateway" source is IPv4 only (a router has no IPv6 NAT address to report); for IPv6 use "interface"`);
+  }
   if (out.sources.includes("static") && out.addresses.length === 0 && t.address === undefined) {
     p.add(at("sources"), `the "static" source needs "address" in [${family}]`);
   }

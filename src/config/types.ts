@@ -1,4 +1,4 @@
-import type { Family, SourceName } from "../ip-source/types.js";
+import type { Family, GatewayProtocol, SourceName } from "../ip-source/types.js";
 import type { ProviderSettings } from "../provider/types.js";
 import type { VerifyMode } from "../verify/types.js";
 
@@ -36,6 +36,8 @@ export interface FamilyConfig {
   acceptPrivate: boolean;
   /** Deadline for one source's detection, ms. */
   timeoutMs: number;
+  /** IPv4, for the gateway source: the protocols asked, in order. */
+  gatewayProtocols: GatewayProtocol[];
 }
 
 export interface ProviderEntry extends ProviderSettings {
@@ -74,6 +76,14 @@ export interface RecordConfig {
   verify: VerifyMode;
   /** `verify_interval`, seconds (>= 3600, default 86400). */
   verifyIntervalS: number;
+  /**
+   * `ipv6_host`: this record's AAAA is another LAN device's address, the detected
+   * IPv6 prefix joined with this interface identifier (canonical IPv6 text of the
+   * host part, e.g. "::a8bb:ccff:fedd:eeff" for mac(aa:bb:cc:dd:ee:ff)).
+   */
+  ipv6Host?: string;
+  /** `ipv6_prefix_length` (default 64): how many leading bits come from the detected address. */
+  ipv6PrefixLength?: number;
 }
 
 /** `[push]`: which names a router's push may set (issue 8). */

@@ -25,7 +25,8 @@ import { intakePushes } from "./pushes.js";
 import type { Action, FamilyDetection, Plan, RunTransition } from "./types.js";
 import type { Verifier } from "../verify/types.js";
 import { applyChecks, targetOf, type VerifyAction, type VerifySchedule } from "./verify.js";
-import type { Family } from "../ip-source/types.js";
+import type { Family, GatewayMemo } from "../ip-source/types.js";
+import { takeGatewayNotes } from "./gateway-notes.js";
 
 /** The run lock (state/lock.ts): waits its bounded while for a run in progress. */
 export interface RunLock {
@@ -37,8 +38,11 @@ export interface EventStore {
   claim(): Promise<ClaimedEvents>;
 }
 
-/** Detection of every family from the claimed events and the sources (ip-source/detect.ts). */
-export type Detector = (events: readonly EventRecord[]) => Promise<Record<Family, FamilyDetection>>;
+/**
+ * Detection of every family from the claimed events and the sources (ip-source/detect.ts).
+ * `memo`: what the gateway source learned last run (state file).
+ */
+export type Detector = (events: readonly EventRecord[], memo?: GatewayMemo) => Promise<Record<Family, FamilyDetection>>;
 
 /**
  * The idle seal (state/seal-writer.ts). `before()` snapshots the inputs a seal would
@@ -115,10 +119,11 @@ async function reconcileLocked(deps: ReconcileDeps, transitions: RunTransition[]
 
     const quietStart = claimed.events.length === 0 && claimed.refused.length === 0 && claimed.warnings.length === 0 && loaded.kind !== "corrupt";
     const keyBefore = quietStart ? deps.seal?.before() : undefined;
-    const detected = await deps.detect(claimed.events);
+    const detected = await deps.detect(claimed.events, loaded.state.gateway);
     const pushes = intakePushes(claimed.events, deps.config, loaded.state.pushes);
     for (const r of pushes.refused) deps.logger.warn(r);
-    const current: State = pushes.seen === undefined ? withoutPushes(loaded.state) : { ...loaded.state, pushes: pushes.seen };
+    const withGateway = takeGatewayNotes(loaded.state, detected.ipv4, deps.logger);
+    const current: State = pushes.seen === undefined ? withoutPushes(withGateway) : { ...withGateway, pushes: pushes.seen };
     const planOf = (state: State): Plan =>
       plan({
         config: deps.config,
@@ -132,7 +137,8 @@ async function reconcileLocked(deps: ReconcileDeps, transitions: RunTransition[]
     const p = planOf(current);
 
     if (p.idle) {
-      // No network. The only write: remembering a router's push for `ddns status`.
+      // No new request. The only writes: remembering a router's push for `ddns status`,
+      // and the gateway source's memo or NAT situation when they changed.
       const saved = JSON.stringify(current) !== JSON.stringify(loaded.state);
       if (saved) await store.save(prune(current, deps.config));
       if (keyBefore !== undefined) deps.seal?.after({ keyBefore, saved, changesAt: p.changesAt, now: deps.now() });

@@ -11,7 +11,7 @@ import type { NetworkInterfaceInfo } from "node:os";
 import type { FamilyConfig } from "../config/types.js";
 import type { FamilyDetection } from "../engine/types.js";
 import type { HttpClient } from "../net/types.js";
-import type { Detection, EventRecord, Family, IpSource, SourceName } from "./types.js";
+import type { Detection, DetectionNotes, EventRecord, Family, GatewayMemo, IpSource, SourceName } from "./types.js";
 import { FAMILIES } from "./types.js";
 import { createEventSource } from "./event.js";
 import { createInterfaceSource } from "./interface.js";
@@ -25,6 +25,10 @@ export interface DetectDeps {
   networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** Normally "/proc/net/if_inet6". */
   procIfInet6: string;
+  /** Normally "/proc/net/route" (the gateway source's default route). */
+  procNetRoute?: string;
+  /** What the gateway source learned last run (state file). */
+  gatewayMemo?: GatewayMemo | undefined;
   /** The run's deadline; a factory is called only if a source that waits runs. */
   signal: AbortSignal | (() => AbortSignal);
 }
@@ -44,6 +48,8 @@ export async function loadSource(name: SourceName, cfg: FamilyConfig, deps: Dete
       return (await import("./dns.js")).createDnsSource(cfg);
     case "command":
       return (await import("./command.js")).createCommandSource(cfg);
+    case "gateway":
+      return (await import("./gateway.js")).createGatewaySource(cfg, { procNetRoute: deps.procNetRoute ?? "/proc/net/route", memo: deps.gatewayMemo });
   }
 }
 
@@ -87,18 +93,24 @@ export async function detectFamily(family: Family, cfg: FamilyConfig, deps: Dete
   const reasons: string[] = [];
   let last: Detection | undefined;
   let aborted = false;
+  // What an earlier source found out (the router is behind CGNAT, what it said, what
+  // to ask next time) stays on the family's result when a later source answers.
+  const notes: DetectionNotes = {};
   for (const name of cfg.sources) {
     if (!LOCAL.has(name) && runSignal(deps).aborted) {
       aborted = true;
       break;
     }
     const d = await runSource(name, family, cfg, deps, getHttp);
-    if (d.kind === "found") return d;
+    if (d.gateway !== undefined) notes.gateway = d.gateway;
+    if (d.nat !== undefined) notes.nat = d.nat;
+    if (d.memo !== undefined) notes.memo = d.memo;
+    if (d.kind === "found") return { ...d, ...notes };
     reasons.push(`${name}: ${d.reason}`);
     last = d;
   }
   if (!last) return { kind: "unavailable", source: cfg.sources[0] ?? "static", reason: aborted ? "aborted" : "no source configured" };
-  return { kind: "unavailable", source: last.source, reason: reasons.join("; ") };
+  return { kind: "unavailable", source: last.source, reason: reasons.join("; "), ...notes };
 }
 
 export async function detectAll(families: Record<Family, FamilyConfig>, deps: DetectDeps): Promise<Record<Family, FamilyDetection>> {

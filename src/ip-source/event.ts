@@ -18,7 +18,8 @@ export function createEventSource(cfg: FamilyConfig, events: readonly EventRecor
     async detect(family: Family): Promise<Detection> {
       const newest = new Map<string, EventRecord>();
       for (const e of events) {
-        if (e.source === "push") continue;
+        // Pushes are applied per name (engine/pushes.ts); an announcement only wakes the run.
+        if (e.source === "push" || e.source === "gateway") continue;
         const key = e.iface ?? e.file;
         const prev = newest.get(key);
         if (!prev || (e.time ?? -1) >= (prev.time ?? -1)) newest.set(key, e);

@@ -11,4 +11,6 @@ export const MESSAGE_IDS: Record<TransitionKind, string> = {
   "event-refused": "03283807b5714a358b3a8f52255c6a2e",
   "push-received": "cb66995f37fe44e190366b0f74a98795",
   "record-repaired": "e1404848c3ae4fb3a3577b987901fef0",
+  "behind-nat": "4e1c7d0a9b2f4a6c8d35f0e6b7a91c24",
+  "nat-cleared": "a7f3b95e12d84c0f9e6a2b7c5d4e8f13",
 };

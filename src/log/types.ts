@@ -14,7 +14,9 @@ export type TransitionKind =
   | "state-reset" // corrupt state set aside
   | "event-refused" // an event file refused
   | "push-received" // a router pushed an address (issue 8)
-  | "record-repaired"; // a drift check found the provider serving other addresses; ours were put back (issue 17)
+  | "record-repaired" // a drift check found the provider serving other addresses; ours were put back (issue 17)
+  | "behind-nat" // the router's own WAN address is not public (CGNAT, double NAT) (issue 16)
+  | "nat-cleared"; // the router has a public WAN address again (issue 16)
 
 export interface Transition {
   kind: TransitionKind;

@@ -152,7 +152,24 @@ export function validate(text: string): State | string {
       out.accounts[name] = { retryAt: a["retryAt"], reason: a["reason"] };
     }
   }
+  // Caches of the gateway source: a malformed one is dropped (the next run finds out again).
+  const gateway = raw["gateway"];
+  if (isObject(gateway) && typeof gateway["router"] === "string" && isProtocol(gateway["protocol"])) {
+    out.gateway = { router: gateway["router"], protocol: gateway["protocol"] };
+    if (typeof gateway["controlUrl"] === "string" && typeof gateway["serviceType"] === "string") {
+      out.gateway.controlUrl = gateway["controlUrl"];
+      out.gateway.serviceType = gateway["serviceType"];
+    }
+  }
+  const nat = raw["nat"];
+  if (isObject(nat) && (nat["kind"] === "cgnat" || nat["kind"] === "double-nat" || nat["kind"] === "no-public") && typeof nat["router"] === "string" && isProtocol(nat["protocol"])) {
+    out.nat = { kind: nat["kind"], router: nat["router"], protocol: nat["protocol"], ...(typeof nat["wan"] === "string" ? { wan: nat["wan"] } : {}) };
+  }
   return out;
+}
+
+function isProtocol(v: unknown): v is "natpmp" | "pcp" | "upnp" {
+  return v === "natpmp" || v === "pcp" || v === "upnp";
 }
 
 function validateRecord(v: unknown): RecordState | string {

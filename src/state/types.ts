@@ -1,3 +1,4 @@
+import type { GatewayMemo, NatNote } from "../ip-source/types.js";
 import type { ProviderCache } from "../provider/types.js";
 
 /**
@@ -81,6 +82,10 @@ export interface State {
   pushes?: Record<string, PushSeen>;
   /** Per provider entry name: a wait the provider asked of the whole account. */
   accounts?: Record<string, AccountState>;
+  /** The gateway source's memo: which router, protocol and UPnP control URL answered. */
+  gateway?: GatewayMemo;
+  /** The router reported a non-public WAN address (CGNAT, double NAT): said once, kept until it ends. */
+  nat?: NatNote;
 }
 
 export type LoadResult =

@@ -28,6 +28,7 @@ describe("Config - load", () => {
       prefer: "stable",
       acceptPrivate: false,
       timeoutMs: 5000,
+      gatewayProtocols: ["natpmp", "pcp", "upnp"],
     });
     assert.deepEqual(c.families.ipv6.dnsServers, ["2620:119:35::35", "2620:119:53::53"]);
   });

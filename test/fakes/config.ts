@@ -15,6 +15,7 @@ export function family(overrides: Partial<FamilyConfig> = {}): FamilyConfig {
     prefer: "stable",
     acceptPrivate: false,
     timeoutMs: 5000,
+    gatewayProtocols: ["natpmp", "pcp", "upnp"],
     ...overrides,
   };
 }
