@@ -9,9 +9,10 @@ import type { SecretContext } from "./secrets.js";
 import { readSecret, secretKeyNames } from "./secrets.js";
 import { didYouMean } from "./suggest.js";
 import { normalizeHostname } from "./values.js";
+import { parseIpv6Host } from "../ip-source/ipv6-host.js";
 import { VERIFY_RECORD_KEYS, readVerifyInterval, readVerifyMode, verifyModeProblem, type VerifyDefaults } from "./verify.js";
 
-const RECORD_KEYS = ["name", "provider", "families", "ttl", ...VERIFY_RECORD_KEYS] as const;
+const RECORD_KEYS = ["name", "provider", "families", "ttl", "ipv6_host", "ipv6_prefix_length", ...VERIFY_RECORD_KEYS] as const;
 
 /** Validates `[[records]]` (absent: none, and ddns has nothing to do). */
 export function readRecords(
@@ -65,6 +66,22 @@ export function readRecords(
     let ttl: number | undefined;
     if (t.ttl !== undefined) ttl = readInteger(p, [...path, "ttl"], t.ttl, 1, 86400);
 
+    let prefixLength: number | undefined;
+    if (t.ipv6_prefix_length !== undefined) {
+      prefixLength = readInteger(p, [...path, "ipv6_prefix_length"], t.ipv6_prefix_length, 1, 127);
+      if (t.ipv6_host === undefined) p.add([...path, "ipv6_prefix_length"], `only a record with "ipv6_host" takes "ipv6_prefix_length"`);
+    }
+    let ipv6Host: string | undefined;
+    if (t.ipv6_host !== undefined) {
+      const s = readString(p, [...path, "ipv6_host"], t.ipv6_host);
+      if (s !== undefined) {
+        const r = parseIpv6Host(s, prefixLength ?? 64);
+        if (r.ok) ipv6Host = r.host;
+        else p.add([...path, "ipv6_host"], r.reason);
+      }
+      if (fams !== undefined && !fams.includes("ipv6")) p.add([...path, "ipv6_host"], `"ipv6_host" sets this record's IPv6 address, but the record does not publish IPv6 (families)`);
+    }
+
     let mode = verify.verify;
     let modeAt = verify.verifyAt;
     if (t.verify !== undefined) {
@@ -89,6 +106,10 @@ export function readRecords(
     }
     const record: RecordConfig = { name, provider, families: fams, line, verify: mode, verifyIntervalS: intervalS };
     if (ttl !== undefined) record.ttl = ttl;
+    if (ipv6Host !== undefined) {
+      record.ipv6Host = ipv6Host;
+      record.ipv6PrefixLength = prefixLength ?? 64;
+    }
     out.push(record);
   });
   return out;

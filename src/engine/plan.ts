@@ -1,3 +1,4 @@
+import { joinPrefix } from "../ip-source/ipv6-host.js";
 import type { Config } from "../config/types.js";
 import type { Family } from "../ip-source/types.js";
 import type { State } from "../state/types.js";
@@ -56,7 +57,11 @@ export function plan(input: PlanInput): Plan {
         actions.push({ kind: "noop", ...base, why: "unavailable" });
         continue;
       }
-      const first = det.addresses[0];
+      // ipv6_host: another device's address, this host's prefix joined with its identifier.
+      const first =
+        family === "ipv6" && record.ipv6Host !== undefined && det.addresses[0] !== undefined
+          ? joinPrefix(det.addresses[0], record.ipv6Host, record.ipv6PrefixLength ?? 64)
+          : det.addresses[0];
       if (first === undefined) {
         actions.push({ kind: "noop", ...base, why: "unavailable" });
         continue;
