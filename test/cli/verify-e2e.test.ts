@@ -226,3 +226,51 @@ describe("drift repair end to end through a provider's read API (Cloudflare mock
     }
   });
 });
+
+describe("drift repair end to end with rfc2136 (a real BIND as the configured primary)", () => {
+  it("record changed, then deleted behind ddns's back/run --verify/the primary is asked directly (no resolver), an UPDATE puts it back, then in-sync", async () => {
+    const bind = await startBind({ "ddns-key": "hmac-sha256" }, [{ name: "example.net", policy: 'update-policy { grant "ddns-key" zonesub A AAAA; };' }]);
+    const d = await mkdtemp(join(tmpdir(), "ddns-verify-rfc2136-"));
+    try {
+      const key = bind.keys["ddns-key"]!;
+      await writeFile(join(d, "key"), key.secret + "\n");
+      await writeFile(
+        join(d, "ddns.toml"),
+        `[ipv4]\nsources = ["static"]\naddress = "198.51.100.21"\n[ipv6]\nenabled = false\n[providers.bind]\ntype = "rfc2136"\nserver = "127.0.0.1:${bind.port}"\nzone = "example.net"\nkey_name = "ddns-key"\nkey_secret_file = "${join(d, "key")}"\n[[records]]\nname = "home.example.net"\nprovider = "bind"\nttl = 60\n`,
+      );
+      const a = ["--config", join(d, "ddns.toml"), "--state-dir", join(d, "state"), "--events-dir", join(d, "run", "events")];
+      // No resolver and no DDNS_AUTHORITATIVE_PORT: the configured primary is the one asked.
+      assert.equal((await runDdns(["run", ...a])).code, 0);
+      assert.deepEqual(await bind.query("home.example.net", "A"), ["198.51.100.21"]);
+      const behind = (lines: string[]) =>
+        new Promise<void>((resolve, reject) => {
+          const c = execFile("/usr/bin/nsupdate", ["-y", `${key.algorithm}:${key.name}:${key.secret}`], (err, _o, stderr) => (err ? reject(new Error(stderr)) : resolve()));
+          c.stdin!.end([`server 127.0.0.1 ${bind.port}`, "zone example.net", ...lines, "send", ""].join("\n"));
+        });
+      const sp = join(d, "state", "state.json");
+      const age = async () => {
+        const s = JSON.parse(await readFile(sp, "utf8")) as { records: Record<string, { pushedAt?: number }> };
+        s.records["home.example.net/ipv4"]!.pushedAt! -= 3_600_000;
+        await writeFile(sp, JSON.stringify(s));
+      };
+      for (const [what, lines, served] of [
+        ["changed", ["update delete home.example.net A", "update add home.example.net 60 A 192.0.2.250"], "192.0.2.250"],
+        ["deleted", ["update delete home.example.net A"], "no record"],
+      ] as const) {
+        await behind([...lines]);
+        await age();
+        const v = await runDdns(["verify", ...a]);
+        assert.match(v.stdout, new RegExp(`drifted \\(served ${served.replace(/\./g, "\\.")}, expected 198\\.51\\.100\\.21`), `${what}: ${v.stdout}${v.stderr}`);
+        const r = await runDdns(["run", "--verify", ...a]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout + r.stderr, new RegExp(`it served ${served.replace(/\./g, "\\.")} instead of 198\\.51\\.100\\.21`));
+        assert.deepEqual(await bind.query("home.example.net", "A"), ["198.51.100.21"], `${what}: put back`);
+        const again = await runDdns(["verify", ...a]);
+        assert.match(again.stdout, /in-sync \(serves 198\.51\.100\.21, authoritative DNS\)/);
+        await assertNoSecrets([key.secret], { stdout: v.stdout + r.stdout + again.stdout, stderr: v.stderr + r.stderr + again.stderr, files: [sp] });
+      }
+    } finally {
+      await bind.stop();
+    }
+  });
+});
