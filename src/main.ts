@@ -32,6 +32,7 @@ function runtime(env: NodeJS.ProcessEnv): Runtime {
     authoritativePort: authoritativePortOf(env),
     trigger: env["TRIGGER_UNIT"] || undefined,
     listenFds: env["LISTEN_PID"] === String(process.pid) ? Number(env["LISTEN_FDS"] ?? 0) || 0 : 0,
+    interactive: Boolean(process.stdin.isTTY),
   };
 }
 

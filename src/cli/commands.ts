@@ -77,6 +77,25 @@ export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): 
       },
     )
     .command(
+      "setup",
+      "guided setup of one record (a terminal dialogue, or --provider --name --token-file)",
+      (y) =>
+        y
+          .option("provider", { type: "string", requiresArg: true, describe: "provider type (ddns providers)" })
+          .option("name", { type: "string", requiresArg: true, describe: "record name" })
+          .option("token-file", { type: "string", requiresArg: true, describe: "file holding the provider's secret" })
+          .option("families", { type: "string", requiresArg: true, describe: "ipv4,ipv6 (default: what the provider can update)" })
+          .option("enable", { type: "boolean", default: false, describe: "enable ddns.path and ddns.timer" })
+          .option("check", { type: "boolean", default: true, describe: "check the secret with a read-only provider call (--no-check skips it)" })
+          .option("root", { type: "string", default: "", hidden: true }),
+      (a) => {
+        const o: Record<string, unknown> = { ...globals(a), root: String(a["root"] ?? ""), enable: Boolean(a["enable"]), check: a["check"] !== false };
+        for (const k of ["provider", "name", "families"]) if (typeof a[k] === "string") o[k] = a[k];
+        if (typeof a["token-file"] === "string") o["tokenFile"] = a["token-file"];
+        pending = import("./setup.js").then((m) => m.setupCommand(o as unknown as import("./setup.js").SetupOptions, rt));
+      },
+    )
+    .command(
       "import <from> [file]",
       "print a ddns.toml equivalent to another updater's config (from: ddclient); secrets go to credential files",
       (y) =>

@@ -32,6 +32,8 @@ export interface Runtime {
   trigger: string | undefined;
   /** Sockets systemd passed (LISTEN_FDS, when LISTEN_PID is this process), else 0. */
   listenFds?: number;
+  /** stdin is a terminal (`ddns setup` asks questions only then). */
+  interactive?: boolean;
 }
 
 export interface GlobalOptions {

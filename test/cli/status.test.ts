@@ -34,7 +34,7 @@ async function world() {
 function rt(lines: string[]): Runtime {
   return {
     version: "t", userAgent: "t", now: () => NOW, random: () => 0.5, pid: 1, uid: 0, credentialsDir: undefined, journal: false, notify: false,
-    out: (l) => lines.push(l), err: (l) => lines.push(l), procIfInet6: "/nonexistent", trigger: undefined,
+    out: (l) => lines.push(l), err: (l) => lines.push(l), procIfInet6: "/nonexistent", trigger: undefined, interactive: false,
     hostId: () => "test-host", systemResolvers: () => [], authoritativePort: 53,
   };
 }
