@@ -1,5 +1,4 @@
 import { dirname, join, resolve } from "node:path";
-import { hostname, networkInterfaces } from "node:os";
 import type { Config, ProviderEntry } from "../config/types.js";
 import { loadConfig } from "../config/load.js";
 import { preview, reconcile, type ReconcileDeps } from "../engine/reconcile.js";
@@ -27,6 +26,9 @@ import { EXIT, type RunOptions, type Runtime } from "./runtime.js";
  * case (engine/reconcile.ts) from the options and the runtime, runs it, and maps the
  * result to the exit statuses DESIGN.md fixes.
  */
+
+/** node:os only when an interface source asks (process.getBuiltinModule: Node >= 20.16). */
+const networkInterfaces = (): ReturnType<typeof import("node:os").networkInterfaces> => process.getBuiltinModule("node:os").networkInterfaces();
 
 /** How long a run waits for another run's lock (ddns.service's TimeoutStartSec is 2 min). */
 const LOCK_WAIT_MS = 60_000;
@@ -84,7 +86,7 @@ async function run(config: Config, opts: RunOptions, rt: Runtime, logger: Logger
     deps.notifier = {
       notify: async (transitions) => {
         const m = await import("../notify/send.js");
-        const results = await m.sendNotifications(notify, transitions, { http, now: rt.now, host: hostname() });
+        const results = await m.sendNotifications(notify, transitions, { http, now: rt.now, host: process.getBuiltinModule("node:os").hostname() });
         for (const r of results) if (!r.ok) logger.warn(`notification via ${r.channel} failed: ${r.detail}`);
       },
     };

@@ -1,4 +1,5 @@
 import { open } from "../fs-lite.js";
+import { isUtf8 } from "node:buffer";
 import { resolve } from "node:path";
 import toml from "toml";
 import { DdnsError } from "../errors.js";
@@ -57,11 +58,10 @@ export async function loadConfig(opts: { file: string; credentialsDir?: string |
     mode = st.mode;
     mtimeMs = st.mtimeMs;
     const bytes = await handle.readFile();
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      throw new DdnsError("CONFIG_INVALID", `${file}:1: (file): not valid UTF-8 text`);
-    }
+    // isUtf8 + toString rather than a fatal TextDecoder: the same check without
+    // compiling node's encoding module on every run (PERFORMANCE.md).
+    if (!isUtf8(bytes)) throw new DdnsError("CONFIG_INVALID", `${file}:1: (file): not valid UTF-8 text`);
+    text = bytes.toString("utf8");
   } catch (e) {
     if (e instanceof DdnsError) throw e;
     throw new DdnsError("CONFIG_UNREADABLE", `${file}: cannot read the config (${errnoText(e)})`, { cause: e });
@@ -84,7 +84,7 @@ export async function parseConfigText(text: string, file: string, opts: ParseOpt
   } catch (e) {
     throw syntaxError(path, e);
   }
-  const p = new Problems(path, LineIndex.build(source));
+  const p = new Problems(path, () => LineIndex.build(source));
   if (!isTable(doc)) throw new DdnsError("CONFIG_INVALID", `${path}:1: (top level): not a TOML table`);
   checkKeys(p, [], doc, TOP_KEYS);
 

@@ -18,17 +18,27 @@ const MAX_REPORTED = 20;
 export class Problems {
   readonly list: Problem[] = [];
 
+  private built: LineIndex | undefined;
+
+  /**
+   * `index` is built on first need: a valid config asks for no line until a message
+   * does (scanning the text costs a run ~1.4 M instructions, PERFORMANCE.md).
+   */
   constructor(
     readonly file: string,
-    private readonly index: LineIndex,
+    private readonly index: LineIndex | (() => LineIndex),
   ) {}
 
+  private lines(): LineIndex {
+    return (this.built ??= typeof this.index === "function" ? this.index() : this.index);
+  }
+
   add(path: KeyPath, message: string, secretRead = false): void {
-    this.list.push({ line: this.index.lineOf(path), key: displayKey(path), message, secretRead });
+    this.list.push({ line: this.lines().lineOf(path), key: displayKey(path), message, secretRead });
   }
 
   lineOf(path: KeyPath): number {
-    return this.index.lineOf(path);
+    return this.lines().lineOf(path);
   }
 
   /** Throws CONFIG_INVALID ("FILE:LINE: key: what is wrong", one line each) if any. */

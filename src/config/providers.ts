@@ -121,7 +121,10 @@ async function readProvider(
     type: spec.type,
     values,
     secretKeys,
-    line: p.lineOf(path),
+    // Looked up when read (messages), not on every run.
+    get line() {
+      return p.lineOf(path);
+    },
     refreshDays,
     fingerprint: fingerprint(name, values, secretKeys, sources),
     secretOrigins,
@@ -171,8 +174,27 @@ function fingerprint(
  * node:crypto costs every run ~1.8 MiB of peak memory (PERFORMANCE.md).
  */
 export function fnv1a64(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  const bytes = new TextEncoder().encode(text);
-  for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
-  return h.toString(16).padStart(16, "0");
+  // The 64-bit state as four 16-bit limbs (h3 most significant): the interpreter
+  // then does small-integer arithmetic instead of allocating a BigInt per byte
+  // (~1 M instructions per run for a config of two providers, PERFORMANCE.md).
+  // The prime 0x100000001b3 is 2^40 + 0x1b3: h * prime = h * 0x1b3 + (h << 40), and
+  // h << 40 (mod 2^64) is h0 * 2^8 added at limb 2 and h1 * 2^8 at limb 3.
+  let h0 = 0x2325;
+  let h1 = 0x8422;
+  let h2 = 0x9ce4;
+  let h3 = 0xcbf2;
+  const bytes = Buffer.from(text, "utf8");
+  for (let i = 0; i < bytes.length; i++) {
+    h0 ^= bytes[i]!;
+    const t0 = h0 * 0x1b3;
+    const t1 = h1 * 0x1b3 + (t0 >>> 16);
+    const t2 = h2 * 0x1b3 + (t1 >>> 16) + h0 * 0x100;
+    const t3 = h3 * 0x1b3 + (t2 >>> 16) + h1 * 0x100;
+    h0 = t0 & 0xffff;
+    h1 = t1 & 0xffff;
+    h2 = t2 & 0xffff;
+    h3 = t3 & 0xffff;
+  }
+  const hex = (n: number): string => n.toString(16).padStart(4, "0");
+  return hex(h3) + hex(h2) + hex(h1) + hex(h0);
 }

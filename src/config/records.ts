@@ -30,13 +30,12 @@ export function readRecords(
     return [];
   }
   const out: RecordConfig[] = [];
-  const seen = new Map<string, number>(); // "<name>/<family>" -> line
+  const seen = new Map<string, KeyPath>(); // "<name>/<family>" -> where it was first configured
   raw.forEach((item, n) => {
     const path: KeyPath = ["records", n];
     const t = readTable(p, path, item);
     if (t === undefined) return;
     const typos = checkKeys(p, path, t, RECORD_KEYS);
-    const line = p.lineOf(path);
 
     let name: string | undefined;
     if (t.name === undefined) {
@@ -101,10 +100,20 @@ export function readRecords(
     if (name === undefined || provider === undefined || fams === undefined) return;
     for (const f of fams) {
       const first = seen.get(`${name}/${f}`);
-      if (first !== undefined) p.add([...path, "name"], `"${name}" (${f}) is already configured by the record at line ${first}`);
-      else seen.set(`${name}/${f}`, line);
+      if (first !== undefined) p.add([...path, "name"], `"${name}" (${f}) is already configured by the record at line ${p.lineOf(first)}`);
+      else seen.set(`${name}/${f}`, path);
     }
-    const record: RecordConfig = { name, provider, families: fams, line, verify: mode, verifyIntervalS: intervalS };
+    // The line is looked up when read (messages), not on every run.
+    const record: RecordConfig = {
+      name,
+      provider,
+      families: fams,
+      get line() {
+        return p.lineOf(path);
+      },
+      verify: mode,
+      verifyIntervalS: intervalS,
+    };
     if (ttl !== undefined) record.ttl = ttl;
     if (ipv6Host !== undefined) {
       record.ipv6Host = ipv6Host;
