@@ -32,7 +32,11 @@ function runtime(env: NodeJS.ProcessEnv): Runtime {
     authoritativePort: authoritativePortOf(env),
     trigger: env["TRIGGER_UNIT"] || undefined,
     listenFds: env["LISTEN_PID"] === String(process.pid) ? Number(env["LISTEN_FDS"] ?? 0) || 0 : 0,
-    interactive: Boolean(process.stdin.isTTY),
+    // A getter: process.stdin builds a stream (30 internal modules, ~4 ms) on first
+    // touch, and only `ddns setup` asks.
+    get interactive() {
+      return Boolean(process.stdin.isTTY);
+    },
   };
 }
 

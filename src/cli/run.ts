@@ -16,7 +16,7 @@ import { identity } from "../state/idle-seal.js";
 import { createSealWriter } from "../state/seal-writer.js";
 import type { State } from "../state/types.js";
 import { BUILD } from "../version.js";
-import { parseServer, type DnsServer } from "../net/dns/exchange.js";
+import { parseServer, type DnsServer } from "../net/dns/server.js";
 import { verifyPhase } from "../verify/schedule.js";
 import type { Verifier } from "../verify/types.js";
 import { EXIT, type RunOptions, type Runtime } from "./runtime.js";

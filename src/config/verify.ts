@@ -2,7 +2,7 @@ import type { KeyPath } from "./line-index.js";
 import type { Problems, Table } from "./problems.js";
 import { readInteger, readString, readStringList } from "./problems.js";
 import { didYouMean } from "./suggest.js";
-import { parseServer } from "../net/dns/exchange.js";
+import { parseServer } from "../net/dns/server.js";
 import { API_READ_TYPES } from "../verify/methods.js";
 import { VERIFY_INTERVAL_DEFAULT_S, VERIFY_INTERVAL_MAX_S, VERIFY_INTERVAL_MIN_S, VERIFY_MODES, type VerifyMode } from "../verify/types.js";
 

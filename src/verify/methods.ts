@@ -1,5 +1,5 @@
 import type { ProviderEntry, RecordConfig } from "../config/types.js";
-import { parseServer, type DnsServer } from "../net/dns/exchange.js";
+import { parseServer, type DnsServer } from "../net/dns/server.js";
 
 /**
  * Provider types whose implementation has a read API (`DnsProvider.readRecords`): one

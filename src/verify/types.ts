@@ -1,5 +1,5 @@
 import type { Family } from "../ip-source/types.js";
-import type { DnsServer } from "../net/dns/exchange.js";
+import type { DnsServer } from "../net/dns/server.js";
 import type { ProviderCache } from "../provider/types.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Config, ProviderEntry } from "../config/types.js";
-import type { DnsServer } from "../net/dns/exchange.js";
+import type { DnsServer } from "../net/dns/server.js";
 import type { DnsProvider, RecordRead } from "../provider/types.js";
 import { askAuthoritative, askServers, type AuthoritativeAnswer, type ZoneMemo } from "./authoritative.js";
 import type { Served, Verifier, VerifyTarget } from "./types.js";

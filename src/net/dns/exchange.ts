@@ -13,15 +13,11 @@
  *   NET_OTHER; messages name the server, never the message content.
  */
 import { createSocket } from "node:dgram";
-import { connect, isIP } from "node:net";
+import { connect } from "node:net";
 import { randomInt } from "node:crypto";
 import { DdnsError } from "../../errors.js";
+import { formatServer, type DnsServer } from "./server.js";
 import { asksFor, buildQuery, parseMessage, WireError, type ParsedMessage } from "./message.js";
-
-export interface DnsServer {
-  host: string;
-  port: number;
-}
 
 export interface ExchangeOptions {
   /** TCP only (else UDP first). */
@@ -36,33 +32,12 @@ export interface ExchangeOptions {
   accepts?: (answer: Buffer) => boolean;
 }
 
+export { formatServer, parseServer, type DnsServer } from "./server.js";
+
 const RESEND_MS = 2000;
 const MAX_TCP_ANSWER = 65535;
 /** UDP answers larger than this are ignored (ddns sends no EDNS, so a server may send 512). */
 export const MAX_UDP_ANSWER = 4096;
-
-export function formatServer(s: DnsServer): string {
-  return isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
-}
-
-/** "192.0.2.1", "192.0.2.1:5353", "2001:db8::1", "[2001:db8::1]:5353"; null if not an IP literal. */
-export function parseServer(text: string): DnsServer | null {
-  const t = text.trim();
-  let host = t;
-  let port = 53;
-  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(t);
-  const v4port = /^([\d.]+):(\d{1,5})$/.exec(t);
-  if (bracket) {
-    host = bracket[1]!;
-    if (bracket[2] !== undefined) port = Number(bracket[2]);
-  } else if (v4port) {
-    host = v4port[1]!;
-    port = Number(v4port[2]);
-  }
-  if (isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
-  if (bracket && isIP(host) !== 6) return null;
-  return { host, port };
-}
 
 function netError(e: unknown, server: DnsServer): DdnsError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -108,7 +83,7 @@ function guard<T>(server: DnsServer, opts: ExchangeOptions, body: (done: (e: Err
 function exchangeUdp(server: DnsServer, request: Buffer, opts: ExchangeOptions): Promise<Buffer> {
   const id = request.readUInt16BE(0);
   return guard<Buffer>(server, opts, (done) => {
-    const sock = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
+    const sock = createSocket(server.host.includes(":") ? "udp6" : "udp4");
     let resend: NodeJS.Timeout | undefined;
     const send = (): void => {
       sock.send(request, (e) => {
