@@ -39,7 +39,7 @@ export async function loadSource(name: SourceName, cfg: FamilyConfig, deps: Dete
     case "static":
       return createStaticSource(cfg);
     case "event":
-      return createEventSource(cfg, deps.events);
+      return createEventSource(cfg, deps.events, deps);
     case "interface":
       return createInterfaceSource(cfg, deps);
     case "http":

@@ -95,40 +95,52 @@ async function readProc(path: string): Promise<string> {
   }
 }
 
+/** The kernel's usable addresses of one family (before the sanity check), or why they cannot be read. */
+export type KernelRead = { kind: "read"; addresses: string[] } | { kind: "unreadable"; reason: string };
+
+/**
+ * The addresses the kernel has now on `interfaces` (every interface when empty), in
+ * order of preference: IPv4 from os.networkInterfaces() (netlink), IPv6 from
+ * /proc/net/if_inet6 (global, not tentative/dadfailed/deprecated). No network.
+ */
+export async function readKernel(family: Family, interfaces: readonly string[], prefer: "stable" | "temporary", deps: InterfaceSourceDeps): Promise<KernelRead> {
+  if (family === "ipv4") {
+    let all: NodeJS.Dict<NetworkInterfaceInfo[]>;
+    try {
+      all = deps.networkInterfaces();
+    } catch (e) {
+      // Happens under RestrictAddressFamilies= without AF_NETLINK (notes/facts.md).
+      return { kind: "unreadable", reason: `cannot list interfaces: ${(e as Error).message}` };
+    }
+    const names = interfaces.length > 0 ? interfaces : Object.keys(all);
+    const out: string[] = [];
+    for (const name of names) {
+      for (const info of all[name] ?? []) {
+        // Node 18.0-18.3 reported family as a number.
+        const fam = info.family as string | number;
+        if ((fam === "IPv4" || fam === 4) && !info.internal) out.push(info.address);
+      }
+    }
+    return { kind: "read", addresses: out };
+  }
+  let text: string;
+  try {
+    text = await readProc(deps.procIfInet6);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { kind: "unreadable", reason: code === "ENOENT" ? `${deps.procIfInet6} does not exist (IPv6 disabled?)` : `cannot read ${deps.procIfInet6}: ${code ?? String(e)}` };
+  }
+  return { kind: "read", addresses: selectIpv6(parseIfInet6(text), prefer, interfaces) };
+}
+
 export function createInterfaceSource(cfg: FamilyConfig, deps: InterfaceSourceDeps): IpSource {
   const unavailable = (reason: string): Detection => ({ kind: "unavailable", source: "interface", reason });
   return {
     name: "interface",
     async detect(family: Family): Promise<Detection> {
-      let candidates: string[];
-      if (family === "ipv4") {
-        let all: NodeJS.Dict<NetworkInterfaceInfo[]>;
-        try {
-          all = deps.networkInterfaces();
-        } catch (e) {
-          // Happens under RestrictAddressFamilies= without AF_NETLINK (notes/facts.md).
-          return unavailable(`cannot list interfaces: ${(e as Error).message}`);
-        }
-        const names = cfg.interfaces.length > 0 ? cfg.interfaces : Object.keys(all);
-        candidates = [];
-        for (const name of names) {
-          for (const info of all[name] ?? []) {
-            // Node 18.0-18.3 reported family as a number.
-            const fam = info.family as string | number;
-            if ((fam === "IPv4" || fam === 4) && !info.internal) candidates.push(info.address);
-          }
-        }
-      } else {
-        let text: string;
-        try {
-          text = await readProc(deps.procIfInet6);
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          return unavailable(code === "ENOENT" ? `${deps.procIfInet6} does not exist (IPv6 disabled?)` : `cannot read ${deps.procIfInet6}: ${code ?? String(e)}`);
-        }
-        candidates = selectIpv6(parseIfInet6(text), cfg.prefer, cfg.interfaces);
-      }
-      const { accepted, refused } = screen(candidates, family, { acceptPrivate: cfg.acceptPrivate, check: true });
+      const r = await readKernel(family, cfg.interfaces, cfg.prefer, deps);
+      if (r.kind === "unreadable") return unavailable(r.reason);
+      const { accepted, refused } = screen(r.addresses, family, { acceptPrivate: cfg.acceptPrivate, check: true });
       if (accepted.length > 0) return { kind: "found", source: "interface", addresses: accepted };
       const where = cfg.interfaces.length > 0 ? ` on ${cfg.interfaces.join(", ")}` : "";
       const fam = family === "ipv4" ? "IPv4" : "IPv6";

@@ -158,7 +158,7 @@ describe("Idle seal - through the binary", () => {
     await t.run();
     assert.equal((await t.run()).path, "quick");
     await mkdir(t.events, { recursive: true });
-    await writeFile(join(t.events, "eth0"), "SOURCE=networkmanager\nIFACE=eth0\nACTION=up\nIPV4=198.51.100.34\nTIME=1800000000\n");
+    await writeFile(join(t.events, "eth0"), "SOURCE=manual\nIFACE=eth0\nACTION=up\nIPV4=198.51.100.34\nTIME=1800000000\n");
     const r = await t.run();
     assert.equal(r.path, "full");
     assert.match(r.stdout, /now points to 198\.51\.100\.34/);

@@ -86,7 +86,7 @@ describe("ddns run - end to end against a loopback Cloudflare", () => {
     const t = await setup(cf, "198.51.100.10");
     const events = join(t.dir, "run", "events");
     await mkdir(events, { recursive: true });
-    await writeFile(join(events, "eth0"), "SOURCE=networkmanager\nIFACE=eth0\nACTION=up\nIPV4=198.51.100.11\nTIME=1800000000\n");
+    await writeFile(join(events, "eth0"), "SOURCE=manual\nIFACE=eth0\nACTION=up\nIPV4=198.51.100.11\nTIME=1800000000\n");
     const r = await t.run();
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /now points to 198\.51\.100\.11/);

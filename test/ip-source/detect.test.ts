@@ -36,7 +36,7 @@ describe("IpSource - detectAll", () => {
     signal: AbortSignal.timeout(5000),
     ...over,
   });
-  const ev = (e: Partial<EventRecord>): EventRecord => ({ file: "eth0", source: "networkmanager", ipv4: [], ipv6: [], ...e });
+  const ev = (e: Partial<EventRecord>): EventRecord => ({ file: "eth0", source: "manual", ipv4: [], ipv6: [], ...e });
 
   it("event present/detect/event wins over interface", async () => {
     factoryCalls = 0;

@@ -131,7 +131,7 @@ describe("Hooks - NetworkManager dispatcher", () => {
       IFACE: "enp1s0",
       ACTION: "up",
       IPV4: "192.0.2.10 198.51.100.4",
-      IPV6: "2001:db8:1::10 fe80::5054:ff:fe12:3456",
+      IPV6: "2001:db8:1::10",
     });
     assert.ok(run.ms < 2000, `returns at once (${run.ms} ms)`);
   });
@@ -268,7 +268,7 @@ describe("Hooks - networkd-dispatcher", () => {
       IFACE: "enp1s0",
       ACTION: "routable",
       IPV4: "192.0.2.10 198.51.100.4",
-      IPV6: "2001:db8:1::10 fe80::5054:ff:fe12:3456",
+      IPV6: "2001:db8:1::10",
     });
   });
 

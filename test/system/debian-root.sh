@@ -4,6 +4,7 @@
 #
 #   test/system/debian-root.sh install   # minbase + systemd + man-db: the "clean system"
 #   test/system/debian-root.sh build     # minbase + what dpkg-buildpackage and lintian need
+#   test/system/debian-root.sh netd      # minbase + NetworkManager, networkd-dispatcher, dnsmasq, radvd, nodejs
 #
 # Roots live outside git in $DDNS_TEST_CACHE (default /var/cache/ddns-test) and are
 # never written by a test: tests mount an overlay (tmpfs-backed upper) on top.
@@ -12,7 +13,7 @@
 # the mirror only for the package lists apt already has.
 set -euo pipefail
 
-kind=${1:?usage: debian-root.sh install|build}
+kind=${1:?usage: debian-root.sh install|build|netd}
 cache=${DDNS_TEST_CACHE:-/var/cache/ddns-test}
 suite=trixie
 
@@ -22,7 +23,11 @@ case "$kind" in
   install) include="systemd systemd-sysv dbus man-db" ;;
   # dpkg-checkbuilddeps wants build-essential; nodejs is the package's own Build-Depends.
   build) include="build-essential debhelper fakeroot nodejs lintian git" ;;
-  *) echo "debian-root.sh: unknown kind '$kind' (install|build)" >&2; exit 2 ;;
+  # The real network daemons for test/system/netd.test.ts (systemd-networkd is part
+  # of systemd); dnsmasq and radvd serve DHCP and router advertisements from a peer
+  # namespace, run from this root so the host needs neither.
+  netd) include="systemd systemd-sysv dbus network-manager networkd-dispatcher dnsmasq-base radvd nodejs iproute2" ;;
+  *) echo "debian-root.sh: unknown kind '$kind' (install|build|netd)" >&2; exit 2 ;;
 esac
 
 recipe="v2 $suite minbase $include"
