@@ -51,6 +51,31 @@ describe("IpSource - detectAll", () => {
     assert.equal(factoryCalls, 0);
   });
 
+  it("NetworkManager event with stale addresses/the kernel's addresses of that interface win", async () => {
+    const stale = { file: "eth0", iface: "eth0", source: "networkmanager" as const, action: "reapply", ipv4: ["81.2.69.1"], ipv6: ["2a01:4f8::9"], time: 2 };
+    const r = await detectAll({ ipv4: familyConfig({ sources: ["event"] }), ipv6: familyConfig({ sources: ["event"] }) }, deps({ events: [stale] }));
+    assert.deepEqual(r, {
+      ipv4: { kind: "found", source: "event", addresses: ["81.2.69.160"] },
+      ipv6: { kind: "found", source: "event", addresses: ["2a01:4f8:0:1::1"] },
+    });
+  });
+
+  it("networkd event for an interface without a global address/unavailable, never empty; kernel unreadable/carried addresses", async () => {
+    const e = { file: "wlan0", iface: "wlan0", source: "networkd" as const, action: "routable", ipv4: [], ipv6: [], time: 2 };
+    const r = await detectAll({ ipv4: familyConfig({ sources: ["event"] }), ipv6: familyConfig({ enabled: false }) }, deps({ events: [e] }));
+    assert.equal(r.ipv4.kind, "unavailable");
+    const broken = deps({ events: [{ ...e, ipv4: ["81.2.69.9"] }], networkInterfaces: () => { throw new Error("EAFNOSUPPORT"); } });
+    const s = await detectAll({ ipv4: familyConfig({ sources: ["event"] }), ipv6: familyConfig({ enabled: false }) }, broken);
+    assert.deepEqual(s.ipv4, { kind: "found", source: "event", addresses: ["81.2.69.9"] });
+  });
+
+  it("follow-up event without addresses/reads the named interface", async () => {
+    const e = { file: "eth0", iface: "eth0", source: "manual" as const, action: "follow-up", ipv4: [], ipv6: [], time: 3 };
+    const r = await detectAll({ ipv4: familyConfig({ sources: ["event"] }), ipv6: familyConfig({ sources: ["event"] }) }, deps({ events: [e] }));
+    assert.deepEqual(r.ipv4, { kind: "found", source: "event", addresses: ["81.2.69.160"] });
+    assert.deepEqual(r.ipv6, { kind: "found", source: "event", addresses: ["2a01:4f8:0:1::1"] });
+  });
+
   it("no event/detect/falls through to interface", async () => {
     const r = await detectAll({ ipv4: familyConfig(), ipv6: familyConfig() }, deps());
     assert.deepEqual(r, {

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, lstatSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, lstatSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,6 +148,45 @@ describe("Hooks - NetworkManager dispatcher", () => {
   }
 
   it("no arguments and no environment/writes nothing", () => nothing(runHook(NM, [], {})));
+  it("reapply after an address change/carries no address (NetworkManager passes the old ones)", async () => {
+    const ev = await only(runHook(NM, ["enp1s0", "reapply"], nmUp), "enp1s0");
+    assert.deepEqual(Object.fromEntries(ev), { SOURCE: "networkmanager", IFACE: "enp1s0", ACTION: "reapply" });
+  });
+
+  it("dhcp4-change with DHCP4_IP_ADDRESS and no IP4_ADDRESS_N/carries the lease's address, no IPv6", async () => {
+    const env = { DEVICE_IP_IFACE: "enp1s0", DHCP4_IP_ADDRESS: "81.2.69.44", IP6_ADDRESS_0: "2001:db8:1::10/64 ::" };
+    const ev = await only(runHook(NM, ["enp1s0", "dhcp4-change"], env), "enp1s0");
+    assert.deepEqual(Object.fromEntries(ev), { SOURCE: "networkmanager", IFACE: "enp1s0", ACTION: "dhcp4-change", IPV4: "81.2.69.44" });
+  });
+
+  it("up with only link-local addresses/carries none", async () => {
+    const env = { DEVICE_IP_IFACE: "enp1s0", IP4_ADDRESS_0: "169.254.7.7/16 0.0.0.0", IP6_ADDRESS_0: "fe80::1/64 ::", IP6_ADDRESS_1: "FE80::2/64 ::" };
+    const ev = await only(runHook(NM, ["enp1s0", "up"], env), "enp1s0");
+    assert.deepEqual(Object.fromEntries(ev), { SOURCE: "networkmanager", IFACE: "enp1s0", ACTION: "up" });
+  });
+
+  it("up for lo (NetworkManager start)/writes nothing", () => nothing(runHook(NM, ["lo", "up"], { DEVICE_IFACE: "lo", DEVICE_IP_IFACE: "lo", IP4_ADDRESS_0: "127.0.0.1/8 0.0.0.0" })));
+
+  for (const state of ["NONE", "PORTAL", "LIMITED"]) {
+    it(`connectivity-change to ${state}/writes nothing`, () => nothing(runHook(NM, ["", "connectivity-change"], { CONNECTIVITY_STATE: state })));
+  }
+
+  it("up/restarts ddns-follow@IFACE.timer through systemctl --no-block, in the background", async () => {
+    const box = mkdtempSync(join(base, "sysctl-"));
+    const fake = join(box, "systemctl");
+    writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$*" > ${box}/args\n`, { mode: 0o755 });
+    await only(runHook(NM, ["enp1s0", "up"], { ...nmUp, DDNS_SYSTEMCTL: fake }), "enp1s0");
+    let args = "";
+    for (let i = 0; i < 100 && args === ""; i++) {
+      try {
+        args = readFileSync(join(box, "args"), "utf8");
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    assert.equal(args, "--no-block restart ddns-follow@enp1s0.timer\n");
+  });
+
 
   it("connectivity-change without interface/writes one event without IFACE or addresses", async () => {
     const ev = await only(runHook(NM, ["", "connectivity-change"], { CONNECTIVITY_STATE: "FULL" }), "connectivity-change");
@@ -270,6 +309,13 @@ describe("Hooks - networkd-dispatcher", () => {
       IPV4: "192.0.2.10 198.51.100.4",
       IPV6: "2001:db8:1::10",
     });
+  });
+
+  it("lo/writes nothing", () => nothing(runHook(NETWORKD, [], { ...routable, IFACE: "lo", IP_ADDRS: "127.0.0.1" })));
+
+  it("configured state/writes an event with that action", async () => {
+    const ev = await only(runHook(NETWORKD, [], { ...routable, STATE: "configured" }), "enp1s0");
+    assert.equal(ev.get("ACTION"), "configured");
   });
 
   it("addresses with prefix lengths/prefix cut off", async () => {
