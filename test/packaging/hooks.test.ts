@@ -311,6 +311,11 @@ describe("Hooks - networkd-dispatcher", () => {
     });
   });
 
+  it("annotated IP_ADDRS as networkd-dispatcher 2.2.4 passes them/the gateway in parentheses is not an address of the link", async () => {
+    const ev = await only(runHook(NETWORKD, [], { ...routable, IP_ADDRS: "81.2.69.52 (DHCPv4 via 81.2.69.1) 81.2.69.60", IP6_ADDRS: "" }), "enp1s0");
+    assert.equal(ev.get("IPV4"), "81.2.69.52 81.2.69.60");
+  });
+
   it("lo/writes nothing", () => nothing(runHook(NETWORKD, [], { ...routable, IFACE: "lo", IP_ADDRS: "127.0.0.1" })));
 
   it("configured state/writes an event with that action", async () => {
