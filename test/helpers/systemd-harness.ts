@@ -151,12 +151,14 @@ EOF
 # ddns as the package installs it.
 U=/usr/lib/systemd/system
 mkdir -p $U /usr/lib/sysusers.d /usr/lib/tmpfiles.d /usr/lib/ddns/bin /usr/lib/ddns/dist \\
-  /usr/lib/NetworkManager/dispatcher.d /usr/lib/networkd-dispatcher/routable.d
+  /usr/lib/NetworkManager/dispatcher.d /usr/lib/networkd-dispatcher/routable.d /usr/lib/networkd-dispatcher/configured.d
 cp ${repo}/systemd/ddns.service ${repo}/systemd/ddns.path ${repo}/systemd/ddns.timer $U/
+cp ${repo}/systemd/ddns-follow@.service ${repo}/systemd/ddns-follow@.timer $U/
 cp ${repo}/systemd/ddns.sysusers /usr/lib/sysusers.d/ddns.conf
 cp ${repo}/systemd/ddns.tmpfiles /usr/lib/tmpfiles.d/ddns.conf
 install -m 0755 ${repo}/packaging/networkmanager/90-ddns /usr/lib/NetworkManager/dispatcher.d/90-ddns
 install -m 0755 ${repo}/packaging/networkd-dispatcher/90-ddns /usr/lib/networkd-dispatcher/routable.d/90-ddns
+ln -sf ../routable.d/90-ddns /usr/lib/networkd-dispatcher/configured.d/90-ddns
 for d in bin dist; do mount --bind ${repo}/$d /usr/lib/ddns/$d; mount -o remount,bind,ro /usr/lib/ddns/$d; done
 ln -sf /usr/lib/ddns/bin/ddns /usr/bin/ddns
 ${bindNode}

@@ -116,6 +116,14 @@ export class DebianMachine {
     return run("nsenter", ["-t", String(this.leader), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--", "env", "-i", ...env, ...args], opts);
   }
 
+  /**
+   * Runs a host program in the machine's network namespace only (host file system):
+   * `ip` to make the interfaces a test's events name, without iproute2 in the root.
+   */
+  inNet(args: string[]): Result {
+    return run("nsenter", ["-t", String(this.leader), "-n", "--", ...args]);
+  }
+
   /** `exec` of a shell script. */
   sh(script: string, opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Result {
     return this.exec(["sh", "-c", script], opts);

@@ -55,8 +55,26 @@ function requests(m: DebianMachine): Array<{ method: string; path: string; query
   return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
 }
 
+/**
+ * Makes `address` eth0's only IPv4 address in the kernel. An event is a wake-up:
+ * `ddns run` reads the named interface's addresses itself (ddns(8), NETWORK
+ * EVENTS), so eth0 exists in the machine (one end of a veth pair, made by
+ * `addEth0`) and holds what a network daemon would have set before dispatching.
+ */
+function setAddress(m: DebianMachine, address: string): void {
+  ok(m.inNet(["ip", "-4", "addr", "flush", "dev", "eth0"]), "ip addr flush");
+  ok(m.inNet(["ip", "addr", "add", `${address}/24`, "dev", "eth0"]), "ip addr add");
+}
+
+function addEth0(m: DebianMachine): void {
+  ok(m.inNet(["ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0-peer"]), "ip link add");
+  ok(m.inNet(["ip", "link", "set", "eth0-peer", "up"]), "ip link set up");
+  ok(m.inNet(["ip", "link", "set", "eth0", "up"]), "ip link set up");
+}
+
 /** The NetworkManager dispatcher, as NetworkManager would call it for eth0 coming up. */
 function nmUp(m: DebianMachine, address: string): void {
+  setAddress(m, address);
   const env = { DEVICE_IFACE: "eth0", DEVICE_IP_IFACE: "eth0", CONNECTION_ID: "Wired", IP4_NUM_ADDRESSES: "1", IP4_ADDRESS_0: `${address}/24 203.0.113.1` };
   ok(m.exec(["/usr/lib/NetworkManager/dispatcher.d/90-ddns", "eth0", "up"], { env }), "the NetworkManager hook");
 }
@@ -108,6 +126,7 @@ async function update(m: DebianMachine): Promise<void> {
   writeFileSync(`${m.merged}/etc/ddns/ddns.toml.new`, config);
   ok(m.exec(["mv", "/etc/ddns/ddns.toml.new", "/etc/ddns/ddns.toml"]), "config");
   ok(m.exec(["ddns", "check"]), "ddns check");
+  addEth0(m);
   // The config edit itself starts a run (ddns.path); without an event it has no address.
   await settle(m);
   assert.deepEqual(requests(m), [], "no update before any event");
@@ -125,6 +144,7 @@ async function update(m: DebianMachine): Promise<void> {
   assert.equal(requests(m).length, 1, "no second update for an unchanged address");
 
   // networkd-dispatcher's hook with a new address: one more update, that address.
+  setAddress(m, "203.0.113.8");
   const nd = { IFACE: "eth0", STATE: "routable", IP_ADDRS: "203.0.113.8", IP6_ADDRS: "" };
   ok(m.exec(["/usr/lib/networkd-dispatcher/routable.d/90-ddns"], { env: nd }), "the networkd-dispatcher hook");
   await settle(m);
@@ -132,10 +152,25 @@ async function update(m: DebianMachine): Promise<void> {
   assert.equal(after3.length, 2, `one update for the new address: ${JSON.stringify(after3)}`);
   assert.deepEqual(after3[1]?.query, { hostname: "home.example.org", myip: "203.0.113.8" });
 
+  // An address change nothing dispatches (a lease renewed while the link stays
+  // routable): the packaged ddns-follow@eth0.timer, armed by the last hook event,
+  // starts a follow-up run that reads eth0 and publishes it.
+  assert.equal(m.exec(["systemctl", "is-active", "ddns-follow@eth0.timer"]).stdout.trim(), "active", "the hook armed the follow-up");
+  setAddress(m, "203.0.113.9");
+  const deadline = Date.now() + 30_000;
+  while (requests(m).length < 3 && Date.now() < deadline) await sleep(200);
+  const after4 = requests(m);
+  assert.equal(after4.length, 3, `the follow-up published the new address: ${JSON.stringify(after4)}`);
+  assert.deepEqual(after4[2]?.query, { hostname: "home.example.org", myip: "203.0.113.9" });
+  ok(m.exec(["systemctl", "stop", "ddns-follow@eth0.timer"]), "stop the remaining follow-ups");
+  await settle(m);
+
   // One structured journal entry per transition, and no secret anywhere.
   const entries = m.exec(["journalctl", "-q", "--no-pager", `MESSAGE_ID=${MESSAGE_IDS["record-updated"]}`, "-o", "json"]).stdout.trim().split("\n").filter(Boolean);
-  assert.equal(entries.length, 2, "one record-updated journal entry per update");
-  const [e1, e2] = entries.map((l) => JSON.parse(l) as Record<string, string>);
+  assert.equal(entries.length, 3, "one record-updated journal entry per update");
+  const [e1, e2, e3] = entries.map((l) => JSON.parse(l) as Record<string, string>);
+  assert.equal(e3?.["DDNS_OLD"], "203.0.113.8");
+  assert.equal(e3?.["DDNS_NEW"], "203.0.113.9");
   assert.equal(e1?.["DDNS_RECORD"], "home.example.org");
   assert.equal(e1?.["DDNS_FAMILY"], "ipv4");
   assert.equal(e1?.["DDNS_NEW"], "203.0.113.7");

@@ -176,7 +176,7 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     assert.ok(existsSync(join(m!.merged, "usr/share/bash-completion/completions/ddns")));
   });
 
-  it("loopback provider/NetworkManager then networkd-dispatcher hook events/exactly one update each", { skip: providerSpec("dyndns2") ? false : "no dyndns2 provider yet" }, async () => {
+  it("loopback provider/NetworkManager then networkd-dispatcher hook events, then a follow-up/exactly one update each", { skip: providerSpec("dyndns2") ? false : "no dyndns2 provider yet" }, async () => {
     await runLoopbackUpdate(m!);
   });
 

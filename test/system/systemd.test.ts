@@ -15,9 +15,18 @@ import { MESSAGE_IDS } from "../../src/log/message-ids.js";
  * ddns.service (the shipped, hardened unit, as user ddns) -> the Duck DNS mock on
  * loopback -> the journal. One boot; the scenarios run in order on it.
  *
+ * An event is a wake-up (ddns(8), NETWORK EVENTS): the run reads the named
+ * interface's addresses from the kernel. So the interfaces the events name exist
+ * here, with the addresses the events announce: eth0 (and wlan0, eth1 for the
+ * burst) are one end of a veth pair each inside the booted namespace, and every
+ * scenario sets eth0's address before its hook event, as a network daemon would
+ * have before dispatching.
+ *
  * Test-only drop-ins: the credential (the documented way a user adds a secret),
  * RestartSec=2s instead of 2min so a restart is seen within the suite, and a timer
- * schedule far in the future so that no timer run disturbs the counts.
+ * schedule far in the future so that no timer run disturbs the counts. The
+ * follow-up timers (ddns-follow@.timer) are masked until scenario 6, which tests
+ * them: their runs would add to the counts of scenarios 1-4.
  */
 const USERNAME = "ddns-test";
 const PASSWORD = "c0ffee00-5ec7-e7ab-cdef-0123456789ab";
@@ -29,7 +38,7 @@ import os from "node:os"; import fs from "node:fs"; import dns from "node:dns/pr
 import tls from "node:tls"; import { spawnSync } from "node:child_process";
 const out = { uid: process.getuid() };
 const attempt = async (key, f) => { try { out[key] = await f(); } catch (e) { out[key] = e.code ?? String(e); } };
-await attempt("interfaces", () => Object.keys(os.networkInterfaces()));
+await attempt("interfaces", () => Object.keys(os.networkInterfaces()).filter((n) => n === "lo" || n === "eth0").sort());
 await attempt("ifInet6", () => (fs.readFileSync("/proc/net/if_inet6"), "readable"));
 await attempt("lookup", async () => (await dns.lookup("localhost", { family: 4 })).address);
 await attempt("tls", () => new Promise((resolve, reject) => {
@@ -175,7 +184,13 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     }
     return out;
   }
+  /** Makes `ipv4` the only IPv4 address of `iface` in the kernel (a veth end inside the booted namespace). */
+  async function setAddress(iface: string, ipv4: string): Promise<void> {
+    await sys.sh(`ip -4 addr flush dev ${iface} && ip addr add ${ipv4}/24 dev ${iface}`);
+  }
+  /** The NetworkManager hook as the dispatcher runs it, after the kernel has `ipv4` on `iface`. */
   async function nmHook(iface: string, action: string, ipv4: string): Promise<void> {
+    await setAddress(iface, ipv4);
     const r = await sys.run(["/usr/lib/NetworkManager/dispatcher.d/90-ddns", iface, action], {
       env: { DEVICE_IFACE: iface, DEVICE_IP_IFACE: iface, IP4_NUM_ADDRESSES: "1", IP4_ADDRESS_0: `${ipv4}/24 192.0.2.1` },
     });
@@ -191,7 +206,11 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     await sys.write("/etc/systemd/system/ddns.service.d/credential.conf", "[Service]\nLoadCredential=dyndns2:/etc/ddns/credentials/dyndns2\n");
     await sys.write("/etc/systemd/system/ddns.service.d/test-timing.conf", "[Service]\nRestartSec=2s\n");
     await sys.write("/etc/systemd/system/ddns.timer.d/test-quiet.conf", "[Timer]\nOnBootSec=\nOnCalendar=\nOnCalendar=2199-01-01\n");
-    await sys.sh("systemctl daemon-reload");
+    await sys.sh("ln -s /dev/null /etc/systemd/system/ddns-follow@.timer && systemctl daemon-reload");
+    // The interfaces the events name, each one end of a veth pair (no dummy driver here), up.
+    for (const [i, iface] of ["eth0", "wlan0", "eth1"].entries()) {
+      await sys.sh(`ip link add ${iface} type veth peer name peer${i} && ip link set peer${i} up && ip link set ${iface} up`);
+    }
   });
 
   // After each scenario, everything seen so far: what the test read (journal entries,
@@ -282,6 +301,33 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     assert.equal(await eventsLeft(), "");
   });
 
+  it("3b. an address change no daemon reports/a follow-up run after the event publishes it; the timer then stops", async () => {
+    await settle();
+    await sys.sh("rm /etc/systemd/system/ddns-follow@.timer && systemctl daemon-reload");
+    const before = provider.requests.length;
+    // The address the provider already holds: this event's own run sends nothing.
+    await nmHook("eth0", "up", "192.0.2.12");
+    await newRuns(1);
+    assert.equal(provider.requests.length, before, "nothing to send at the event");
+    assert.equal((await show("ddns-follow@eth0.timer", "ActiveState"))["ActiveState"], "active", "the hook armed the follow-up");
+    // The address changes with nothing dispatched (SLAAC after up, a lease renewed while routable).
+    const t0 = Date.now();
+    await setAddress("eth0", "192.0.2.20");
+    await waitFor("the follow-up run's update", async () => (provider.requests.length > before ? true : undefined), 20_000);
+    process.stderr.write(`# follow-up published an unreported address change after ${Date.now() - t0} ms\n`);
+    assert.deepEqual(provider.requests.slice(before).map((r) => r.query["myip"]), ["192.0.2.20"]);
+    assert.equal((await provider.report()).addresses[RECORD]?.ipv4, "192.0.2.20");
+    const follow = await sys.journal(["_PID=1", "UNIT=ddns-follow@eth0.service"]);
+    assert.ok(follow.length > 0, "the follow-up service ran");
+    // The follow-up left its event the way the hooks do: the events directory is empty again.
+    await settle();
+    assert.equal(await eventsLeft(), "");
+    // The later scenarios count runs: stop this sequence (2, 6, 15, 40 s) and mask the timers again.
+    await sys.sh("systemctl stop ddns-follow@eth0.timer && ln -s /dev/null /etc/systemd/system/ddns-follow@.timer && systemctl daemon-reload");
+    await settle();
+    for (const i of await invocations()) seen.add(i);
+  });
+
   it("4a. editing the config/triggers a run", async () => {
     const before = provider.requests.length;
     await settle();
@@ -364,7 +410,7 @@ describe("System - ddns under a real systemd", { skip: reason ?? false, timeout:
     );
     assert.deepEqual(JSON.parse(line), {
       uid: Number(ddnsUid),
-      interfaces: ["lo"], // AF_NETLINK
+      interfaces: ["eth0", "lo"], // AF_NETLINK: the kernel's interfaces
       ifInet6: "readable",
       lookup: "127.0.0.1", // the resolver path (AF_UNIX to nss, AF_INET)
       tls: "handshake", // node:tls over AF_INET to a loopback server
