@@ -8,7 +8,12 @@
 //       (nsenter into all its namespaces, as the system suite runs it),
 //   t1  the loopback dyndns2 provider receives the update request (stamped by the
 //       provider process itself, test/helpers/netns-provider.ts).
-// Every event carries a new address, so every ddns run has something to push.
+// Every event carries a new address, so every ddns run has something to push. An
+// event is a wake-up (ddns(8), NETWORK EVENTS): ddns reads eth0's addresses from the
+// kernel, so eth0 (one end of a veth pair inside the booted system) gets each new
+// address before t0, as a network daemon sets it before dispatching. The follow-up
+// timers (ddns-follow@.timer) are masked: their runs 2 s after each event would
+// overlap the next measurement.
 //
 // Side by side (A S B A S B ...), each event started the same way: the same hook
 // writes into the directory its .path unit watches (DirectoryNotEmpty=):
@@ -198,7 +203,9 @@ try {
     await sys.write(`/etc/systemd/system/${name}.service.d/bench-limits.conf`, "[Unit]\nStartLimitIntervalSec=0\n");
     await sys.write(`/etc/systemd/system/${name}.path.d/bench-limits.conf`, "[Path]\nTriggerLimitIntervalSec=0\n");
   }
+  await sys.sh("ln -s /dev/null /etc/systemd/system/ddns-follow@.timer");
   await sys.sh("systemctl daemon-reload && systemctl start ddns.path ddns-floor.path ddns-floor-sandboxed.path");
+  await sys.sh("ip link add eth0 type veth peer name eth0-peer && ip link set eth0-peer up && ip link set eth0 up");
 
   let address = 0;
   const nextAddress = () => {
@@ -214,6 +221,7 @@ try {
     const ip = nextAddress();
     const env = { DEVICE_IFACE: "eth0", DEVICE_IP_IFACE: "eth0", IP4_NUM_ADDRESSES: "1", IP4_ADDRESS_0: `${ip}/24 192.0.2.254` };
     if (side !== "ddns") env.DDNS_EVENTS_DIR = s.dir;
+    await sys.sh(`ip -4 addr flush dev eth0 && ip addr add ${ip}/24 dev eth0`);
     const arrived = provider.nextArrival();
     const t0 = Date.now();
     const t0mono = process.hrtime.bigint(); // CLOCK_MONOTONIC, the clock of systemd's *Monotonic timestamps
