@@ -30,6 +30,7 @@ server.listen(0, "127.0.0.1", () => writeFileSync(log + ".port", String(server.a
 `;
 
 const SECRET = "s3cret-Dyndns2-pass";
+const PUSH_SECRET = "s3cret-Router-push-Kq7";
 const LOG = "/root/dyndns2.log";
 
 function ok(r: Result, what: string): string {
@@ -90,7 +91,7 @@ export async function runLoopbackUpdate(m: DebianMachine): Promise<void> {
     await update(m);
   } finally {
     // Leave no trace of the test's own files for the purge check that follows.
-    m.sh(`systemctl stop dyndns2-mock; rm -f /etc/ddns/dyndns2.password /root/dyndns2-server.mjs ${LOG} ${LOG}.port`);
+    m.sh(`systemctl stop dyndns2-mock; rm -f /etc/ddns/dyndns2.password /etc/ddns/push.password /root/curl-push.conf /root/dyndns2-server.mjs ${LOG} ${LOG}.port`);
   }
 }
 
@@ -165,12 +166,41 @@ async function update(m: DebianMachine): Promise<void> {
   ok(m.exec(["systemctl", "stop", "ddns-follow@eth0.timer"]), "stop the remaining follow-ups");
   await settle(m);
 
+  // The router push receiver from the package: enabled as ddns.toml(5) says, a
+  // router's dyndns2 request with curl over TCP (the machine's own loopback) and over
+  // the Unix socket reaches ddns-push@.service, whose event becomes one update.
+  writeFileSync(`${m.merged}/etc/ddns/push.password`, `${PUSH_SECRET}\n`, { mode: 0o640 });
+  ok(m.exec(["chgrp", "ddns", "/etc/ddns/push.password"]), "chgrp push secret");
+  // curl reads the credentials from a file: no command line carries the secret.
+  writeFileSync(`${m.merged}/root/curl-push.conf`, `user = "router:${PUSH_SECRET}"\n`, { mode: 0o600 });
+  const pushTable = ["[push]", 'names = ["home.example.org"]', 'username = "router"', 'password_file = "/etc/ddns/push.password"', ""];
+  writeFileSync(`${m.merged}/etc/ddns/ddns.toml.new`, config + pushTable.join("\n"));
+  ok(m.exec(["mv", "/etc/ddns/ddns.toml.new", "/etc/ddns/ddns.toml"]), "config with [push]");
+  ok(m.exec(["ddns", "check"]), "ddns check with [push]");
+  await settle(m);
+  ok(m.exec(["systemctl", "enable", "--now", "ddns-push.socket"]), "systemctl enable --now ddns-push.socket");
+  const push = (ip: string, base: string, ...how: string[]): string => {
+    const r = m.exec(["curl", "-sS", "--max-time", "15", "-K", "/root/curl-push.conf", ...how, `${base}/nic/update?hostname=home.example.org&myip=${ip}`]);
+    return r.stdout + r.stderr;
+  };
+  const logs = (): string => m.exec(["journalctl", "-q", "--no-pager", "-o", "cat", "-u", "ddns-push.socket", "-u", "ddns-push@*"]).stdout;
+  assert.equal(push("203.0.113.10", "http://127.0.0.1:8245"), "good 203.0.113.10\n", logs());
+  await settle(m);
+  const after5 = requests(m);
+  assert.equal(after5.length, 4, `one update for the pushed address: ${JSON.stringify(after5)}`);
+  assert.deepEqual(after5[3]?.query, { hostname: "home.example.org", myip: "203.0.113.10" });
+  assert.equal(push("203.0.113.10", "http://localhost", "--unix-socket", "/run/ddns-push.sock"), "nochg 203.0.113.10\n", logs());
+  await settle(m);
+  assert.equal(requests(m).length, 4, "the same pushed address again: no update");
+
   // One structured journal entry per transition, and no secret anywhere.
   const entries = m.exec(["journalctl", "-q", "--no-pager", `MESSAGE_ID=${MESSAGE_IDS["record-updated"]}`, "-o", "json"]).stdout.trim().split("\n").filter(Boolean);
-  assert.equal(entries.length, 3, "one record-updated journal entry per update");
-  const [e1, e2, e3] = entries.map((l) => JSON.parse(l) as Record<string, string>);
+  assert.equal(entries.length, 4, "one record-updated journal entry per update");
+  const [e1, e2, e3, e4] = entries.map((l) => JSON.parse(l) as Record<string, string>);
   assert.equal(e3?.["DDNS_OLD"], "203.0.113.8");
   assert.equal(e3?.["DDNS_NEW"], "203.0.113.9");
+  assert.equal(e4?.["DDNS_OLD"], "203.0.113.9");
+  assert.equal(e4?.["DDNS_NEW"], "203.0.113.10");
   assert.equal(e1?.["DDNS_RECORD"], "home.example.org");
   assert.equal(e1?.["DDNS_FAMILY"], "ipv4");
   assert.equal(e1?.["DDNS_NEW"], "203.0.113.7");
@@ -178,9 +208,9 @@ async function update(m: DebianMachine): Promise<void> {
   assert.equal(e2?.["DDNS_OLD"], "203.0.113.7");
   assert.equal(e2?.["DDNS_NEW"], "203.0.113.8");
   const journal = m.exec(["journalctl", "-q", "--no-pager", "-o", "export"]).stdout;
-  assert.ok(!journal.includes(SECRET), "the secret is not in the journal");
+  for (const secret of [SECRET, PUSH_SECRET]) assert.ok(!journal.includes(secret), "no secret in the journal");
   const status = ok(m.exec(["ddns", "status"]), "ddns status");
   assert.match(status, /home\.example\.org/);
-  assert.ok(!status.includes(SECRET));
+  assert.ok(!status.includes(SECRET) && !status.includes(PUSH_SECRET));
 
 }

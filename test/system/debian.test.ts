@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { DebianMachine, type Result } from "./debian-machine.js";
 import { MESSAGE_IDS } from "../../src/log/message-ids.js";
@@ -42,8 +43,8 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
       assert.equal(b.status, 0, `debian-build.sh: ${b.stderr}`);
       process.stderr.write(b.stderr.replace(/^/gm, "# ").replace(/# $/, ""));
     }
-    deb = readdirSync(out).find((f) => f.endsWith("_all.deb")) ?? "";
-    assert.ok(deb, "a ddns_VERSION_all.deb was built");
+    deb = readdirSync(out).find((f) => /^ddns_.*\.deb$/.test(f)) ?? "";
+    assert.ok(deb, "a ddns_VERSION_ARCH.deb was built");
     process.stderr.write(`# built ${deb} (${elapsed()})\n`);
 
     const rootDir = spawnSync(join(root, "test/system/debian-root.sh"), ["install"], { encoding: "utf8", timeout: 1_200_000 });
@@ -53,11 +54,13 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     // apt resolves the package's dependencies from Debian 13 and fetches them now,
     // while the network is there; the booted machine has loopback only.
     const archives: Array<[string, string]> = [[`${cache}/apt-archives`, "/var/cache/apt/archives"]];
-    let dl = m.chroot(["apt-get", "install", "--download-only", "-y", "-q", `/root/${deb}`], archives);
+    // curl: the router push test's client (installed after the package).
+    const download = ["apt-get", "install", "--download-only", "-y", "-q", "--no-install-recommends", `/root/${deb}`, "curl"];
+    let dl = m.chroot(download, archives);
     if (dl.status !== 0) {
       // The cached package lists may name versions the mirror has dropped.
       m.chroot(["apt-get", "update", "-q"]);
-      dl = m.chroot(["apt-get", "install", "--download-only", "-y", "-q", `/root/${deb}`], archives);
+      dl = m.chroot(download, archives);
     }
     ok(dl, "apt-get install --download-only");
     upperBeforeInstall = new Set(listTree(m.upper));
@@ -78,8 +81,18 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     assert.equal(readFileSync(join(out, "lintian.status"), "utf8").trim(), "0");
   });
 
-  it("a clean Debian 13/apt install ./ddns_VERSION_all.deb/installs with nodejs from Debian 13", () => {
-    const r = m!.exec(["apt-get", "install", "-y", "-q", `/root/${deb}`], { timeoutMs: 300_000 });
+  it("the .deb/its contents/every unit in systemd/ under /usr/lib/systemd/system", () => {
+    const contents = spawnSync("dpkg-deb", ["-c", join(out, deb)], { encoding: "utf8" });
+    assert.equal(contents.status, 0, contents.stderr);
+    const shipped = new Set(contents.stdout.split("\n").map((l) => l.split(/\s+/).pop() ?? ""));
+    const units = readdirSync(join(root, "systemd")).filter((f) => /\.(service|socket|path|timer|target|mount)$/.test(f));
+    assert.ok(units.includes("ddns-push@.service") && units.includes("ddns-push.socket"), units.join(" "));
+    const missing = units.filter((u) => !shipped.has(`./usr/lib/systemd/system/${u}`));
+    assert.deepEqual(missing, [], "units in systemd/ missing from the .deb");
+  });
+
+  it("a clean Debian 13/apt install ./ddns_VERSION_ARCH.deb/installs with nodejs from Debian 13", async () => {
+    const r = await aptInstall(m!, [`/root/${deb}`]);
     ok(r, "apt-get install");
     const node = ok(m!.exec(["dpkg-query", "-W", "-f=${Version}", "nodejs"]), "dpkg-query nodejs");
     assert.match(node, /^20\.19\./, "nodejs comes from Debian 13");
@@ -176,7 +189,8 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     assert.ok(existsSync(join(m!.merged, "usr/share/bash-completion/completions/ddns")));
   });
 
-  it("loopback provider/NetworkManager then networkd-dispatcher hook events, then a follow-up/exactly one update each", { skip: providerSpec("dyndns2") ? false : "no dyndns2 provider yet" }, async () => {
+  it("loopback provider/NetworkManager and networkd-dispatcher hook events, a follow-up, then a router push to ddns-push.socket with curl/exactly one update each", { skip: providerSpec("dyndns2") ? false : "no dyndns2 provider yet" }, async () => {
+    ok(await aptInstall(m!, ["--no-install-recommends", "curl"]), "apt-get install curl");
     await runLoopbackUpdate(m!);
   });
 
@@ -198,6 +212,20 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     assert.equal(m!.exec(["find", "/", "-xdev", "-user", "ddns"]).stdout, "", "no file owned by ddns");
   });
 });
+
+/**
+ * apt-get install inside the machine from the downloaded archives. The archive
+ * directory is the shared cache under /var/cache/ddns-test, which another suite's
+ * apt may hold locked for a moment: wait for it (up to 2 minutes) rather than fail.
+ */
+async function aptInstall(m: DebianMachine, args: string[]): Promise<Result> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const r = m.exec(["apt-get", "install", "-y", "-q", ...args], { timeoutMs: 300_000 });
+    if (r.status === 0 || !/Could not get lock/.test(r.stderr) || Date.now() > deadline) return r;
+    await sleep(2000);
+  }
+}
 
 /** Every path under `dir`, relative, without descending into mounts. */
 function listTree(dir: string): string[] {
