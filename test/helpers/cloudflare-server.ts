@@ -12,6 +12,10 @@ import { randomBytes } from "node:crypto";
  * 81044 record does not exist, 81057 record already exists, 1004 validation).
  * Anything a real client must not send is also written to `violations()`, so a test
  * can require that list to be empty. Free of node:test: usable from plain scripts.
+ * Lists are paged (result_info.total_pages). Rate limit, per Cloudflare's limits page
+ * (developers.cloudflare.com/fundamentals/api/reference/limits/): "all API calls for
+ * the next five minutes will be blocked, receiving a HTTP 429 response" (tests queue it
+ * with fail()).
  */
 export interface CfServerRecord {
   id: string;
@@ -58,6 +62,8 @@ export interface CloudflareServerOptions {
   accountOwnedToken?: boolean;
   /** Delay every answer by this many ms (for deadline tests). */
   delayMs?: number;
+  /** Pages hold at most this many records whatever per_page asks (to exercise paging). */
+  maxPerPage?: number;
 }
 
 export interface CloudflareServer {
@@ -167,10 +173,17 @@ export async function startCloudflareServer(opts: CloudflareServerOptions): Prom
     const id = m[2];
     if (id === undefined && method === "GET") {
       for (const k of Object.keys(query)) if (!RECORD_QUERY.has(k)) return violate(`unknown dns_records query key ${k}`, error(400, { code: 1001, message: `Invalid query parameter ${k}` }));
-      const result = records.filter(
+      const all = records.filter(
         (r) => r.zone_id === zone.id && (query["type"] === undefined || r.type === query["type"]) && (query["name"] === undefined || r.name === query["name"].toLowerCase()),
       );
-      return { status: 200, body: envelope(result, { result_info: { page: 1, per_page: 100, count: result.length, total_count: result.length, total_pages: 1 } }) };
+      // Paged as Cloudflare documents it: per_page default 100 ("dns-records_per_page": default 100,
+      // minimum 1), page from 1, result_info {page, per_page, count, total_count, total_pages}.
+      const perPage = Math.min(Number(query["per_page"] ?? "100"), opts.maxPerPage ?? Number.MAX_SAFE_INTEGER);
+      const page = Number(query["page"] ?? "1");
+      if (!Number.isInteger(perPage) || perPage < 1 || !Number.isInteger(page) || page < 1) return violate("page or per_page", error(400, { code: 1004, message: "DNS Validation Error" }));
+      const result = all.slice((page - 1) * perPage, page * perPage);
+      const totalPages = Math.max(1, Math.ceil(all.length / perPage));
+      return { status: 200, body: envelope(result, { result_info: { page, per_page: perPage, count: result.length, total_count: all.length, total_pages: totalPages } }) };
     }
     if (id === undefined && method === "POST") {
       const o = checkRecordBody(body, POST_KEYS, ["type", "name", "content"], zone);

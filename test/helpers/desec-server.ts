@@ -76,7 +76,8 @@ export async function startDesec(token: string, domains: Record<string, number>)
     for (const it of items as Record<string, unknown>[]) {
       const e: Record<string, string[]> = {};
       const keys = Object.keys(it).sort().join(",");
-      if (keys !== "records,subname,ttl,type") return violate(`item keys ${keys}`);
+      // ttl may be left out for an RRset that exists (its TTL is kept); a new one needs it.
+      if (keys !== "records,subname,ttl,type" && keys !== "records,subname,type") return violate(`item keys ${keys}`);
       if (typeof it.subname !== "string" || (it.type !== "A" && it.type !== "AAAA") || !Array.isArray(it.records)) return violate("item types");
       const exists = m.rrsets.has(`${domain}/${it.subname}/${it.type}`);
       if (typeof it.ttl !== "number" || !Number.isInteger(it.ttl)) {

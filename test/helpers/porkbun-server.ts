@@ -6,7 +6,9 @@ import type { StoredRecord, SuiteMock } from "./record-api-suite.js";
  * Porkbun API v3 as its documentation and lexicon's recorded sessions show it: POST
  * with the keys in the JSON body, record fields as strings, create answering a
  * numeric id, failures as HTTP 400 {"status":"ERROR","message"}. Base path
- * /api/json/v3. The wording of the failed-edit message is illustrative.
+ * /api/json/v3. The wording of the failed-edit message is illustrative. TTL, from the
+ * documentation (porkbun.com/api/json/v3/documentation): "The minimum and the default is
+ * 600 seconds", so a create or edit without ttl gets 600.
  */
 export async function startPorkbun(apikey: string, secretapikey: string, zone: string, seed: StoredRecord[]): Promise<SuiteMock> {
   let nextId = 432480875;
@@ -55,7 +57,9 @@ export async function startPorkbun(apikey: string, secretapikey: string, zone: s
     if (body["type"] !== rec.type || body["name"] !== rec.name) return violate("edit must keep the record's name and type");
     if (!valid(rec.type, body["content"])) return error("Edit error: invalid content.");
     rec.content = body["content"] as string;
-    if (typeof body["ttl"] === "string") rec.ttl = body["ttl"];
+    // "ttl: The time to live in seconds for the record. The minimum and the default is 600 seconds."
+    // (porkbun.com/api/json/v3/documentation, Edit Record): an edit without ttl sets 600.
+    rec.ttl = typeof body["ttl"] === "string" ? body["ttl"] : "600";
     return { status: 200, body: { status: "SUCCESS" } };
   });
   return Object.assign(api, { stored: () => records.map((r) => ({ name: r.name, type: r.type, value: r.content, ttl: Number(r.ttl) })), writes: () => writes });

@@ -150,6 +150,29 @@ export function recordApiSuite(o: SuiteOptions): void {
       assert.deepEqual(home(m, "AAAA").map((r) => r.value), ["2001:db8::7"]);
     });
 
+    it("record with its own TTL, none configured/push a change, then a cached change/the TTL is kept", async () => {
+      const m = await start([{ name: "home", type: "A", value: "203.0.113.1", ttl: 86400 }]);
+      const first = (await push(m, [update(["203.0.113.2"])])).get(`${NAME}/ipv4`);
+      assert.equal(first?.kind, "updated", reasonOf(first));
+      assert.deepEqual(home(m).map((r) => [r.value, r.ttl]), [["203.0.113.2", 86400]]);
+      const cache = first?.kind === "updated" ? first.cache : undefined;
+      const again = (await push(m, [update(["203.0.113.3"], { previous: ["203.0.113.2"], ...(cache ? { cache } : {}) })])).get(`${NAME}/ipv4`);
+      assert.equal(again?.kind, "updated", reasonOf(again));
+      assert.deepEqual(home(m).map((r) => [r.value, r.ttl]), [["203.0.113.3", 86400]]);
+    });
+
+    it("round robin at the name that ddns did not publish/first push/refused naming the records, nothing deleted", async () => {
+      const m = await start([
+        { name: "home", type: "A", value: "203.0.113.21", ttl: 3600 },
+        { name: "home", type: "A", value: "203.0.113.22", ttl: 3600 },
+      ]);
+      const o = (await push(m, [update(["203.0.113.7"])])).get(`${NAME}/ipv4`);
+      assert.equal(o?.kind, "permanent");
+      assert.match(reasonOf(o), /2 A records for home\.example\.org \(203\.0\.113\.21, 203\.0\.113\.22\).*not published by ddns/);
+      assert.equal(m.writes(), 0);
+      assert.deepEqual(home(m).map((r) => r.value).sort(), ["203.0.113.21", "203.0.113.22"]);
+    });
+
     it("record already right/push/" + (o.detectsUnchanged === false ? "written again" : "unchanged, nothing written"), async () => {
       const m = await start([{ name: "home", type: "A", value: "203.0.113.7", ttl: 3600 }]);
       const out = await push(m, [update(["203.0.113.7"])]);

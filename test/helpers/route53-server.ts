@@ -120,23 +120,23 @@ export async function startRoute53(zoneId: string, zoneName: string, keys: Recor
         body: `<?xml version="1.0"?>\n<GetHostedZoneResponse xmlns="${XMLNS}"><HostedZone><Id>/hostedzone/${zoneId}</Id><Name>${zoneName}.</Name><CallerReference>ddns-test</CallerReference><Config><PrivateZone>false</PrivateZone></Config><ResourceRecordSetCount>${2 + rrsets.size}</ResourceRecordSetCount></HostedZone><DelegationSet><NameServers><NameServer>ns-1.awsdns-01.org</NameServer></NameServers></DelegationSet></GetHostedZoneResponse>`,
       };
     }
-    // ListResourceRecordSets (API reference: "GET /2013-04-01/hostedzone/Id/rrset?name=&type=&maxitems="):
-    // the record sets in Route 53's order (name labels reversed, then type) from name/type on.
+    // ListResourceRecordSets (docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html):
+    // "GET /2013-04-01/hostedzone/Id/rrset?identifier=StartRecordIdentifier&maxitems=MaxItems&name=StartRecordName&type=StartRecordType";
+    // the sets are listed in order starting at name and type; type needs name.
     const list = /^\/2013-04-01\/hostedzone\/([A-Z0-9]+)\/rrset$/.exec(req.path);
     if (req.method === "GET" && list) {
-      if (list[1] !== zoneId) return awsError(404, "NoSuchHostedZone", `No hosted zone found with ID: ${list[1]}`);
-      const keysSeen = [...req.query.keys()].sort().join(",");
-      if (keysSeen !== "maxitems,name,type") return violate(`ListResourceRecordSets query ${req.query}`);
-      const name = req.query.get("name")!;
-      const type = req.query.get("type")!;
-      if (!name.endsWith(".")) return violate("name is not fully qualified");
-      const max = Number(req.query.get("maxitems"));
-      const order = (n: string, t: string) => `${sortKey(n)} ${t}`;
-      const items = [...rrsets]
+      for (const k of req.query.keys()) if (!["name", "type", "maxitems", "identifier"].includes(k)) return violate(`ListResourceRecordSets query ${k}`);
+      if (req.query.has("type") && !req.query.has("name")) return violate("type without name");
+      if (!zones.some((z) => z.id === list[1])) return awsError(404, "NoSuchHostedZone", `No hosted zone found with ID: ${list[1]}`);
+      const startName = sortKey(req.query.get("name") ?? "");
+      const startType = req.query.get("type") ?? "";
+      const max = Number(req.query.get("maxitems") ?? "300");
+      const sets = [...rrsets]
         .map(([k, v]) => ({ name: k.slice(0, k.lastIndexOf("/")), type: k.slice(k.lastIndexOf("/") + 1), ...v }))
-        .filter((x) => order(x.name, x.type) >= order(name, type))
-        .sort((a, b) => (order(a.name, a.type) < order(b.name, b.type) ? -1 : 1))
-        .slice(0, max)
+        .sort((a, b) => (sortKey(a.name) === sortKey(b.name) ? (a.type < b.type ? -1 : 1) : sortKey(a.name) < sortKey(b.name) ? -1 : 1))
+        .filter((x) => sortKey(x.name) > startName || (sortKey(x.name) === startName && x.type >= startType))
+        .slice(0, max);
+      const items = sets
         .map((x) => `<ResourceRecordSet><Name>${x.name}</Name><Type>${x.type}</Type><TTL>${x.ttl}</TTL><ResourceRecords>${x.values.map((v) => `<ResourceRecord><Value>${v}</Value></ResourceRecord>`).join("")}</ResourceRecords></ResourceRecordSet>`)
         .join("");
       return {

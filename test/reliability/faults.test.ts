@@ -5,6 +5,7 @@ import { startCloudflareServer, type CloudflareServer } from "../helpers/cloudfl
 import { assertNoSecrets, secretScanStats } from "../helpers/secrets.js";
 import { DEFAULT_DEADLINE_MS } from "../../src/net/http.js";
 import { BACKOFF_BASE_MS } from "../../src/engine/backoff.js";
+import { CLOUDFLARE_429_WAIT_MS } from "../../src/provider/cloudflare/cloudflare.js";
 import { fixture, staticIpv4, TOKEN, ZONE } from "./fixture.js";
 
 /** Process start, module load and a busy machine, on top of the request deadline. */
@@ -26,7 +27,10 @@ const PROVIDER_FAULTS: Record<Exclude<Fault, "echo-html" | "echo-private">, Expe
   "500": { code: 75, after: BACKOFF, says: /HTTP 500/ },
   "502": { code: 75, after: BACKOFF, says: /HTTP 502/ },
   "503": { code: 75, after: BACKOFF, says: /HTTP 503/ },
-  "429": { code: 75, after: BACKOFF, says: /rate-limited.*HTTP 429/ },
+  // Cloudflare: "If you exceed this limit, all API calls for the next five minutes will be
+  // blocked, receiving a HTTP 429 response" (developers.cloudflare.com/fundamentals/api/reference/limits/):
+  // a 429 without Retry-After waits those five minutes, not the ordinary backoff.
+  "429": { code: 75, after: [CLOUDFLARE_429_WAIT_MS, CLOUDFLARE_429_WAIT_MS + 30_000], says: /rate-limited.*HTTP 429/ },
   "429-retry-after": { code: 75, after: [RETRY_AFTER_S * 1000, RETRY_AFTER_S * 1000 + 30_000], says: /rate-limited.*HTTP 429/ },
   "malformed-json": { code: 75, after: BACKOFF, says: /malformed body/ },
   "truncated-json": { code: 75, after: BACKOFF, says: /closed before the answer was complete/ },

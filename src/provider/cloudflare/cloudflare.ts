@@ -2,6 +2,7 @@ import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOu
 import { cloudflareSpec } from "./spec.js";
 import { DdnsError } from "../../errors.js";
 import { retryAfterMs } from "../kit/rest.js";
+import { foreignRecords, refuseForeign } from "../kit/record-sets.js";
 
 /**
  * Cloudflare API v4 with an API token (notes/providers.md §18, facts.md).
@@ -12,6 +13,21 @@ import { retryAfterMs } from "../kit/rest.js";
  * record is a single PATCH of `content` (TTL, proxied and comment stay as they are).
  * A cached id that fails is looked up again once. As favonia/cloudflare-ddns does,
  * the `success` envelope is checked, not only the HTTP status.
+ *
+ * Issue 14, from Cloudflare's own documents:
+ * - 429: "The global rate limit for the Cloudflare API is 1,200 requests per five
+ *   minute period per user ... If you exceed this, all API calls for the next five
+ *   minutes will be blocked, receiving a HTTP 429 response"
+ *   (developers.cloudflare.com/fundamentals/api/reference/limits/). The first 429 stops
+ *   every further request of this push and asks the engine to hold the whole entry
+ *   (PushOutcome account) for Retry-After, five minutes when it gives none.
+ * - Lists are paged: result_info {page, per_page, total_pages}; dns_records per_page
+ *   defaults to 100 (api-schemas "dns-records_per_page": default 100). ddns follows
+ *   total_pages, at most MAX_PAGES pages.
+ * - TTL: "Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the
+ *   minimum reduced to 30 for Enterprise zones." A PATCH without ttl keeps the record's.
+ * - A/AAAA records that are not ddns's: a name holding several records of the type,
+ *   one of them neither published by ddns nor wanted, is refused, not pruned.
  */
 
 interface CfError {
@@ -40,8 +56,10 @@ interface Failure {
   recordGone: boolean;
   /** The token itself was refused (no point looking anything up again). */
   badToken: boolean;
+  /** HTTP 429: the account is blocked for a while; nothing more is sent. */
+  rateLimited?: boolean;
 }
-type Call<T> = { ok: true; result: T } | { ok: false; failure: Failure };
+type Call<T> = { ok: true; result: T; info?: Record<string, unknown> } | { ok: false; failure: Failure };
 
 // 9109 invalid access token, 6003/6111 malformed Authorization header,
 // 9103/9106 unknown or missing legacy key, 10000 authentication error (also: no permission).
@@ -49,6 +67,10 @@ const TOKEN_CODES = new Set([9109, 6003, 6111, 9103, 9106]);
 const AUTH_CODES = new Set([...TOKEN_CODES, 10000]);
 // 81044 record does not exist; 7003/7000 no route (unknown zone or record id).
 const STALE_CODES = new Set([81044, 7003, 7000]);
+/** Cloudflare blocks "all API calls for the next five minutes" after a 429. */
+export const CLOUDFLARE_429_WAIT_MS = 5 * 60_000;
+const PER_PAGE = 100;
+const MAX_PAGES = 50;
 
 export function createCloudflare(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
   return new CloudflareProvider(settings, deps);
@@ -78,14 +100,23 @@ class CloudflareProvider implements DnsProvider {
   async push(updates: RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome>> {
     const out = new Map<string, PushOutcome>();
     const zones = new Map<string, string>(); // zone name -> id, for this push only
+    let blocked: PushOutcome | undefined;
     for (const u of updates) {
+      if (blocked !== undefined && blocked.kind === "transient") {
+        out.set(u.key, { ...blocked, reason: `not sent for ${u.name}: ${blocked.reason}`, ...withCache(u.cache) });
+        continue;
+      }
       if (signal.aborted) {
         out.set(u.key, { kind: "transient", reason: `the update of ${u.name} was cancelled`, ...withCache(u.cache) });
         continue;
       }
       // The engine never sends an empty set; deleting every record on a bug would be worse than waiting.
       if (u.addresses.length === 0) out.set(u.key, { kind: "transient", reason: `no address to publish for ${u.name}`, ...withCache(u.cache) });
-      else out.set(u.key, await this.pushOne(u, signal, zones));
+      else {
+        const o = await this.pushOne(u, signal, zones);
+        out.set(u.key, o);
+        if (o.kind === "transient" && o.account === true) blocked = o;
+      }
     }
     return out;
   }
@@ -183,17 +214,24 @@ class CloudflareProvider implements DnsProvider {
     }
     // A repair right after a read that saw no record (previous []): create, without listing again.
     if (u.previous?.length === 0 && recordId === undefined && u.cache?.["zone"] === zoneId) return this.reconcile(zoneId, [], u, type, name, signal);
-    const list = await this.call<CfRecord[]>(
-      "GET",
-      `/zones/${enc(zoneId)}/dns_records?type=${type}&name=${enc(name)}`,
-      undefined,
-      signal,
-      `list the ${type} records of ${name}`,
-      name,
-    );
-    if (!list.ok) return strip(list.failure, list.failure.stale ? undefined : { zone: zoneId });
-    if (!Array.isArray(list.result)) return malformed(name);
-    const existing = list.result.filter((r) => r.type === type && r.name.toLowerCase() === name);
+    const existing: CfRecord[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const list = await this.call<CfRecord[]>(
+        "GET",
+        `/zones/${enc(zoneId)}/dns_records?type=${type}&name=${enc(name)}&per_page=${PER_PAGE}&page=${page}`,
+        undefined,
+        signal,
+        `list the ${type} records of ${name}`,
+        name,
+      );
+      if (!list.ok) return strip(list.failure, list.failure.stale ? undefined : { zone: zoneId });
+      if (!Array.isArray(list.result)) return malformed(name);
+      existing.push(...list.result.filter((r) => r.type === type && typeof r.name === "string" && r.name.toLowerCase() === name));
+      const pages = Number(list.info?.["total_pages"] ?? 1);
+      if (!Number.isFinite(pages) || page >= pages) break;
+    }
+    const foreign = foreignRecords(existing.map((r) => r.content), u);
+    if (foreign.length > 0) return { kind: "permanent", reason: refuseForeign(u, "cloudflare", existing.map((r) => r.content), foreign).reason };
     return this.reconcile(zoneId, existing, u, type, name, signal);
   }
 
@@ -302,15 +340,15 @@ class CloudflareProvider implements DnsProvider {
     }
     const status = res.status;
     if (status === 429) {
-      const f = fail("transient", `cloudflare rate-limited the request to ${what} (HTTP 429)`);
-      const after = retryAfterMs(res.headers, this.deps.now());
-      if (after !== undefined) f.retryAfterMs = after;
+      const f = fail("transient", `cloudflare rate-limited the request to ${what} (HTTP 429): no request goes to this account until the wait Cloudflare asked for is over`);
+      f.retryAfterMs = retryAfterMs(res.headers, this.deps.now()) ?? CLOUDFLARE_429_WAIT_MS;
+      f.rateLimited = true;
       return { ok: false, failure: f };
     }
     const env = parseEnvelope(res.body);
     if (status >= 500) return { ok: false, failure: fail("transient", `cloudflare failed to ${what} (HTTP ${status}${env ? ": " + this.detail(env.errors) : ""})`) };
     if (env === undefined) return { ok: false, failure: fail("transient", `cloudflare answered the request to ${what} with a malformed body (HTTP ${status})`) };
-    if (env.success && status >= 200 && status < 300) return { ok: true, result: env.result as T };
+    if (env.success && status >= 200 && status < 300) return env.info === undefined ? { ok: true, result: env.result as T } : { ok: true, result: env.result as T, info: env.info };
 
     const codes = new Set(env.errors.map((e) => e.code));
     const detail = `HTTP ${status}${env.errors.length > 0 ? ": " + this.detail(env.errors) : ""}`;
@@ -335,7 +373,7 @@ class CloudflareProvider implements DnsProvider {
   }
 }
 
-function parseEnvelope(body: string): { success: boolean; errors: CfError[]; result: unknown } | undefined {
+function parseEnvelope(body: string): { success: boolean; errors: CfError[]; result: unknown; info?: Record<string, unknown> } | undefined {
   let v: unknown;
   try {
     v = JSON.parse(body);
@@ -347,7 +385,9 @@ function parseEnvelope(body: string): { success: boolean; errors: CfError[]; res
   const errors = Array.isArray(o.errors)
     ? o.errors.map((e: { code?: unknown; message?: unknown }) => ({ code: Number(e?.code), message: String(e?.message ?? "") }))
     : [];
-  return { success: o.success, errors, result: o.result };
+  const info = (v as { result_info?: unknown }).result_info;
+  const base = { success: o.success, errors, result: o.result };
+  return typeof info === "object" && info !== null && !Array.isArray(info) ? { ...base, info: info as Record<string, unknown> } : base;
 }
 
 function checkRecord(r: Call<CfRecord>, name: string): Call<CfRecord> {
@@ -375,6 +415,7 @@ function strip(f: Failure, cache?: ProviderCache): PushOutcome {
   const o: PushOutcome = { kind: "transient", reason: f.reason };
   if (f.retryAfterMs !== undefined) o.retryAfterMs = f.retryAfterMs;
   if (cache !== undefined) o.cache = cache;
+  if (f.rateLimited === true) o.account = true;
   return o;
 }
 

@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { cloudnsSpec } from "./spec.js";
-import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, ttlField, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, authFailure, baseUrl, callJson, ctxFor, fail, isObject, malformed, ok, perUpdate, rateLimited, str, type Ctx, type Failure, type Result } from "../kit/rest.js";
 
 /**
@@ -48,6 +48,8 @@ export function createCloudns(settings: ProviderSettings, deps: ProviderDeps): D
     !r.ok ? r : isObject(r.value) && r.value["status"] === "Success" ? ok(undefined) : fail(malformed(c, "no Success status"));
 
   const api: IdRecordApi = {
+    // mod-record needs ttl (cloudns.net/wiki/article/60): the TTL the record has is written back.
+    updateResetsTtl: true,
     zoneIsName: true,
     async probeZone(zone, c) {
       const r = await call("get-zone-info", { "domain-name": zone }, c);
@@ -62,7 +64,7 @@ export function createCloudns(settings: ProviderSettings, deps: ProviderDeps): D
       const out: IdRecord[] = [];
       for (const rec of Object.values(r.value)) {
         if (!isObject(rec) || typeof rec["id"] !== "string" || typeof rec["record"] !== "string") return fail(malformed(c, "a record without id or record"));
-        if (rec["type"] === type && rec["host"] === rel) out.push({ id: rec["id"], value: rec["record"] });
+        if (rec["type"] === type && rec["host"] === rel) out.push({ id: rec["id"], value: rec["record"], ...ttlField(rec["ttl"]) });
       }
       return ok(out);
     },

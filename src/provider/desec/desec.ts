@@ -1,6 +1,7 @@
 import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOutcome, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import type { HttpResponse } from "../../net/types.js";
 import { desecSpec } from "./spec.js";
+import { foreignRecords, refuseForeign } from "../kit/record-sets.js";
 import {
   baseUrl,
   classifyStatus,
@@ -25,8 +26,10 @@ import {
  * responsible domain of a name comes from `GET /domains/?owns_qname=<name>` once and
  * is kept in the record's cache with the domain's minimum_ttl; every due record of
  * one domain then goes in one bulk `PATCH /domains/{domain}/rrsets/`, which creates
- * or replaces RRsets atomically (ttl is required for a new RRset: the record's ttl,
- * else the domain's minimum_ttl). A 400 on a bulk request lists one error object
+ * or replaces RRsets atomically. An existing RRset keeps its TTL unless the record sets
+ * one (ttl is left out of the item); a new RRset needs one: the record's ttl, else the
+ * domain's minimum_ttl. A name's first push reads its RRset (a round robin that is
+ * not ddns's is refused). A 400 on a bulk request lists one error object
  * per item (`{}` for good ones); the good items are sent again once without the bad
  * ones. Writes are rate-limited per account (429 with Retry-After).
  */
@@ -83,14 +86,33 @@ export function createDesec(settings: ProviderSettings, deps: ProviderDeps): Dns
     return ok({ name: d.name.toLowerCase(), minimumTtl: d.minimum_ttl });
   }
 
-  async function patch(domain: Domain, group: readonly RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome | Failure> | { gone: true }> {
+  /** The RRset as deSEC holds it (GET .../rrsets/{subname}/{type}/), or null (404). */
+  async function readRrset(domain: Domain, u: RecordUpdate, signal: AbortSignal): Promise<Result<string[] | null>> {
+    const c = ctx(u.name);
+    const sub = relativeName(u.name, domain.name) ?? "";
+    const url = `${base}/domains/${encodeURIComponent(domain.name)}/rrsets/${sub === "" ? "@" : encodeURIComponent(sub)}/${rrType(u)}/`;
+    const r = await send(deps.http, { method: "GET", url, headers }, signal, c);
+    if (!r.ok) return r;
+    if (r.value.status === 404) return ok(null);
+    const f = classifyStatus(r.value, c, detail(r.value));
+    if (f) return fail(f);
+    const j = parseJson(r.value.body);
+    const records = isObject(j) ? j["records"] : undefined;
+    return Array.isArray(records) && records.every((x) => typeof x === "string") ? ok(records as string[]) : fail(malformed(c, "an RRset without records"));
+  }
+
+  /**
+   * Bulk PATCH. An item carries ttl only when the config sets one or the RRset is new
+   * (`fresh`: deSEC requires ttl to create one); an existing RRset keeps its TTL.
+   */
+  async function patch(domain: Domain, group: readonly RecordUpdate[], signal: AbortSignal, fresh: ReadonlySet<string> = new Set()): Promise<Map<string, PushOutcome | Failure> | { gone: true }> {
     const out = new Map<string, PushOutcome | Failure>();
     const names = group.map((u) => `${u.name} (${rrType(u)})`).join(", ");
     const c = ctx(names);
     const body = group.map((u) => ({
       subname: relativeName(u.name, domain.name) ?? "",
       type: rrType(u),
-      ttl: u.ttl ?? domain.minimumTtl,
+      ...(u.ttl !== undefined ? { ttl: u.ttl } : fresh.has(u.key) ? { ttl: domain.minimumTtl } : {}),
       records: u.addresses,
     }));
     const r = await send(
@@ -110,16 +132,21 @@ export function createDesec(settings: ProviderSettings, deps: ProviderDeps): Dns
       const items = parseJson(res.body);
       if (Array.isArray(items) && items.length === group.length) {
         const good: RecordUpdate[] = [];
+        const again = new Set(fresh);
         group.forEach((u, i) => {
           const e: unknown = items[i];
           if (isObject(e) && Object.keys(e).length === 0) good.push(u);
-          else out.set(u.key, { kind: "permanent", reason: `desec refused ${u.name} (${rrType(u)}) (HTTP 400: ${itemErrors(e)}): fix the record's ttl or addresses in the config` });
+          else if (isObject(e) && Object.keys(e).join() === "ttl" && u.ttl === undefined && !fresh.has(u.key)) {
+            // The RRset is gone (deleted at deSEC meanwhile): deSEC needs a ttl to create it again.
+            good.push(u);
+            again.add(u.key);
+          } else out.set(u.key, { kind: "permanent", reason: `desec refused ${u.name} (${rrType(u)}) (HTTP 400: ${itemErrors(e)}): fix the record's ttl or addresses in the config` });
         });
-        if (good.length > 0 && good.length < group.length) {
+        if (good.length > 0 && (good.length < group.length || again.size > fresh.size)) {
           // The bulk request is atomic: the good items were not applied either.
-          const again = await patch(domain, good, signal);
-          if ("gone" in again) return { gone: true };
-          for (const [k, v] of again) out.set(k, v);
+          const retried = await patch(domain, good, signal, again);
+          if ("gone" in retried) return { gone: true };
+          for (const [k, v] of retried) out.set(k, v);
         }
         return out;
       }
@@ -164,11 +191,37 @@ export function createDesec(settings: ProviderSettings, deps: ProviderDeps): Dns
     const results = new Map<string, PushOutcome | Failure>();
     for (const g of byDomain.values()) {
       if (stop) break;
-      let r = await patch(g.domain, g.updates, signal);
+      // First contact with a name: read its RRset, so that a round robin that is not
+      // ddns's is refused and an existing RRset keeps its TTL.
+      const fresh = new Set<string>();
+      const go: RecordUpdate[] = [];
+      for (const u of g.updates) {
+        // previous []: a read just saw the RRset deleted, so the write creates it (ttl required).
+        if (u.previous?.length === 0) fresh.add(u.key);
+        if (u.previous !== null) {
+          go.push(u);
+          continue;
+        }
+        const cur = await readRrset(g.domain, u, signal);
+        if (!cur.ok) {
+          results.set(u.key, cur.failure);
+          if (cur.failure.tableWide === true) stop = cur.failure;
+          continue;
+        }
+        const foreign = cur.value === null ? [] : foreignRecords(cur.value, u);
+        if (foreign.length > 0) results.set(u.key, refuseForeign(u, "desec", cur.value ?? [], foreign));
+        else {
+          if (cur.value === null) fresh.add(u.key);
+          go.push(u);
+        }
+      }
+      if (stop || go.length === 0) continue;
+      g.updates = go;
+      let r = await patch(g.domain, g.updates, signal, fresh);
       if ("gone" in r && g.cached) {
         // The cached domain went away (deleted or moved): look it up once more.
         const again = await discover(g.updates[0]!.name, signal);
-        r = again.ok ? await patch(again.value, g.updates, signal) : new Map(g.updates.map((u) => [u.key, again.failure]));
+        r = again.ok ? await patch(again.value, g.updates, signal, fresh) : new Map(g.updates.map((u) => [u.key, again.failure]));
       }
       if ("gone" in r) {
         r = new Map(g.updates.map((u) => [u.key, { kind: "permanent", reason: `desec does not know domain ${g.domain.name} for ${u.name} (HTTP 404): check the token's account holds it` } as Failure]));

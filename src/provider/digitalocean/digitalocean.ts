@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { digitaloceanSpec } from "./spec.js";
-import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, ttlField, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
 
 /**
@@ -30,7 +30,7 @@ export function createDigitalocean(settings: ProviderSettings, deps: ProviderDep
       const out: IdRecord[] = [];
       for (const rec of list) {
         if (!isObject(rec) || typeof rec["id"] !== "number" || typeof rec["data"] !== "string") return fail(malformed(c, "a record without id or data"));
-        if (rec["type"] === type) out.push({ id: String(rec["id"]), value: rec["data"] });
+        if (rec["type"] === type) out.push({ id: String(rec["id"]), value: rec["data"], ...ttlField(rec["ttl"]) });
       }
       return ok(out);
     },

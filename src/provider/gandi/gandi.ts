@@ -7,7 +7,8 @@ import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, p
  * Gandi LiveDNS v5 (api.gandi.net/docs/livedns, authentication page): `Authorization:
  * Bearer <PAT>`, or the deprecated `Apikey <key>`. RRsets are addressed by name ("@"
  * apex) and type: GET gives {"rrset_values","rrset_ttl",...} or 404; PUT
- * {"rrset_values","rrset_ttl"?} replaces or creates it and answers 201 {"message":
+ * {"rrset_values","rrset_ttl"?} replaces or creates it (without rrset_ttl the
+ * RRset gets Gandi's default TTL, so an unconfigured TTL is read and written back) and answers 201 {"message":
  * "DNS Record Created"} either way, so Gandi cannot tell unchanged from updated.
  * Errors are {"code","message","object","cause"}. TTL minimum 300.
  */
@@ -30,8 +31,12 @@ export function createGandi(settings: ProviderSettings, deps: ProviderDeps): Dns
       if (!r.ok) return r;
       if (r.value.status === 404) return ok(null);
       const values = isObject(r.value.json) ? r.value.json["rrset_values"] : undefined;
-      return Array.isArray(values) && values.every((v) => typeof v === "string") ? ok(values as string[]) : fail(malformed(c, "no rrset_values"));
+      const ttl = isObject(r.value.json) ? r.value.json["rrset_ttl"] : undefined;
+      if (!Array.isArray(values) || !values.every((v) => typeof v === "string")) return fail(malformed(c, "no rrset_values"));
+      return ok(typeof ttl === "number" ? { values: values as string[], ttl } : { values: values as string[] });
     },
+    // PUT replaces the RRset; without rrset_ttl it falls back to Gandi's default (10800).
+    writeResetsTtl: true,
     async write(z, rel, type, values, ttl, _exists, c) {
       const body = { rrset_values: values, ...(ttl === undefined ? {} : { rrset_ttl: Math.max(ttl, MIN_TTL) }) };
       return done(await call("PUT", rrset(z.id, rel, type), c, body));

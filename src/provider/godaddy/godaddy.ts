@@ -41,8 +41,13 @@ export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): D
       if (!r.ok) return r;
       const list = r.value.json;
       if (!Array.isArray(list) || !list.every((x) => isObject(x) && typeof x["data"] === "string")) return fail(malformed(c, "not an array of records"));
-      return ok(list.length === 0 ? null : list.map((x) => (x as Record<string, string>)["data"]!));
+      if (list.length === 0) return ok(null);
+      const ttl = (list[0] as Record<string, unknown>)["ttl"];
+      const values = list.map((x) => (x as Record<string, string>)["data"]!);
+      return ok(typeof ttl === "number" ? { values, ttl } : { values });
     },
+    // PUT replaces every record of the name and type: a record without ttl gets GoDaddy's default.
+    writeResetsTtl: true,
     async write(z, rel, type, values, ttl, _exists, c) {
       const body = values.map((data) => (ttl === undefined ? { data } : { data, ttl: Math.max(ttl, MIN_TTL) }));
       return done(await call("PUT", `/v1/domains/${seg(z.id)}/records/${type}/${seg(rel === "" ? "@" : rel)}`, c, body, { empty: true }));

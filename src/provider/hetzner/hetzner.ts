@@ -40,14 +40,22 @@ export function createHetzner(settings: ProviderSettings, deps: ProviderDeps): D
       const set = isObject(r.value.json) ? r.value.json["rrset"] : undefined;
       const records = isObject(set) ? set["records"] : undefined;
       if (!Array.isArray(records) || !records.every((x) => isObject(x) && typeof x["value"] === "string")) return fail(malformed(c, "no rrset records"));
-      return ok(records.map((x) => (x as Record<string, string>)["value"]!));
+      const values = records.map((x) => (x as Record<string, string>)["value"]!);
+      const ttl = isObject(set) ? set["ttl"] : undefined;
+      return ok(typeof ttl === "number" ? { values, ttl } : { values });
     },
-    async write(z, rel, type, values, ttl, exists, c) {
+    async write(z, rel, type, values, ttl, exists, c, currentTtl) {
       const records = values.map((value) => ({ value }));
       if (exists !== false) {
         const r = await call("POST", `${rrset(z.id, rel, type)}/actions/set_records`, c, { records }, { allow404: true });
         if (!r.ok) return r;
-        if (r.value.status !== 404) return actionResult(r.value.json, c);
+        if (r.value.status !== 404) {
+          const a = actionResult(r.value.json, c);
+          // set_records keeps the RRset's TTL: a configured TTL that differs is applied with change_ttl.
+          if (!a.ok || ttl === undefined || ttl === currentTtl) return a;
+          const t = await call("POST", `${rrset(z.id, rel, type)}/actions/change_ttl`, c, { ttl });
+          return t.ok ? actionResult(t.value.json, c) : t;
+        }
       }
       const body = { name: rel === "" ? "@" : rel, type, records, ...(ttl === undefined ? {} : { ttl }) };
       const r = await call("POST", `/zones/${seg(z.id)}/rrsets`, c, body);

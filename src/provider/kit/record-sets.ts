@@ -41,6 +41,8 @@ export async function findZone(
 export interface IdRecord {
   id: string;
   value: string;
+  /** The record's TTL as the provider listed it (kept when the config sets none). */
+  ttl?: number;
 }
 
 export function encodeIds(records: readonly IdRecord[]): string {
@@ -86,6 +88,7 @@ export function reconcile(existing: readonly IdRecord[], desired: readonly strin
 }
 
 export interface RecordOps {
+  /** Changes the record's address; `ttl` (when given) is the TTL to write with it. */
   update(id: string, value: string): Promise<Result<void>>;
   create(value: string): Promise<Result<string>>;
   remove(id: string): Promise<Result<void>>;
@@ -122,9 +125,43 @@ export interface ZoneRef {
 
 /** What an API with one record (and id) per address supplies to `pushIdRecords`. */
 export interface IdRecordApi extends ZoneFinder {
-  /** The records of one relative name ("" = apex) and type. */
+  /** The records of one relative name ("" = apex) and type, with their TTL where the API lists it. */
   list(z: ZoneRef, rel: string, type: "A" | "AAAA", c: Ctx): Promise<Result<IdRecord[]>>;
+  /**
+   * Writes of one name and type. `ttl` is the TTL to write: the configured one, else
+   * the TTL the record already has (when known), else undefined (the provider's
+   * default for a new record; an update then leaves the TTL out).
+   */
   ops(z: ZoneRef, rel: string, type: "A" | "AAAA", ttl: number | undefined, c: Ctx): RecordOps;
+  /**
+   * An update that leaves the TTL out resets it to the provider's default (Porkbun:
+   * "Minimum and default is 600 seconds"; Name.com and ClouDNS need it in every
+   * write): without a configured TTL the records are listed first, so that the TTL
+   * they have is written back.
+   */
+  updateResetsTtl?: boolean;
+}
+
+/**
+ * Other records at the name are not ddns's (issue 14): a name whose A (or AAAA)
+ * set holds more than one record, one of them neither published by ddns nor wanted,
+ * is a round robin someone else keeps. ddns refuses it rather than delete records.
+ */
+export function foreignRecords(existing: readonly string[], u: RecordUpdate): string[] {
+  if (existing.length <= 1) return [];
+  const ours = new Set([...(u.previous ?? []), ...u.addresses].map(canonical));
+  return existing.filter((v) => !ours.has(canonical(v)));
+}
+
+export function refuseForeign(u: RecordUpdate, provider: string, existing: readonly string[], foreign: readonly string[]): Failure {
+  const type = rrType(u);
+  return {
+    kind: "permanent",
+    reason:
+      `${provider} holds ${existing.length} ${type} records for ${u.name} (${existing.join(", ")}); ` +
+      `${foreign.join(", ")} ${foreign.length === 1 ? "was" : "were"} not published by ddns, and ddns does not delete records it did not create: ` +
+      `remove ${foreign.length === 1 ? "it" : "them"} at ${provider}, or give ddns a name of its own`,
+  };
 }
 
 function withCache(f: Failure, cache: Record<string, string>): Failure {
@@ -171,57 +208,114 @@ export async function pushIdRecords(u: RecordUpdate, api: IdRecordApi, configure
   const { z, rel } = where.value;
   const type = rrType(u);
   const zoneCache = { zone: z.zone, zoneId: z.id };
-  const ops = api.ops(z, rel, type, u.ttl, c);
-  const done = (ids: IdRecord[]): PushOutcome => ({ kind: "updated", cache: { ...zoneCache, records: encodeIds(ids) } });
+  const cachedTtl = cache["ttl"] !== undefined && /^\d+$/.test(cache["ttl"]) ? Number(cache["ttl"]) : undefined;
+  const done = (ids: IdRecord[], ttl: number | undefined): PushOutcome => ({
+    kind: "updated",
+    cache: { ...zoneCache, records: encodeIds(ids), ...(ttl !== undefined ? { ttl: String(ttl) } : {}) },
+  });
 
   // A repair right after a read that saw no record (previous []): create, without listing again.
   const cached = u.previous?.length === 0 && cache["records"] === "" ? [] : decodeIds(cache["records"]);
-  if (cached !== null && !sameSet(cached.map((r) => r.value), u.addresses)) {
-    const r = await applyRecords(cached, u.addresses, ops);
-    if (r.ok) return done(r.value);
+  // A write that would reset an unconfigured TTL needs the TTL first: from the cache, else from a listing.
+  const ttlKnown = u.ttl !== undefined || api.updateResetsTtl !== true || cachedTtl !== undefined || cached?.length === 0;
+  if (cached !== null && ttlKnown && !sameSet(cached.map((r) => r.value), u.addresses)) {
+    const ttl = u.ttl ?? cachedTtl;
+    const r = await applyRecords(cached, u.addresses, api.ops(z, rel, type, ttl, c));
+    if (r.ok) return done(r.value, u.ttl === undefined ? cachedTtl : undefined);
     if (r.failure.stale !== true) return withCache(r.failure, zoneCache);
   }
   const listed = await api.list(z, rel, type, c);
   if (!listed.ok) return withCache(listed.failure, zoneCache);
-  if (listed.value.length === new Set(u.addresses.map(canonical)).size && sameSet(listed.value.map((r) => r.value), u.addresses)) {
-    return { kind: "unchanged", cache: { ...zoneCache, records: encodeIds(listed.value) } };
+  const values = listed.value.map((r) => r.value);
+  const foreign = foreignRecords(values, u);
+  if (foreign.length > 0) return refuseForeign(u, c.provider, values, foreign);
+  // Only an API whose update resets an unconfigured TTL needs it written back (and remembered).
+  const listedTtl = api.updateResetsTtl === true ? listed.value.find((r) => r.ttl !== undefined)?.ttl : undefined;
+  const keepTtl = u.ttl === undefined ? listedTtl : undefined;
+  if (listed.value.length === new Set(u.addresses.map(canonical)).size && sameSet(values, u.addresses) && (u.ttl === undefined || listedTtl === undefined || listedTtl === u.ttl)) {
+    return { kind: "unchanged", cache: { ...zoneCache, records: encodeIds(listed.value), ...(keepTtl !== undefined ? { ttl: String(keepTtl) } : {}) } };
   }
-  const r = await applyRecords(listed.value, u.addresses, ops);
-  return r.ok ? done(r.value) : withCache(r.failure, zoneCache);
+  const ops = api.ops(z, rel, type, u.ttl ?? listedTtl, c);
+  // Only the TTL differs: write it to the records that already hold the addresses.
+  const r = sameSet(values, u.addresses) && listed.value.length === new Set(u.addresses.map(canonical)).size
+    ? await retimeRecords(listed.value, ops)
+    : await applyRecords(listed.value, u.addresses, ops);
+  return r.ok ? done(r.value, keepTtl) : withCache(r.failure, zoneCache);
+}
+
+async function retimeRecords(records: readonly IdRecord[], ops: RecordOps): Promise<Result<IdRecord[]>> {
+  for (const rec of records) {
+    const r = await ops.update(rec.id, rec.value);
+    if (!r.ok) return r;
+  }
+  return ok([...records]);
+}
+
+/** An RRset as an API shows it: its values and, where the API says, its TTL. */
+export interface RrsetRead {
+  values: string[];
+  ttl?: number;
 }
 
 /** What an API that replaces a whole RRset (name and type) in one call supplies to `pushRrset`. */
 export interface RrsetApi extends ZoneFinder {
-  /** The RRset's values, or null when there is none. */
-  read(z: ZoneRef, rel: string, type: "A" | "AAAA", c: Ctx): Promise<Result<string[] | null>>;
-  /** Replaces (or creates) the RRset. `exists` is what a read just showed, undefined if none was made. */
-  write(z: ZoneRef, rel: string, type: "A" | "AAAA", values: readonly string[], ttl: number | undefined, exists: boolean | undefined, c: Ctx): Promise<Result<void>>;
+  /** The RRset's values (and TTL), or null when there is none. */
+  read(z: ZoneRef, rel: string, type: "A" | "AAAA", c: Ctx): Promise<Result<RrsetRead | null>>;
+  /**
+   * Replaces (or creates) the RRset. `ttl` is the TTL to write: the configured one,
+   * else the one the RRset has (when read), else undefined (leave it, or the
+   * provider's default for a new RRset). `exists` is what a read just showed, undefined if none was made.
+   */
+  write(z: ZoneRef, rel: string, type: "A" | "AAAA", values: readonly string[], ttl: number | undefined, exists: boolean | undefined, c: Ctx, currentTtl?: number): Promise<Result<void>>;
+  /**
+   * A write without a TTL resets it (Gandi's PUT, GoDaddy's PUT): without a configured
+   * TTL the RRset is read first and its TTL written back.
+   */
+  writeResetsTtl?: boolean;
 }
 
 /**
  * Publishes one update through an RRset-replacing API. When state knows what was
- * published (`previous`), the change is one write, without a read. Otherwise (first
- * run, after a reset) it reads first and writes only when the values differ, so an
- * RRset that is already right costs one read and is reported unchanged.
+ * published (`previous`), the change is one write, without a read (unless the write
+ * would reset an unconfigured TTL). Otherwise (first run, after a reset) it reads
+ * first: a round robin that is not ddns's is refused, an RRset that is already right
+ * costs one read and is reported unchanged, and the TTL it has is written back.
  */
 export async function pushRrset(u: RecordUpdate, api: RrsetApi, configuredZone: string, c: Ctx): Promise<PushOutcome | Failure> {
   const where = await resolveZone(u, api, configuredZone, c);
   if (!where.ok) return where.failure;
   const { z, rel } = where.value;
   const type = rrType(u);
-  const cache = { zone: z.zone, zoneId: z.id };
+  const cache: Record<string, string> = { zone: z.zone, zoneId: z.id };
   // previous [] : a read just saw no RRset (a repair of a deleted record), so it is created.
   let exists: boolean | undefined = u.previous?.length === 0 ? false : undefined;
-  if (u.previous === null) {
+  let ttl = u.ttl;
+  // The TTL the RRset has: read now, else what the last write or read left in the cache.
+  let currentTtl = u.cache?.["ttl"] !== undefined && /^\d+$/.test(u.cache["ttl"]) ? Number(u.cache["ttl"]) : undefined;
+  if (api.writeResetsTtl === true) ttl ??= currentTtl;
+  if (u.previous === null || (ttl === undefined && api.writeResetsTtl === true && exists !== false)) {
     const read = await api.read(z, rel, type, c);
     if (!read.ok) return withCache(read.failure, cache);
-    if (read.value !== null && read.value.length === new Set(u.addresses.map(canonical)).size && sameSet(read.value, u.addresses)) {
-      return { kind: "unchanged", cache };
+    const values = read.value?.values ?? [];
+    const foreign = foreignRecords(values, u);
+    if (foreign.length > 0) return refuseForeign(u, c.provider, values, foreign);
+    currentTtl = read.value?.ttl;
+    const ttlRight = u.ttl === undefined || currentTtl === undefined || currentTtl === u.ttl;
+    if (read.value !== null && values.length === new Set(u.addresses.map(canonical)).size && sameSet(values, u.addresses) && ttlRight) {
+      return { kind: "unchanged", cache: currentTtl === undefined ? cache : { ...cache, ttl: String(currentTtl) } };
     }
     exists = read.value !== null;
+    if (api.writeResetsTtl === true) ttl ??= currentTtl;
   }
-  const w = await api.write(z, rel, type, u.addresses, u.ttl, exists, c);
-  return w.ok ? { kind: "updated", cache } : withCache(w.failure, cache);
+  const w = await api.write(z, rel, type, u.addresses, ttl, exists, c, currentTtl);
+  const after = ttl ?? currentTtl;
+  return w.ok ? { kind: "updated", cache: after === undefined ? cache : { ...cache, ttl: String(after) } } : withCache(w.failure, cache);
+}
+
+/** A listed TTL (a number, or a numeric string as Porkbun and ClouDNS send it) for IdRecord.ttl. */
+export function ttlField(v: unknown): { ttl?: number } {
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined;
+  return n === undefined || !Number.isFinite(n) ? {} : { ttl: n };
 }
 
 /**
@@ -236,7 +330,12 @@ export async function readIdRecords(r: RecordRead, api: IdRecordApi, configuredZ
   const { z, rel } = where.value;
   const listed = await api.list(z, rel, rrType(r), c);
   if (!listed.ok) return listed.failure;
-  return { kind: "found", addresses: listed.value.map((x) => canonical(x.value)), cache: { zone: z.zone, zoneId: z.id, records: encodeIds(listed.value) } };
+  const ttl = api.updateResetsTtl === true ? listed.value.find((x) => x.ttl !== undefined)?.ttl : undefined;
+  return {
+    kind: "found",
+    addresses: listed.value.map((x) => canonical(x.value)),
+    cache: { zone: z.zone, zoneId: z.id, records: encodeIds(listed.value), ...(ttl !== undefined ? { ttl: String(ttl) } : {}) },
+  };
 }
 
 /** The drift check's read through an RRset API: one GET of the name's RRset (none: `[]`). */
@@ -246,5 +345,6 @@ export async function readRrset(r: RecordRead, api: RrsetApi, configuredZone: st
   const { z, rel } = where.value;
   const read = await api.read(z, rel, rrType(r), c);
   if (!read.ok) return read.failure;
-  return { kind: "found", addresses: (read.value ?? []).map(canonical), cache: { zone: z.zone, zoneId: z.id } };
+  const ttl = read.value?.ttl;
+  return { kind: "found", addresses: (read.value?.values ?? []).map(canonical), cache: { zone: z.zone, zoneId: z.id, ...(ttl !== undefined ? { ttl: String(ttl) } : {}) } };
 }

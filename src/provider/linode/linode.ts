@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { linodeSpec } from "./spec.js";
-import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, ttlField, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, str, type Ctx, type Result } from "../kit/rest.js";
 
 /**
@@ -49,7 +49,7 @@ export function createLinode(settings: ProviderSettings, deps: ProviderDeps): Dn
       const out: IdRecord[] = [];
       for (const rec of r.value) {
         if (typeof rec["id"] !== "number" || typeof rec["target"] !== "string") return fail(malformed(c, "a record without id or target"));
-        if (rec["type"] === type && rec["name"] === rel) out.push({ id: String(rec["id"]), value: rec["target"] });
+        if (rec["type"] === type && rec["name"] === rel) out.push({ id: String(rec["id"]), value: rec["target"], ...ttlField(rec["ttl_sec"]) });
       }
       return ok(out);
     },

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { namecomSpec } from "./spec.js";
-import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, ttlField, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
 
 /**
@@ -23,6 +23,8 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
   const call = jsonApi(deps.http, base, auth);
 
   const api: IdRecordApi = {
+    // Name.com's PUT carries the whole record, ttl included: the TTL the record has is written back.
+    updateResetsTtl: true,
     zoneIsName: true,
     probeZone: (zone, c) => probeByGet(call, `/domains/${encodeURIComponent(zone)}`, c, (j) => (pick(j, "domainName") === zone ? zone : null)),
     async list(z, rel, type, c) {
@@ -36,7 +38,7 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
         if (!isObject(j) || !Array.isArray(records)) return fail(malformed(c, "no records"));
         for (const rec of records) {
           if (!isObject(rec) || typeof rec["id"] !== "number" || typeof rec["answer"] !== "string") return fail(malformed(c, "a record without id or answer"));
-          if (rec["type"] === type && (rec["host"] ?? "") === rel) out.push({ id: String(rec["id"]), value: rec["answer"] });
+          if (rec["type"] === type && (rec["host"] ?? "") === rel) out.push({ id: String(rec["id"]), value: rec["answer"], ...ttlField(rec["ttl"]) });
         }
         // The docs' field is nextPage; lexicon reads next_page (UNVERIFIED which one ships).
         const next = j["nextPage"] ?? j["next_page"];

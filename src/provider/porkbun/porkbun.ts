@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { porkbunSpec } from "./spec.js";
-import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, ttlField, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, authFailure, baseUrl, classifyStatus, ctxFor, excerpt, fail, isObject, jsonHeaders, malformed, ok, parseJson, perUpdate, send, str, type Ctx, type Result } from "../kit/rest.js";
 
 /**
@@ -47,12 +47,14 @@ export function createPorkbun(settings: ProviderSettings, deps: ProviderDeps): D
     const out: IdRecord[] = [];
     for (const rec of records) {
       if (!isObject(rec) || typeof rec["id"] !== "string" || typeof rec["content"] !== "string") return fail(malformed(c, "a record without id or content"));
-      out.push({ id: rec["id"], value: rec["content"] });
+      out.push({ id: rec["id"], value: rec["content"], ...ttlField(rec["ttl"]) });
     }
     return ok(out);
   }
 
   const api: IdRecordApi = {
+    // Porkbun's edit: "ttl ... Minimum and default is 600 seconds" (porkbun.com/api/json/v3/documentation): left out, it resets.
+    updateResetsTtl: true,
     zoneIsName: true,
     async probeZone(zone, c) {
       const r = await retrieve(zone, "A", "", c);

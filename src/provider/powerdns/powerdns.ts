@@ -1,6 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import type { HttpResponse } from "../../net/types.js";
 import { powerdnsSpec } from "./spec.js";
+import { foreignRecords, refuseForeign } from "../kit/record-sets.js";
 import {
   baseUrl,
   classifyStatus,
@@ -30,9 +31,16 @@ import {
  * (atomic on the server). The zone is the `zone` key, else found once with
  * `GET /servers/{id}/zones?zone=<suffix>.` (longest suffix first) and its id kept in
  * the record's cache. A 204 does not say whether anything changed: the outcome is
- * always "updated".
+ * always "updated". REPLACE needs a ttl ("Key 'ttl' not an Integer or not present",
+ * HTTP 422 [OBS 4.7.3]): without a configured ttl, or on a name's first push, the
+ * RRset is read first (`GET .../zones/{id}?rrset_name=&rrset_type=` [OBS 4.7.3]) so
+ * that its TTL is written back and a round robin that is not ddns's is refused; a
+ * new RRset gets 300.
  */
 const DEFAULT_TTL = 300;
+
+/** The TTL the RRset had when ddns last read or wrote it (record cache `ttl`). */
+const cachedTtl = (u: Pick<RecordUpdate, "cache">): number | undefined => (u.cache?.["ttl"] !== undefined && /^\d+$/.test(u.cache["ttl"]) ? Number(u.cache["ttl"]) : undefined);
 
 const fqdn = (name: string): string => `${name.toLowerCase().replace(/\.$/, "")}.`;
 
@@ -90,14 +98,34 @@ export function createPowerdns(settings: ProviderSettings, deps: ProviderDeps): 
     });
   }
 
-  async function patch(zoneId: string, group: readonly RecordUpdate[], signal: AbortSignal): Promise<Result<void> | { ok: false; gone: true }> {
+  /** The RRset's values and TTL as the server holds them (null: none), by the rrset_name/rrset_type filter. */
+  async function readRrset(zoneId: string, u: RecordUpdate, signal: AbortSignal): Promise<Result<{ values: string[]; ttl: number } | null> | { ok: false; gone: true }> {
+    const c = ctx(u.name);
+    const url = `${serverPath}/zones/${encodeURIComponent(zoneId)}?rrset_name=${encodeURIComponent(fqdn(u.name))}&rrset_type=${rrType(u)}`;
+    const r = await send(deps.http, { method: "GET", url, headers }, signal, c);
+    if (!r.ok) return r;
+    if (r.value.status === 404) return { ok: false, gone: true };
+    const f = classifyStatus(r.value, c, errorText(r.value));
+    if (f) return fail(f);
+    const j = parseJson(r.value.body);
+    const rrsets = isObject(j) ? j["rrsets"] : undefined;
+    if (!Array.isArray(rrsets)) return fail(malformed(c, "a zone without rrsets"));
+    const set = rrsets.find((x) => isObject(x) && typeof x["name"] === "string" && x["name"].toLowerCase() === fqdn(u.name) && x["type"] === rrType(u));
+    if (set === undefined) return ok(null);
+    const records = isObject(set) && Array.isArray(set["records"]) ? set["records"] : [];
+    const values = records.filter((x) => isObject(x) && typeof x["content"] === "string").map((x) => (x as { content: string }).content);
+    const ttl = isObject(set) && typeof set["ttl"] === "number" ? set["ttl"] : DEFAULT_TTL;
+    return ok({ values, ttl });
+  }
+
+  async function patch(zoneId: string, group: readonly RecordUpdate[], signal: AbortSignal, ttls: ReadonlyMap<string, number> = new Map()): Promise<Result<void> | { ok: false; gone: true }> {
     const names = group.map((u) => `${u.name} (${rrType(u)})`).join(", ");
     const c = ctx(names);
     const body = JSON.stringify({
       rrsets: group.map((u) => ({
         name: fqdn(u.name),
         type: rrType(u),
-        ttl: u.ttl ?? DEFAULT_TTL,
+        ttl: ttlOf(u, ttls),
         changetype: "REPLACE",
         records: u.addresses.map((content) => ({ content, disabled: false })),
       })),
@@ -129,22 +157,52 @@ export function createPowerdns(settings: ProviderSettings, deps: ProviderDeps): 
       }
       groups.set(z.value, [...(groups.get(z.value) ?? []), u]);
     }
+    // Phase 1b: the TTL to keep (no ttl configured, none cached) and, on a name's first push, whether a round robin that is not ddns's is there.
+    // previous [] (a repair of an RRset a read just saw deleted): nothing to keep, nothing to read.
+    const ttls = new Map<string, number>();
+    for (const [zone, g] of [...groups]) {
+      const keep: RecordUpdate[] = [];
+      for (const u of g) {
+        if (stop || (u.previous !== null && (u.ttl !== undefined || cachedTtl(u) !== undefined || u.previous.length === 0))) {
+          keep.push(u);
+          continue;
+        }
+        const cur = await readRrset(zone, u, signal);
+        if (!cur.ok) {
+          // A stale cached zone id: the PATCH below finds it and looks the zone up again.
+          if ("gone" in cur) keep.push(u);
+          else {
+            failed.set(u.key, cur.failure);
+            if (cur.failure.tableWide === true) stop = cur.failure;
+          }
+          continue;
+        }
+        const foreign = cur.value === null ? [] : foreignRecords(cur.value.values, u);
+        if (foreign.length > 0) failed.set(u.key, refuseForeign(u, "powerdns", cur.value?.values ?? [], foreign));
+        else {
+          if (cur.value !== null) ttls.set(u.key, cur.value.ttl);
+          keep.push(u);
+        }
+      }
+      if (keep.length === 0) groups.delete(zone);
+      else groups.set(zone, keep);
+    }
     const zoneOfGroup = new Map<readonly RecordUpdate[], string>([...groups].map(([zone, g]) => [g, zone]));
     const all: RecordUpdate[][] = [...updates.filter((u) => failed.has(u.key)).map((u) => [u]), ...groups.values()];
     // Phase 2: one PATCH per zone.
-    return pushGroups(all, settings, async (group) => {
+    const out = await pushGroups(all, settings, async (group) => {
       const first = group[0]!;
       const f = failed.get(first.key);
       if (f) return f;
       let zoneId = zoneOfGroup.get(group)!;
-      let r = await patch(zoneId, group, signal);
+      let r = await patch(zoneId, group, signal, ttls);
       const fromCache = configured === "" && first.cache?.zone === zoneId;
       if (!r.ok && "gone" in r && fromCache) {
         // The cached zone id went stale (zone renamed or recreated): look it up once more.
         const again = await zoneOf({ ...first, cache: {} }, new Map(), signal);
         if (!again.ok) return again.failure;
         zoneId = again.value;
-        r = await patch(zoneId, group, signal);
+        r = await patch(zoneId, group, signal, ttls);
       }
       if (!r.ok) {
         if ("gone" in r) {
@@ -157,6 +215,17 @@ export function createPowerdns(settings: ProviderSettings, deps: ProviderDeps): 
       }
       return configured === "" ? { kind: "updated", cache: { zone: zoneId } } : { kind: "updated" };
     });
+    // Each record remembers the TTL its RRset now has, so the next change needs no read.
+    for (const u of updates) {
+      const o = out.get(u.key);
+      if (o?.kind === "updated") out.set(u.key, { ...o, cache: { ...(o.cache ?? {}), ttl: String(ttlOf(u, ttls)) } });
+    }
+    return out;
+  }
+
+  /** The TTL a write carries: configured, else the RRset's (read now or cached), else the default for a new RRset. */
+  function ttlOf(u: RecordUpdate, ttls: ReadonlyMap<string, number>): number {
+    return u.ttl ?? ttls.get(u.key) ?? cachedTtl(u) ?? DEFAULT_TTL;
   }
 
   /**
@@ -205,11 +274,15 @@ export function createPowerdns(settings: ProviderSettings, deps: ProviderDeps): 
         continue;
       }
       const addresses: string[] = [];
+      let ttl: number | undefined;
       for (const set of rrsets) {
         if (!isObject(set) || typeof set.name !== "string" || set.name.toLowerCase() !== fqdn(r.name) || set.type !== type || !Array.isArray(set.records)) continue;
+        if (typeof set.ttl === "number") ttl = set.ttl;
         for (const rec of set.records) if (isObject(rec) && typeof rec.content === "string" && rec.disabled !== true) addresses.push(rec.content);
       }
-      out.set(r.key, configured === "" ? { kind: "found", addresses, cache: { zone: z.value } } : { kind: "found", addresses });
+      // The TTL goes in the cache: a repair that follows keeps it without another read.
+      const cache = { ...(configured === "" ? { zone: z.value } : {}), ...(ttl !== undefined ? { ttl: String(ttl) } : {}) };
+      out.set(r.key, Object.keys(cache).length > 0 ? { kind: "found", addresses, cache } : { kind: "found", addresses });
     }
     return out;
   }

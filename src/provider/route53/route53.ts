@@ -19,6 +19,7 @@ import {
   type Result,
 } from "../kit/rest.js";
 import { signV4, type SigV4Credentials } from "./sigv4.js";
+import { foreignRecords, refuseForeign } from "../kit/record-sets.js";
 
 /**
  * Amazon Route 53: `POST /2013-04-01/hostedzone/{Id}/rrset/` (ChangeResourceRecordSets)
@@ -57,14 +58,20 @@ const xmlEscape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, 
 const tag = (xml: string, name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 const tags = (xml: string, name: string): string[] => [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, "g"))].map((m) => m[1]!);
 
-export function changeBatchXml(updates: readonly RecordUpdate[]): string {
+/** The TTL the set had when ddns last read or wrote it (record cache `ttl`). */
+function cachedTtl(u: Pick<RecordUpdate, "cache">): number | undefined {
+  const t = u.cache?.["ttl"];
+  return t !== undefined && /^\d+$/.test(t) ? Number(t) : undefined;
+}
+
+export function changeBatchXml(updates: readonly RecordUpdate[], ttls: ReadonlyMap<string, number> = new Map()): string {
   const changes = updates
     .map((u) => {
       const values = u.addresses.map((a) => `<ResourceRecord><Value>${xmlEscape(a)}</Value></ResourceRecord>`).join("");
       const name = `${u.name.toLowerCase().replace(/\.$/, "")}.`;
       return (
         `<Change><Action>UPSERT</Action><ResourceRecordSet><Name>${xmlEscape(name)}</Name><Type>${rrType(u)}</Type>` +
-        `<TTL>${u.ttl ?? DEFAULT_TTL}</TTL><ResourceRecords>${values}</ResourceRecords></ResourceRecordSet></Change>`
+        `<TTL>${u.ttl ?? ttls.get(u.key) ?? DEFAULT_TTL}</TTL><ResourceRecords>${values}</ResourceRecords></ResourceRecordSet></Change>`
       );
     })
     .join("");
@@ -150,9 +157,31 @@ export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): D
     return fail({ kind: "permanent", reason: `route53 has no public hosted zone holding ${u.name} in this account: check the name, or set hosted_zone_id in ${table}` });
   }
 
-  async function change(zoneId: string, group: readonly RecordUpdate[], signal: AbortSignal): Promise<PushOutcome | Failure> {
+  /**
+   * The RRset as Route 53 holds it: ListResourceRecordSets starting at name and type
+   * (docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html:
+   * "GET /2013-04-01/hostedzone/Id/rrset?name=StartRecordName&type=StartRecordType&maxitems=MaxItems";
+   * the list starts there, so the first set is compared). Null: none.
+   */
+  async function readRrset(zoneId: string, u: RecordUpdate, signal: AbortSignal): Promise<Result<{ values: string[]; ttl: number } | null>> {
+    const c = ctx(u.name);
+    const name = `${u.name.toLowerCase().replace(/\.$/, "")}.`;
+    const q = `maxitems=1&name=${encodeURIComponent(name)}&type=${rrType(u)}`;
+    const r = await send(deps.http, signed("GET", `${API}/hostedzone/${encodeURIComponent(zoneId)}/rrset?${q}`, ""), signal, c);
+    if (!r.ok) return r;
+    const f = classify(r.value, c, zoneId);
+    if (f) return fail(f);
+    if (!r.value.body.includes("<ListResourceRecordSetsResponse")) return fail(malformed(c, "not a ListResourceRecordSetsResponse"));
+    const set = /<ResourceRecordSet>(.*?)<\/ResourceRecordSet>/s.exec(r.value.body)?.[1];
+    if (set === undefined) return ok(null);
+    const setName = (tag(set, "Name") ?? "").toLowerCase().replace(/\\052/g, "*");
+    if (setName !== name || tag(set, "Type") !== rrType(u)) return ok(null);
+    return ok({ values: tags(set, "Value"), ttl: Number(tag(set, "TTL") ?? DEFAULT_TTL) });
+  }
+
+  async function change(zoneId: string, group: readonly RecordUpdate[], signal: AbortSignal, ttls: ReadonlyMap<string, number> = new Map()): Promise<PushOutcome | Failure> {
     const c = ctx(group.map((u) => `${u.name} (${rrType(u)})`).join(", "));
-    const r = await send(deps.http, signed("POST", `${API}/hostedzone/${encodeURIComponent(zoneId)}/rrset/`, changeBatchXml(group)), signal, c);
+    const r = await send(deps.http, signed("POST", `${API}/hostedzone/${encodeURIComponent(zoneId)}/rrset/`, changeBatchXml(group, ttls)), signal, c);
     if (!r.ok) return r.failure;
     const f = classify(r.value, c, zoneId);
     if (f) return f;
@@ -164,22 +193,48 @@ export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): D
   }
 
   /** One zone's updates: batches of 100; an invalid batch is retried record by record. */
-  async function pushZone(zoneId: string, updates: readonly RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome | Failure>> {
+  async function pushZone(zoneId: string, all: readonly RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome | Failure>> {
     const out = new Map<string, PushOutcome | Failure>();
+    // UPSERT needs a TTL: without a configured or cached one (and on a name's first push) the
+    // RRset is read, its TTL written back, and a round robin that is not ddns's refused.
+    // previous [] (a repair of a set a read just saw deleted): nothing to keep, nothing to read.
+    const ttls = new Map<string, number>();
+    const updates: RecordUpdate[] = [];
+    for (const u of all) {
+      const known = cachedTtl(u);
+      if (known !== undefined) ttls.set(u.key, known);
+      if (u.previous !== null && (u.ttl !== undefined || known !== undefined || u.previous.length === 0)) {
+        updates.push(u);
+        continue;
+      }
+      const cur = await readRrset(zoneId, u, signal);
+      if (!cur.ok) {
+        out.set(u.key, cur.failure);
+        if (cur.failure.tableWide === true) return fillRest(out, all, cur.failure);
+        continue;
+      }
+      const foreign = cur.value === null ? [] : foreignRecords(cur.value.values, u);
+      if (foreign.length > 0) out.set(u.key, refuseForeign(u, "route53", cur.value?.values ?? [], foreign));
+      else {
+        if (cur.value !== null) ttls.set(u.key, cur.value.ttl);
+        updates.push(u);
+      }
+    }
     for (let i = 0; i < updates.length; i += MAX_CHANGES) {
       const chunk = updates.slice(i, i + MAX_CHANGES);
-      const o = await change(zoneId, chunk, signal);
+      const o = await change(zoneId, chunk, signal, ttls);
       if (chunk.length > 1 && o.kind === "permanent" && /InvalidChangeBatch|InvalidInput/.test(o.reason)) {
         // One bad record refuses the whole batch: send each alone so only it is latched.
         for (const u of chunk) {
-          const one = await change(zoneId, [u], signal);
-          out.set(u.key, one);
-          if ("tableWide" in one && one.tableWide === true) return fillRest(out, updates, one);
+          const one = await change(zoneId, [u], signal, ttls);
+          out.set(u.key, one.kind === "updated" ? { ...one, cache: { ...(one.cache ?? {}), ttl: String(u.ttl ?? ttls.get(u.key) ?? DEFAULT_TTL) } } : one);
+          if ("tableWide" in one && one.tableWide === true) return fillRest(out, all, one);
         }
         continue;
       }
-      for (const u of chunk) out.set(u.key, o);
-      if ("tableWide" in o && o.tableWide === true) return fillRest(out, updates, o);
+      // Each record remembers the TTL its set now has, so the next change needs no read.
+      for (const u of chunk) out.set(u.key, o.kind === "updated" ? { ...o, cache: { ...(o.cache ?? {}), ttl: String(u.ttl ?? ttls.get(u.key) ?? DEFAULT_TTL) } } : o);
+      if ("tableWide" in o && o.tableWide === true) return fillRest(out, all, o);
     }
     return out;
   }
@@ -273,7 +328,10 @@ export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): D
       const first = /<ResourceRecordSet>(.*?)<\/ResourceRecordSet>/s.exec(res.value.body)?.[1];
       const mine = first !== undefined && tag(first, "Name")?.toLowerCase() === fqdn && tag(first, "Type") === type;
       const addresses = mine ? tags(first, "Value") : [];
-      out.set(r.key, configuredZone === "" ? { kind: "found", addresses, cache: { zone_id: z.value } } : { kind: "found", addresses });
+      // The set's TTL goes in the cache: a repair that follows keeps it without another read.
+      const ttl = mine ? tag(first, "TTL") : undefined;
+      const cache = { ...(configuredZone === "" ? { zone_id: z.value } : {}), ...(ttl !== undefined && /^\d+$/.test(ttl) ? { ttl } : {}) };
+      out.set(r.key, Object.keys(cache).length > 0 ? { kind: "found", addresses, cache } : { kind: "found", addresses });
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { vultrSpec } from "./spec.js";
-import { pushIdRecords, readIdRecords, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
+import { pushIdRecords, readIdRecords, ttlField, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
 import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
 
 /**
@@ -33,7 +33,7 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
         if (!isObject(j) || !Array.isArray(j["records"])) return fail(malformed(c, "no records"));
         for (const rec of j["records"]) {
           if (!isObject(rec) || typeof rec["id"] !== "string" || typeof rec["data"] !== "string") return fail(malformed(c, "a record without id or data"));
-          if (rec["type"] === type && rec["name"] === rel) out.push({ id: rec["id"], value: rec["data"] });
+          if (rec["type"] === type && rec["name"] === rel) out.push({ id: rec["id"], value: rec["data"], ...ttlField(rec["ttl"]) });
         }
         const links = isObject(j["meta"]) && isObject(j["meta"]["links"]) ? j["meta"]["links"] : {};
         cursor = typeof links["next"] === "string" ? links["next"] : "";

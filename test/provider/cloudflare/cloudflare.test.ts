@@ -56,7 +56,7 @@ describe("Provider - cloudflare push", () => {
     assert.deepEqual(calls(srv), [
       "GET /zones?name=home.example.org",
       "GET /zones?name=example.org",
-      `GET /zones/${ZONE_ID}/dns_records?type=A&name=home.example.org`,
+      `GET /zones/${ZONE_ID}/dns_records?type=A&name=home.example.org&per_page=100&page=1`,
       `POST /zones/${ZONE_ID}/dns_records`,
     ]);
     const post = srv.requests[3];
@@ -120,7 +120,7 @@ describe("Provider - cloudflare push", () => {
     assert.equal(o.kind, "updated");
     assert.deepEqual(calls(srv), [
       `PATCH /zones/${ZONE_ID}/dns_records/372e67954025e0ba6aaa6d586b9e0b59`,
-      `GET /zones/${ZONE_ID}/dns_records?type=A&name=home.example.org`,
+      `GET /zones/${ZONE_ID}/dns_records?type=A&name=home.example.org&per_page=100&page=1`,
       `POST /zones/${ZONE_ID}/dns_records`,
     ]);
     const rec = srv.records()[0];
@@ -135,7 +135,7 @@ describe("Provider - cloudflare push", () => {
       "PATCH /zones/ffffffffffffffffffffffffffffffff/dns_records/372e67954025e0ba6aaa6d586b9e0b59",
       "GET /zones?name=home.example.org",
       "GET /zones?name=example.org",
-      `GET /zones/${ZONE_ID}/dns_records?type=A&name=home.example.org`,
+      `GET /zones/${ZONE_ID}/dns_records?type=A&name=home.example.org&per_page=100&page=1`,
       `PATCH /zones/${ZONE_ID}/dns_records/372e67954025e0ba6aaa6d586b9e0b59`,
     ]);
   });
@@ -173,7 +173,7 @@ describe("Provider - cloudflare push", () => {
     assert.equal(srv.records().length, 1);
   });
 
-  it("several records for the name/set of one address/one kept, others deleted, said so", async () => {
+  it("several records ddns published for the name/set of one address/one kept, its others deleted, said so", async () => {
     const { cf, srv } = await setup({
       records: [
         { name: "home.example.org", type: "A", content: "198.51.100.1" },
@@ -181,7 +181,7 @@ describe("Provider - cloudflare push", () => {
         { name: "home.example.org", type: "A", content: "203.0.113.5" },
       ],
     });
-    const o = await pushOne(cf, update("home.example.org", ["203.0.113.5", "203.0.113.6"]));
+    const o = await pushOne(cf, update("home.example.org", ["203.0.113.5", "203.0.113.6"], { previous: ["198.51.100.1", "198.51.100.2"] }));
     assert.equal(o.kind, "updated");
     assert.match(o.kind === "updated" ? o.message ?? "" : "", /3 A record/);
     assert.deepEqual(srv.records().map((r) => r.content).sort(), ["203.0.113.5", "203.0.113.6"]);
@@ -193,12 +193,54 @@ describe("Provider - cloudflare failures", () => {
   const cached = { zone: ZONE_ID, record: "372e67954025e0ba6aaa6d586b9e0b59" };
   const records = [{ id: "372e67954025e0ba6aaa6d586b9e0b59", name: "home.example.org", type: "A", content: "198.51.100.1" }];
 
-  it("rate limited/push/transient with retry-after in ms", async () => {
+  it("rate limited/push/transient with retry-after in ms, for the whole account", async () => {
     const { cf, srv } = await setup({ records });
     srv.fail({ status: 429, headers: { "retry-after": "120" }, body: { success: false, errors: [{ code: 971, message: "Please wait and consider throttling your request speed" }], messages: [], result: null } });
     const o = await pushOne(cf, update("home.example.org", ["203.0.113.8"], { cache: cached }));
-    assert.deepEqual(o, { kind: "transient", reason: o.kind === "transient" ? o.reason : "", retryAfterMs: 120_000, cache: cached });
+    assert.deepEqual(o, { kind: "transient", reason: o.kind === "transient" ? o.reason : "", retryAfterMs: 120_000, cache: cached, account: true });
     assert.equal(srv.count(), 1);
+  });
+
+  it("rate limited, three records due/push/one request, the others not sent, five minutes without Retry-After", async () => {
+    const { cf, srv } = await setup({ records });
+    srv.fail({ status: 429, body: { success: false, errors: [{ code: 971, message: "Please wait and consider throttling your request speed" }], messages: [], result: null } });
+    const out = await cf.push(
+      [update("home.example.org", ["203.0.113.8"], { cache: cached }), update("a.example.org", ["203.0.113.9"]), update("b.example.org", ["203.0.113.9"])],
+      AbortSignal.timeout(5000),
+    );
+    assert.equal(srv.count(), 1);
+    for (const o of out.values()) {
+      assert.equal(o.kind, "transient");
+      assert.equal(o.kind === "transient" && o.account, true);
+      assert.equal(o.kind === "transient" && o.retryAfterMs, 5 * 60_000);
+    }
+  });
+
+  it("records of the name on two pages/first push/both pages read, the wanted one kept, no create", async () => {
+    const mine = [
+      { id: "a1", name: "home.example.org", type: "A", content: "198.51.100.1" },
+      { id: "a2", name: "home.example.org", type: "A", content: "198.51.100.2" },
+      { id: "a3", name: "home.example.org", type: "A", content: "198.51.100.3" },
+    ];
+    const { cf, srv } = await setup({ records: mine, maxPerPage: 2 });
+    const o = await pushOne(cf, update("home.example.org", ["198.51.100.3"], { previous: ["198.51.100.1", "198.51.100.2", "198.51.100.3"] }));
+    assert.equal(o.kind, "updated");
+    const lists = srv.requests.filter((r) => r.method === "GET" && r.path.endsWith("/dns_records"));
+    assert.deepEqual(lists.map((r) => r.query["page"]), ["1", "2"]);
+    assert.ok(!srv.requests.some((r) => r.method === "POST"));
+    assert.deepEqual(srv.records().filter((r) => r.name === "home.example.org").map((r) => r.content), ["198.51.100.3"]);
+  });
+
+  it("round robin that is not ddns's/first push/refused naming the records, nothing deleted", async () => {
+    const rr = [
+      { id: "r1", name: "www.example.org", type: "A", content: "198.51.100.11" },
+      { id: "r2", name: "www.example.org", type: "A", content: "198.51.100.12" },
+    ];
+    const { cf, srv } = await setup({ records: rr });
+    const o = await pushOne(cf, update("www.example.org", ["203.0.113.7"]));
+    assert.equal(o.kind, "permanent");
+    assert.match(o.kind === "permanent" ? o.reason : "", /2 A records for www\.example\.org \(198\.51\.100\.11, 198\.51\.100\.12\).*not published by ddns/);
+    assert.ok(srv.requests.every((r) => r.method === "GET"));
   });
 
   it("rate limited with an HTTP date/push/retry-after counted from now", async () => {

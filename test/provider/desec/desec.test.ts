@@ -38,7 +38,13 @@ describe("Provider - desec", () => {
   it("new name, both families/push/one lookup, one bulk PATCH, created with minimum_ttl, domain cached", async () => {
     mock = await startDesec(TOKEN, { "example.dedyn.io": 60 });
     const out = await provider().push([upd("home.example.dedyn.io", "ipv4", ["203.0.113.7"]), upd("home.example.dedyn.io", "ipv6", ["2001:db8::7"])], signal());
-    assert.deepEqual(seen(), ["GET /api/v1/domains/?owns_qname=home.example.dedyn.io", "PATCH /api/v1/domains/example.dedyn.io/rrsets/"]);
+    // First contact: each RRset is read (absent here: created with the domain's minimum_ttl).
+    assert.deepEqual(seen(), [
+      "GET /api/v1/domains/?owns_qname=home.example.dedyn.io",
+      "GET /api/v1/domains/example.dedyn.io/rrsets/home/A/",
+      "GET /api/v1/domains/example.dedyn.io/rrsets/home/AAAA/",
+      "PATCH /api/v1/domains/example.dedyn.io/rrsets/",
+    ]);
     const cache = { domain: "example.dedyn.io", minimum_ttl: "60" };
     assert.deepEqual(outcome(out, "home.example.dedyn.io/ipv4"), { kind: "updated", cache });
     assert.deepEqual(outcome(out, "home.example.dedyn.io/ipv6"), { kind: "updated", cache });
@@ -47,12 +53,13 @@ describe("Provider - desec", () => {
     assert.equal(mock.requests[1]!.headers.authorization, `Token ${TOKEN}`);
   });
 
-  it("cached domain, changed address at the apex/push/one PATCH, subname empty", async () => {
+  it("cached domain, changed address at the apex/push/one PATCH, subname empty, the RRset's TTL kept", async () => {
     mock = await startDesec(TOKEN, { "example.com": 3600 });
-    mock.rrsets.set("example.com//A", { ttl: 3600, records: ["198.51.100.1"] });
-    const out = await provider().push([upd("example.com", "ipv4", ["198.51.100.2"], { cache: { domain: "example.com", minimum_ttl: "3600" } })], signal());
+    mock.rrsets.set("example.com//A", { ttl: 7200, records: ["198.51.100.1"] });
+    const out = await provider().push([upd("example.com", "ipv4", ["198.51.100.2"], { cache: { domain: "example.com", minimum_ttl: "3600" }, previous: ["198.51.100.1"] })], signal());
     assert.deepEqual(seen(), ["PATCH /api/v1/domains/example.com/rrsets/"]);
-    assert.deepEqual(JSON.parse(mock.requests[0]!.body), [{ subname: "", type: "A", ttl: 3600, records: ["198.51.100.2"] }]);
+    assert.deepEqual(JSON.parse(mock.requests[0]!.body), [{ subname: "", type: "A", records: ["198.51.100.2"] }]);
+    assert.equal(mock.rrsets.get("example.com//A")?.ttl, 7200);
     assert.equal(outcome(out, "example.com/ipv4").kind, "updated");
     assert.deepEqual(mock.rrsets.get("example.com//A")?.records, ["198.51.100.2"]);
   });
@@ -95,14 +102,32 @@ describe("Provider - desec", () => {
   it("ttl below the domain minimum for one of two/push/that one permanent with deSEC's words, the other written", async () => {
     mock = await startDesec(TOKEN, { "example.com": 3600 });
     const cache = { domain: "example.com", minimum_ttl: "3600" };
-    const out = await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"], { cache, ttl: 60 }), upd("b.example.com", "ipv4", ["192.0.2.2"], { cache })], signal());
-    assert.equal(mock.requests.length, 2);
+    const out = await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"], { cache, ttl: 60, previous: ["192.0.2.9"] }), upd("b.example.com", "ipv4", ["192.0.2.2"], { cache })], signal());
+    // b's first contact reads its RRset (none), then one PATCH, then b again alone.
+    assert.equal(mock.requests.length, 3);
     const o = outcome(out, "a.example.com/ipv4");
     assert.equal(o.kind, "permanent");
     assert.match(reason(o), /a\.example\.com \(A\).*ttl: Ensure this value is greater than or equal to 3600/);
     assert.equal(outcome(out, "b.example.com/ipv4").kind, "updated");
     assert.deepEqual(mock.rrsets.get("example.com/b/A")?.records, ["192.0.2.2"]);
     assert.equal(mock.rrsets.has("example.com/a/A"), false);
+  });
+
+  it("round robin at the name, not ddns's/first push/refused naming the records, nothing written", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    mock.rrsets.set("example.com/www/A", { ttl: 3600, records: ["192.0.2.10", "192.0.2.11"] });
+    const o = outcome(await provider().push([upd("www.example.com", "ipv4", ["192.0.2.1"], { cache: { domain: "example.com", minimum_ttl: "3600" } })], signal()), "www.example.com/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(reason(o), /2 A records for www\.example\.com \(192\.0\.2\.10, 192\.0\.2\.11\).*not published by ddns/);
+    assert.deepEqual(mock.rrsets.get("example.com/www/A")?.records, ["192.0.2.10", "192.0.2.11"]);
+    assert.ok(mock.requests.every((r) => r.method === "GET"));
+  });
+
+  it("existing RRset, no ttl configured/first push/PATCH without ttl: deSEC keeps the TTL", async () => {
+    mock = await startDesec(TOKEN, { "example.com": 3600 });
+    mock.rrsets.set("example.com/www/A", { ttl: 86400, records: ["192.0.2.10"] });
+    await provider().push([upd("www.example.com", "ipv4", ["192.0.2.1"], { cache: { domain: "example.com", minimum_ttl: "3600" } })], signal());
+    assert.deepEqual(mock.rrsets.get("example.com/www/A"), { ttl: 86400, records: ["192.0.2.1"] });
   });
 
   it("name in no domain of the account/push/permanent", async () => {
@@ -114,7 +139,7 @@ describe("Provider - desec", () => {
 
   it("cached domain deleted since/push/looked up again once, updated with the new domain", async () => {
     mock = await startDesec(TOKEN, { "example.com": 3600 });
-    const out = await provider().push([upd("x.sub.example.com", "ipv4", ["192.0.2.9"], { cache: { domain: "sub.example.com", minimum_ttl: "60" } })], signal());
+    const out = await provider().push([upd("x.sub.example.com", "ipv4", ["192.0.2.9"], { cache: { domain: "sub.example.com", minimum_ttl: "60" }, ttl: 3600, previous: ["192.0.2.8"] })], signal());
     assert.deepEqual(seen(), [
       "PATCH /api/v1/domains/sub.example.com/rrsets/",
       "GET /api/v1/domains/?owns_qname=x.sub.example.com",

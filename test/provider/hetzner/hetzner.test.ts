@@ -20,7 +20,7 @@ describe("Provider - hetzner", () => {
     mock = await startHetzner(TOKEN, "example.org", []);
     const out = await provider(mock).push([update(["2001:db8::7"], { ttl: 300 })], AbortSignal.timeout(5000));
     const o = out.get("home.example.org/ipv6");
-    assert.deepEqual(o, { kind: "updated", cache: { zone: "example.org", zoneId: "4711" } });
+    assert.deepEqual(o, { kind: "updated", cache: { zone: "example.org", zoneId: "4711", ttl: "300" } });
     assert.deepEqual(mock.requests.map((r) => `${r.method} ${r.path}`), [
       "GET /v1/zones/home.example.org",
       "GET /v1/zones/example.org",

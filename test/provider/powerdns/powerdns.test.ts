@@ -9,14 +9,17 @@ import { startPdns, type PdnsServer } from "../../helpers/pdns.js";
 import { startMockApi, testSettings, type MockApi } from "../../helpers/mock-api.js";
 import { scannedProvider } from "../../helpers/record-api-suite.js";
 
-const upd = (name: string, family: "ipv4" | "ipv6", addresses: string[], cache?: Record<string, string>): RecordUpdate => ({
+const upd = (name: string, family: "ipv4" | "ipv6", addresses: string[], cache?: Record<string, string>, extra: Partial<RecordUpdate> = {}): RecordUpdate => ({
   key: `${name}/${family}`,
   name,
   family,
   addresses,
   previous: null,
   ...(cache ? { cache } : {}),
+  ...extra,
 });
+/** A record ddns published before, with a configured TTL: no read is needed. */
+const known = { ttl: 300, previous: ["192.0.2.250"] };
 const signal = (): AbortSignal => AbortSignal.timeout(5000);
 
 /** The real HTTP client, counting what goes out. */
@@ -73,12 +76,13 @@ describe("Provider - powerdns against pdns_server", () => {
     const reader = make({ zone: "example.org" });
     const r = { key: "drift.example.org/ipv4", name: "drift.example.org", family: "ipv4" as const };
     const out = await reader.readRecords!([r, { ...r, key: "drift.example.org/ipv6", family: "ipv6" }], signal());
-    assert.deepEqual(out.get("drift.example.org/ipv4"), { kind: "found", addresses: ["192.0.2.99"] });
+    // The A RRset's TTL comes back in the cache (the engine keeps it), so the repair needs no read.
+    assert.deepEqual(out.get("drift.example.org/ipv4"), { kind: "found", addresses: ["192.0.2.99"], cache: { ttl: "300" } });
     assert.deepEqual(out.get("drift.example.org/ipv6"), { kind: "found", addresses: [] });
     assert.equal(seen.length, 1, seen.join(", "));
     assert.ok(seen[0]!.startsWith("GET /api/v1/servers/localhost/zones/example.org."));
     const fix = make({ zone: "example.org" });
-    await fix.push([{ ...upd("drift.example.org", "ipv4", ["192.0.2.70"]), previous: ["192.0.2.99"] }, { ...upd("drift.example.org", "ipv6", ["2001:db8::70"]), previous: [] }], signal());
+    await fix.push([{ ...upd("drift.example.org", "ipv4", ["192.0.2.70"], { ttl: "300" }), previous: ["192.0.2.99"] }, { ...upd("drift.example.org", "ipv6", ["2001:db8::70"]), previous: [] }], signal());
     assert.equal(seen.length, 1, "both repairs in one PATCH");
     assert.deepEqual(await pdns.query("drift.example.org", "A"), ["192.0.2.70"]);
     assert.deepEqual(await pdns.query("drift.example.org", "AAAA"), ["2001:db8::70"]);
@@ -91,12 +95,13 @@ describe("Provider - powerdns against pdns_server", () => {
     assert.match(o?.kind === "unknown" ? o.reason : "", /HTTP 401.*api_key/);
   });
 
-  it("no zone key, new record/push/zone found, one PATCH, served over DNS, zone id cached", async () => {
+  it("no zone key, new record/push/zone found, its RRset read (none), one PATCH, served over DNS, zone id cached", async () => {
     const out = await make().push([upd("home.example.org", "ipv4", ["192.0.2.10"])], signal());
-    assert.deepEqual(outcome(out, "home.example.org/ipv4"), { kind: "updated", cache: { zone: "example.org." } });
+    assert.deepEqual(outcome(out, "home.example.org/ipv4"), { kind: "updated", cache: { zone: "example.org.", ttl: "300" } });
     assert.deepEqual(seen, [
       "GET /api/v1/servers/localhost/zones?zone=home.example.org.",
       "GET /api/v1/servers/localhost/zones?zone=example.org.",
+      "GET /api/v1/servers/localhost/zones/example.org.?rrset_name=home.example.org.&rrset_type=A",
       "PATCH /api/v1/servers/localhost/zones/example.org.",
     ]);
     assert.deepEqual(await pdns.query("home.example.org", "A"), ["192.0.2.10"]);
@@ -105,7 +110,7 @@ describe("Provider - powerdns against pdns_server", () => {
   it("cached zone id, changed addresses for both families/push/one PATCH, old address gone", async () => {
     const cache = { zone: "example.org." };
     const out = await make().push(
-      [upd("home.example.org", "ipv4", ["192.0.2.11", "192.0.2.12"], cache), upd("home.example.org", "ipv6", ["2001:db8::11"], cache)],
+      [upd("home.example.org", "ipv4", ["192.0.2.11", "192.0.2.12"], cache, known), upd("home.example.org", "ipv6", ["2001:db8::11"], cache, known)],
       signal(),
     );
     assert.deepEqual(seen, ["PATCH /api/v1/servers/localhost/zones/example.org."]);
@@ -115,10 +120,10 @@ describe("Provider - powerdns against pdns_server", () => {
     assert.deepEqual(await pdns.query("home.example.org", "AAAA"), ["2001:db8::11"]);
   });
 
-  it("zone key set/push/no lookup at all, apex works", async () => {
+  it("zone key set/push/no zone lookup, one read for the TTL, apex works", async () => {
     const out = await make({ zone: "example.org" }).push([upd("example.org", "ipv4", ["198.51.100.1"])], signal());
-    assert.deepEqual(outcome(out, "example.org/ipv4"), { kind: "updated" });
-    assert.deepEqual(seen, ["PATCH /api/v1/servers/localhost/zones/example.org."]);
+    assert.deepEqual(outcome(out, "example.org/ipv4"), { kind: "updated", cache: { ttl: "300" } });
+    assert.deepEqual(seen, ["GET /api/v1/servers/localhost/zones/example.org.?rrset_name=example.org.&rrset_type=A", "PATCH /api/v1/servers/localhost/zones/example.org."]);
     assert.deepEqual(await pdns.query("example.org", "A"), ["198.51.100.1"]);
   });
 
@@ -131,11 +136,37 @@ describe("Provider - powerdns against pdns_server", () => {
   });
 
   it("stale cached zone id/push/looked up again once, updated with the new id", async () => {
-    const out = await make().push([upd("stale.example.org", "ipv4", ["192.0.2.44"], { zone: "old-zone.example." })], signal());
-    assert.deepEqual(outcome(out, "stale.example.org/ipv4"), { kind: "updated", cache: { zone: "example.org." } });
+    const out = await make().push([upd("stale.example.org", "ipv4", ["192.0.2.44"], { zone: "old-zone.example." }, known)], signal());
+    assert.deepEqual(outcome(out, "stale.example.org/ipv4"), { kind: "updated", cache: { zone: "example.org.", ttl: "300" } });
     assert.equal(seen[0], "PATCH /api/v1/servers/localhost/zones/old-zone.example.");
     assert.equal(seen.at(-1), "PATCH /api/v1/servers/localhost/zones/example.org.");
     assert.deepEqual(await pdns.query("stale.example.org", "A"), ["192.0.2.44"]);
+  });
+
+  it("existing RRset with its own TTL, none configured/push/address replaced, TTL kept", async () => {
+    const h = { "x-api-key": pdns.apiKey, "content-type": "application/json" };
+    const z = `${pdns.api}/servers/localhost/zones/example.org.`;
+    const put = await fetch(z, { method: "PATCH", headers: h, body: JSON.stringify({ rrsets: [{ name: "ttl.example.org.", type: "A", ttl: 7200, changetype: "REPLACE", records: [{ content: "192.0.2.70", disabled: false }] }] }) });
+    assert.equal(put.status, 204);
+    const o = outcome(await make({ zone: "example.org" }).push([upd("ttl.example.org", "ipv4", ["192.0.2.71"])], signal()), "ttl.example.org/ipv4");
+    assert.deepEqual(o, { kind: "updated", cache: { ttl: "7200" } }, "the kept TTL is remembered: the next change needs no read");
+    seen.length = 0;
+    await make({ zone: "example.org" }).push([upd("ttl.example.org", "ipv4", ["192.0.2.72"], { ttl: "7200" }, { previous: ["192.0.2.71"] })], signal());
+    assert.deepEqual(seen, ["PATCH /api/v1/servers/localhost/zones/example.org."]);
+    const got = (await (await fetch(`${z}?rrset_name=ttl.example.org.&rrset_type=A`, { headers: h })).json()) as { rrsets: Array<{ ttl: number; records: Array<{ content: string }> }> };
+    assert.equal(got.rrsets[0]?.ttl, 7200);
+    assert.deepEqual(got.rrsets[0]?.records.map((r) => r.content), ["192.0.2.72"]);
+  });
+
+  it("round robin someone else keeps/first push/refused naming both records, nothing changed", async () => {
+    const h = { "x-api-key": pdns.apiKey, "content-type": "application/json" };
+    const z = `${pdns.api}/servers/localhost/zones/example.org.`;
+    await fetch(z, { method: "PATCH", headers: h, body: JSON.stringify({ rrsets: [{ name: "rr.example.org.", type: "A", ttl: 300, changetype: "REPLACE", records: [{ content: "192.0.2.81", disabled: false }, { content: "192.0.2.82", disabled: false }] }] }) });
+    const o = outcome(await make({ zone: "example.org" }).push([upd("rr.example.org", "ipv4", ["192.0.2.90"])], signal()), "rr.example.org/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(o.kind === "permanent" ? o.reason : "", /2 A records for rr\.example\.org \(192\.0\.2\.81, 192\.0\.2\.82\)/);
+    assert.ok(seen.every((x) => x.startsWith("GET ")));
+    assert.deepEqual(await pdns.query("rr.example.org", "A"), ["192.0.2.81", "192.0.2.82"]);
   });
 
   it("wrong api_key, two records/push/permanent for both after one request, key not echoed", async () => {
@@ -206,21 +237,21 @@ describe("Provider - powerdns error answers (strict mock)", () => {
 
   it("429 with Retry-After from a proxy/push/transient, retry time honoured", async () => {
     mock = await start(() => ({ status: 429, headers: { "retry-after": "120" }, body: "Too Many Requests" }));
-    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
+    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"], undefined, known)], signal()), "h.example.org/ipv4");
     assert.equal(o.kind, "transient");
     assert.equal(o.kind === "transient" ? o.retryAfterMs : 0, 120_000);
   });
 
   it("422 with pdns's error/push/permanent quoting it", async () => {
     mock = await start(() => ({ status: 422, body: { error: "RRset h.example.org. IN A: Name is out of zone" } }));
-    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
+    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"], undefined, known)], signal()), "h.example.org/ipv4");
     assert.equal(o.kind, "permanent");
     assert.match(o.kind === "permanent" ? o.reason : "", /422.*out of zone/);
   });
 
   it("500/push/transient", async () => {
     mock = await start(() => ({ status: 500, body: { error: "Internal Server Error" } }));
-    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"])], signal()), "h.example.org/ipv4");
+    const o = outcome(await make().push([upd("h.example.org", "ipv4", ["192.0.2.1"], undefined, known)], signal()), "h.example.org/ipv4");
     assert.equal(o.kind, "transient");
   });
 

@@ -19,7 +19,9 @@ const upd = (name: string, family: "ipv4" | "ipv6", addresses: string[], ttl?: n
   name,
   family,
   addresses,
-  previous: null,
+  // With a TTL configured the record counts as ddns's already (no read before the UPSERT);
+  // without one, the RRset is read for the TTL to keep (ListResourceRecordSets).
+  previous: ttl === undefined ? null : ["192.0.2.250"],
   ...(ttl === undefined ? {} : { ttl }),
   ...(cache === undefined ? {} : { cache }),
 });
@@ -53,12 +55,13 @@ function outcome(m: Map<string, PushOutcome>, key: string): PushOutcome {
 const reason = (o: PushOutcome): string => (o.kind === "transient" || o.kind === "permanent" ? o.reason : "");
 
 describe("Provider - route53", () => {
-  it("new record/push/one signed UPSERT, created with TTL 300", async () => {
+  it("new record/push/its RRset read (none), one signed UPSERT, created with TTL 300", async () => {
     mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
     const out = await provider().push([upd("home.example.com", "ipv4", ["203.0.113.7"])], signal());
-    assert.deepEqual(outcome(out, "home.example.com/ipv4"), { kind: "updated" });
-    assert.equal(mock.requests.length, 1);
-    assert.equal(mock.requests[0]!.path, `/2013-04-01/hostedzone/${ZONE}/rrset/`);
+    assert.deepEqual(outcome(out, "home.example.com/ipv4"), { kind: "updated", cache: { ttl: "300" } });
+    assert.equal(mock.requests.length, 2);
+    assert.equal(mock.requests[0]!.path, `/2013-04-01/hostedzone/${ZONE}/rrset`);
+    assert.equal(mock.requests[1]!.path, `/2013-04-01/hostedzone/${ZONE}/rrset/`);
     assert.deepEqual(mock.rrsets.get("home.example.com./A"), { ttl: 300, values: ["203.0.113.7"] });
   });
 
@@ -72,6 +75,22 @@ describe("Provider - route53", () => {
     assert.equal(outcome(out, "home.example.com/ipv6").kind, "updated");
     assert.deepEqual(mock.rrsets.get("home.example.com./A"), { ttl: 60, values: ["203.0.113.8", "203.0.113.9"] });
     assert.deepEqual(mock.rrsets.get("home.example.com./AAAA"), { ttl: 60, values: ["2001:db8::8"] });
+  });
+
+  it("existing record with its own TTL, none configured/push/replaced, TTL kept", async () => {
+    mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
+    mock.rrsets.set("home.example.com./A", { ttl: 86400, values: ["198.51.100.1"] });
+    await provider().push([upd("home.example.com", "ipv4", ["198.51.100.2"])], signal());
+    assert.deepEqual(mock.rrsets.get("home.example.com./A"), { ttl: 86400, values: ["198.51.100.2"] });
+  });
+
+  it("round robin that is not ddns's/first push/refused naming the records, no change sent", async () => {
+    mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
+    mock.rrsets.set("home.example.com./A", { ttl: 300, values: ["198.51.100.1", "198.51.100.3"] });
+    const o = outcome(await provider().push([upd("home.example.com", "ipv4", ["198.51.100.2"])], signal()), "home.example.com/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(reason(o), /2 A records for home\.example\.com \(198\.51\.100\.1, 198\.51\.100\.3\)/);
+    assert.ok(mock.requests.every((r) => r.method === "GET"));
   });
 
   it("existing record/push new address/replaced (UPSERT)", async () => {
@@ -89,7 +108,7 @@ describe("Provider - route53", () => {
 
   it("temporary credentials/push/session token sent and signed", async () => {
     mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
-    const out = await provider({ session_token: "FQoGZXIvYXdzEXAMPLETOKEN" }).push([upd("home.example.com", "ipv4", ["203.0.113.7"])], signal());
+    const out = await provider({ session_token: "FQoGZXIvYXdzEXAMPLETOKEN" }).push([upd("home.example.com", "ipv4", ["203.0.113.7"], 300)], signal());
     assert.equal(outcome(out, "home.example.com/ipv4").kind, "updated");
     assert.equal(mock.requests[0]!.headers["x-amz-security-token"], "FQoGZXIvYXdzEXAMPLETOKEN");
     assert.match(String(mock.requests[0]!.headers.authorization), /SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,/);
@@ -116,7 +135,7 @@ describe("Provider - route53", () => {
   it("Throttling/push two records/transient once, nothing more sent", async () => {
     mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
     mock.throttle = 1;
-    const out = await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"]), upd("a.example.com", "ipv6", ["2001:db8::1"])], signal());
+    const out = await provider().push([upd("a.example.com", "ipv4", ["192.0.2.1"], 300), upd("a.example.com", "ipv6", ["2001:db8::1"], 300)], signal());
     assert.equal(mock.requests.length, 1);
     assert.equal(outcome(out, "a.example.com/ipv6").kind, "transient");
     assert.match(reason(outcome(out, "a.example.com/ipv4")), /Throttling: Rate exceeded/);
@@ -138,7 +157,7 @@ describe("Provider - route53", () => {
 
   it("one name outside the zone in a batch/push/only that one permanent, the other updated", async () => {
     mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
-    const out = await provider().push([upd("home.example.org", "ipv4", ["192.0.2.1"]), upd("home.example.com", "ipv4", ["192.0.2.2"])], signal());
+    const out = await provider().push([upd("home.example.org", "ipv4", ["192.0.2.1"], 300), upd("home.example.com", "ipv4", ["192.0.2.2"], 300)], signal());
     assert.equal(mock.requests.length, 3);
     assert.equal(outcome(out, "home.example.com/ipv4").kind, "updated");
     const o = outcome(out, "home.example.org/ipv4");
@@ -168,7 +187,7 @@ describe("Provider - route53", () => {
       { id: "ZSUB000000000000001", name: "sub.example.com" },
     ]);
     const p = providerNoZone();
-    const out = await p.push([upd("home.example.com", "ipv4", ["203.0.113.7"]), upd("home.example.com", "ipv6", ["2001:db8::7"])], signal());
+    const out = await p.push([upd("home.example.com", "ipv4", ["203.0.113.7"], 300), upd("home.example.com", "ipv6", ["2001:db8::7"], 300)], signal());
     assert.deepEqual(
       mock.requests.map((r) => `${r.method} ${r.path}?${r.query}`),
       [
@@ -177,18 +196,18 @@ describe("Provider - route53", () => {
         `POST /2013-04-01/hostedzone/${ZONE}/rrset/?`,
       ],
     );
-    assert.deepEqual(outcome(out, "home.example.com/ipv6"), { kind: "updated", cache: { zone_id: ZONE } });
-    const again = await p.push([upd("home.example.com", "ipv4", ["203.0.113.8"], undefined, { zone_id: ZONE })], signal());
+    assert.deepEqual(outcome(out, "home.example.com/ipv6"), { kind: "updated", cache: { zone_id: ZONE, ttl: "300" } });
+    const again = await p.push([upd("home.example.com", "ipv4", ["203.0.113.8"], 300, { zone_id: ZONE })], signal());
     assert.equal(mock.requests.length, 4);
     assert.equal(outcome(again, "home.example.com/ipv4").kind, "updated");
     const sub = await p.push([upd("a.sub.example.com", "ipv4", ["203.0.113.9"])], signal());
-    assert.deepEqual(outcome(sub, "a.sub.example.com/ipv4"), { kind: "updated", cache: { zone_id: "ZSUB000000000000001" } });
+    assert.deepEqual(outcome(sub, "a.sub.example.com/ipv4"), { kind: "updated", cache: { zone_id: "ZSUB000000000000001", ttl: "300" } });
   });
 
   it("no hosted_zone_id, cached zone deleted since/push/found again once", async () => {
     mock = await startRoute53(ZONE, "example.com", { [AKID]: SECRET }, TEST_NOW);
-    const out = await providerNoZone().push([upd("home.example.com", "ipv4", ["203.0.113.7"], undefined, { zone_id: "ZGONE" })], signal());
-    assert.deepEqual(outcome(out, "home.example.com/ipv4"), { kind: "updated", cache: { zone_id: ZONE } });
+    const out = await providerNoZone().push([upd("home.example.com", "ipv4", ["203.0.113.7"], 300, { zone_id: "ZGONE" })], signal());
+    assert.deepEqual(outcome(out, "home.example.com/ipv4"), { kind: "updated", cache: { zone_id: ZONE, ttl: "300" } });
     assert.equal(mock.requests.length, 4);
   });
 
@@ -224,11 +243,12 @@ describe("Provider - route53 read (drift check, issue 17)", () => {
     mock.rrsets.set("home.example.org./A", { ttl: 300, values: ["192.0.2.99"] });
     mock.rrsets.set("zz.example.org./AAAA", { ttl: 300, values: ["2001:db8::99"] });
     const got = await provider().readRecords!([rec("ipv4"), rec("ipv6")], signal());
-    assert.deepEqual(got.get("home.example.org/ipv4"), { kind: "found", addresses: ["192.0.2.99"] });
+    // The set's TTL comes back in the cache (the engine keeps it), so the repair needs no read.
+    assert.deepEqual(got.get("home.example.org/ipv4"), { kind: "found", addresses: ["192.0.2.99"], cache: { ttl: "300" } });
     assert.deepEqual(got.get("home.example.org/ipv6"), { kind: "found", addresses: [] }, "the next record set in the list is another name's");
     assert.deepEqual(mock.requests.map((r) => r.method), ["GET", "GET"]);
     mock.requests.length = 0;
-    await provider().push([{ ...upd("home.example.org", "ipv4", ["203.0.113.7"]), previous: ["192.0.2.99"] }, { ...upd("home.example.org", "ipv6", ["2001:db8::7"]), previous: [] }], signal());
+    await provider().push([{ ...upd("home.example.org", "ipv4", ["203.0.113.7"], undefined, { ttl: "300" }), previous: ["192.0.2.99"] }, { ...upd("home.example.org", "ipv6", ["2001:db8::7"]), previous: [] }], signal());
     assert.deepEqual(mock.requests.map((r) => r.method), ["POST"]);
     assert.deepEqual(mock.rrsets.get("home.example.org./A")?.values, ["203.0.113.7"]);
   });
