@@ -42,6 +42,11 @@ export class DebianMachine {
     readonly name: string,
   ) {}
 
+  /** The container's init on the host (its namespaces are the machine's); 0 before boot. */
+  get leaderPid(): number {
+    return this.leader;
+  }
+
   /** Mounts the overlay; the machine is not booted yet (see `chroot` and `boot`). */
   static prepare(lower: string): DebianMachine {
     const base = mkdtempSync("/tmp/ddns-machine.");
