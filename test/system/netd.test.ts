@@ -123,15 +123,20 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
   /** What dnsmasq said (DHCP exchanges), shown when a scenario fails. */
   let dnsmasqLog = "";
 
-  /** dnsmasq serving one DHCPv4 address and RAs for one /64 (lease 2 min, the least it gives); `extra` options appended. */
-  function startDnsmasq(iface: string, ipv4: string, prefix: string, extra: string[] = []): void {
-    rmSync(join(m!.merged, "tmp/ddns-netd.leases"), { force: true });
+  /**
+   * dnsmasq serving one DHCPv4 address (lease 2 min, the least it gives) and, with a
+   * `prefix`, RAs for that /64 every 3 s; `extra` options appended. A fresh lease
+   * database unless `keepLeases`.
+   */
+  function startDnsmasq(iface: string, ipv4: string, prefix: string | undefined, extra: string[] = [], keepLeases = false): void {
+    if (!keepLeases) rmSync(join(m!.merged, "tmp/ddns-netd.leases"), { force: true });
+    const ra = prefix === undefined ? [] : ["--enable-ra", `--dhcp-range=${prefix},ra-only,64,2m`, `--ra-param=${iface},3`];
     dnsmasq = spawn(
       "nsenter",
       [
         `--net=/run/netns/${PEER}`, "chroot", m!.merged, "/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
-        `--interface=${iface}`, "--bind-interfaces", `--dhcp-range=${ipv4},${ipv4},255.255.255.0,2m`, "--enable-ra",
-        `--dhcp-range=${prefix},ra-only,64,2m`, `--ra-param=${iface},3`, "--dhcp-leasefile=/tmp/ddns-netd.leases", "--pid-file=",
+        `--interface=${iface}`, "--bind-interfaces", `--dhcp-range=${ipv4},${ipv4},255.255.255.0,2m`, ...ra,
+        "--dhcp-leasefile=/tmp/ddns-netd.leases", "--pid-file=",
         "--user=root", "--dhcp-authoritative", "--log-dhcp", "--log-facility=-", ...extra,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
@@ -323,6 +328,25 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     await converged("NM static + reapply", "eth0", t0, "192.0.2.70");
     const reapply = dispatches().filter((e) => e["ARG2"] === "reapply");
     assert.ok(reapply.length > 0, "NetworkManager dispatched reapply");
+  });
+
+  it("NetworkManager SLAAC after up/router advertisements only once the connection is up/the follow-up publishes the SLAAC address", async () => {
+    // A router that announces its prefix late: DHCPv4 only while the connection comes up.
+    ok(m!.sh("nmcli con down wan >/dev/null && nmcli con mod wan ipv4.method auto ipv4.addresses '' ipv4.gateway ''"), "nmcli con mod");
+    await stopDnsmasq();
+    startDnsmasq("srv0", "192.0.2.54", undefined);
+    const tUp = Date.now();
+    ok(m!.sh("nmcli --wait 30 con up wan"), "nmcli con up");
+    await converged("NM up, DHCPv4 only", "eth0", tUp, "192.0.2.54", ["ipv4"]);
+    assert.deepEqual(kernel("eth0").ipv6, [], "no global IPv6 yet");
+    // Now the router advertises 2001:db8:3::/64; no daemon dispatches the SLAAC address.
+    await stopDnsmasq();
+    host("ip", ["-n", PEER, "addr", "add", "2001:db8:3::1/64", "dev", "srv0"]);
+    const tRa = Date.now();
+    startDnsmasq("srv0", "192.0.2.54", "2001:db8:3::", [], true);
+    const k = await converged("NM SLAAC after up (RA starts)", "eth0", tRa, "192.0.2.54");
+    assert.match(k.ipv6[0]!, /^2001:db8:3:/);
+    process.stderr.write(`#   (the connection came up ${tRa - tUp} ms before the RAs started)\n`);
   });
 
   it("systemd-networkd DHCPv4 + SLAAC/routable and configured/the lease and the SLAAC address", async () => {
