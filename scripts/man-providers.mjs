@@ -14,6 +14,7 @@ const BEGIN = ".\\\" BEGIN PROVIDERS";
 const END = ".\\\" END PROVIDERS";
 
 const { providerSpecs } = await import(root + "build/src/provider/registry.js");
+const { ttlWords, recordsWords } = await import(root + "build/src/cli/providers.js");
 
 /** Text safe on a roff text line: backslashes escaped, no control character first. */
 function text(s) {
@@ -29,6 +30,8 @@ function value(v) {
 function renderSpec(spec) {
   const out = [`.SS ${spec.type}`, text(spec.summary.replace(/\.?$/, ".")), ".br", `Families: ${spec.families.join(", ")}.`];
   if (spec.defaultEndpoint) out.push(".br", `Default \\fBendpoint\\fR: \\fI${text(spec.defaultEndpoint)}\\fR`);
+  out.push(".br", text(`TTL: ${ttlWords(spec.ttl)}; without ttl: ${spec.ttl.unset}${spec.ttl.note ? ` (${spec.ttl.note})` : ""}.`));
+  out.push(".br", text(`Other records at the name: ${recordsWords(spec)}.`));
   if (typeof spec.refreshDays === "number") out.push(".br", `Default \\fBrefresh_days\\fR: ${spec.refreshDays}.`);
   for (const k of spec.keys) {
     const what = [k.kind === "string[]" ? "list of strings" : k.kind];

@@ -9,6 +9,7 @@ import type { SecretContext } from "./secrets.js";
 import { readSecret, secretKeyNames } from "./secrets.js";
 import { didYouMean } from "./suggest.js";
 import { normalizeHostname } from "./values.js";
+import { ttlProblem } from "./ttl.js";
 import { parseIpv6Host } from "../ip-source/ipv6-host.js";
 import { VERIFY_RECORD_KEYS, readVerifyInterval, readVerifyMode, verifyModeProblem, type VerifyDefaults } from "./verify.js";
 
@@ -64,6 +65,10 @@ export function readRecords(
     const fams = readRecordFamilies(p, [...path, "families"], t.families, families, spec);
     let ttl: number | undefined;
     if (t.ttl !== undefined) ttl = readInteger(p, [...path, "ttl"], t.ttl, 1, 86400);
+    if (ttl !== undefined && spec !== undefined) {
+      const why = ttlProblem(spec.ttl, ttl, spec.type);
+      if (why !== undefined) p.add([...path, "ttl"], why);
+    }
 
     let prefixLength: number | undefined;
     if (t.ipv6_prefix_length !== undefined) {

@@ -154,6 +154,35 @@ export interface ProviderSpec {
    * for protocols that forget hosts not refreshed (dyndns2 services: 25). Absent: 0, never.
    */
   refreshDays?: number;
+  /**
+   * What happens to other A/AAAA records at the name, for `ddns providers` (absent:
+   * the DNS-API rule, a set holding addresses ddns did not publish is refused).
+   */
+  records?: string;
+  /** What TTL the protocol can set (issue 14): checked by `ddns check`, shown by `ddns providers`. */
+  ttl: TtlRule;
+}
+
+/**
+ * A provider type's TTL rule, from its document (`source`: URL and the ruling words).
+ * A configured `ttl` outside it is a config error at file:line:key, not a latched
+ * failure at run time.
+ */
+export interface TtlRule {
+  /** The protocol carries no TTL (the service sets its own): a configured ttl is refused with this sentence. */
+  fixed?: string;
+  /** Inclusive bounds (within ddns's own 1..86400). */
+  min?: number;
+  max?: number;
+  /** Values allowed besides the range (Cloudflare: 1 = automatic). */
+  also?: readonly number[];
+  /** Only these values (Linode rounds any other up). */
+  values?: readonly number[];
+  /** What a record without ttl gets. */
+  unset: string;
+  /** A limit only the account knows (deSEC's minimum_ttl), told at run time. */
+  note?: string;
+  source: string;
 }
 
 /** Builds a provider of one entry; what the registry's lazy loader resolves to. */

@@ -44,6 +44,18 @@ describe("Config - exit status through the CLI", () => {
     }
   });
 
+  it("ttl outside the provider's range/check/exit 78 naming file, line and key (issue 14)", async () => {
+    const t = await tempDir();
+    try {
+      const file = await t.write("ttl.toml", `[providers.home]\ntype = "cloudflare"\ntoken = "${SECRET}"\n[[records]]\nname = "a.example.org"\nprovider = "home"\nttl = 30\n`);
+      const r = await ddns(["check", "--config", file]);
+      assert.equal(r.status, 78, r.out);
+      assert.match(r.out, new RegExp(`${file}:7: records\\.ttl: cloudflare takes a TTL from 60 to 86400 or 1, not 30`));
+    } finally {
+      await t.done();
+    }
+  });
+
   it("valid config with an inline secret/check/exit 0, the summary holds no secret", async () => {
     const t = await tempDir();
     try {

@@ -4,6 +4,14 @@ export const cloudflareSpec: ProviderSpec = {
   type: "cloudflare",
   summary: "Cloudflare DNS (API v4, API token)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 60,
+    max: 86400,
+    also: [1],
+    unset: "existing records keep theirs; new records get 1 (automatic)",
+    note: "Enterprise zones also take 30..59, which ddns refuses: set 60 or more",
+    source: "developers.cloudflare.com/api (dns-records_ttl): \"Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.\"",
+  },
   defaultEndpoint: "https://api.cloudflare.com/client/v4",
   keys: [
     { name: "token", kind: "secret", required: true, doc: "API token with Zone.DNS edit permission" },

@@ -4,6 +4,13 @@ export const cloudnsSpec: ProviderSpec = {
   type: "cloudns",
   summary: "ClouDNS (HTTP API, API user or sub-user and password)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 60,
+    max: 86400,
+    unset: "existing records' TTL is read and written back; new records get 3600",
+    note: "ClouDNS takes only the values its get-available-ttl.json lists (60, 300, 900, 1800, 3600, 21600, 43200, 86400 among them); ddns writes the smallest of them not below ttl",
+    source: "api.cloudns.net (add-record/mod-record): ttl is required and must be one of the available TTL values (notes/providers.md §14)",
+  },
   defaultEndpoint: "https://api.cloudns.net",
   keys: [
     { name: "auth_id", kind: "string", doc: "API user id (auth-id); or set sub_auth_id" },

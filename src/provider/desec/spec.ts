@@ -4,6 +4,13 @@ export const desecSpec: ProviderSpec = {
   type: "desec",
   summary: "deSEC (desec.io REST API, token; dedyn.io names and your own domains)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 1,
+    max: 86400,
+    unset: "existing RRsets keep theirs; new RRsets get the domain's minimum_ttl",
+    note: "the lower bound is the domain's minimum_ttl (3600 unless deSEC lowered it); a smaller ttl is refused by deSEC at run time with HTTP 400 naming ttl",
+    source: "desec-stack docs/dns/rrsets.rst: the TTL must be at least the domain's minimum_ttl and at most 86400",
+  },
   defaultEndpoint: "https://desec.io/api/v1",
   keys: [{ name: "token", kind: "secret", required: true, doc: "API token (Token management at desec.io)" }],
 };

@@ -4,6 +4,13 @@ export const digitaloceanSpec: ProviderSpec = {
   type: "digitalocean",
   summary: "DigitalOcean DNS (API v2, personal access token)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 1,
+    max: 86400,
+    unset: "existing records keep theirs; new records get the domain's default (1800)",
+    note: "DigitalOcean documents no range; its answer decides",
+    source: "docs.digitalocean.com/reference/api (domain records): \"This value is the time to live for the record, in seconds.\" (no range given)",
+  },
   defaultEndpoint: "https://api.digitalocean.com/v2",
   keys: [
     { name: "token", kind: "secret", required: true, doc: "personal access token with domain read and update scopes" },

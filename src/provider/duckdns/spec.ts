@@ -4,6 +4,11 @@ export const duckdnsSpec: ProviderSpec = {
   type: "duckdns",
   summary: "Duck DNS (https://www.duckdns.org/spec.jsp, account token)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    fixed: "DuckDNS sets its own TTL (60 s); its update URL takes none",
+    unset: "DuckDNS's own (60 s)",
+    source: "duckdns.org/spec.jsp: the update URL takes domains, token, ip, ipv6, verbose and clear, no TTL",
+  },
   defaultEndpoint: "https://www.duckdns.org",
   keys: [{ name: "token", kind: "secret", required: true, doc: "the account token shown on duckdns.org" }],
 };

@@ -201,6 +201,13 @@ function specOf(p: Dyndns2Preset): ProviderSpec {
     families: p.families,
     keys: keysOf(p),
     defaultEndpoint: p.endpoint,
+    ttl: p.api === "dynv6"
+      ? { fixed: `${p.label} sets its own TTL; its update API takes none`, unset: `${p.label}'s own`, source: "dynv6.com/docs/apis: /api/update takes zone, token, ipv4, ipv6 and ipv6prefix, no TTL" }
+      : {
+          fixed: `the dyndns2 protocol carries no TTL (${p.label} sets its own)`,
+          unset: `${p.label}'s own`,
+          source: "help.dyn.com/remote-access-api/perform-update: /nic/update takes hostname, myip and the Dyn-era wildcard/mx/backmx/offline, no TTL",
+        },
   };
   if (p.refreshDays !== undefined) spec.refreshDays = p.refreshDays;
   return spec;

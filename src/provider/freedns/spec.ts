@@ -4,6 +4,11 @@ export const freednsSpec: ProviderSpec = {
   type: "freedns",
   summary: "FreeDNS (freedns.afraid.org, per-record update token)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    fixed: "FreeDNS's update URL takes no TTL (set it at freedns.afraid.org)",
+    unset: "the record's TTL as set at FreeDNS",
+    source: "freedns.afraid.org/dynamic/v2/: the update URL carries the token and optionally the address, no TTL",
+  },
   defaultEndpoint: "https://freedns.afraid.org",
   keys: [
     { name: "token", kind: "secret", doc: "update token of the A record (the part after '?' in its Direct URL)" },

@@ -4,6 +4,12 @@ export const gandiSpec: ProviderSpec = {
   type: "gandi",
   summary: "Gandi LiveDNS (API v5, personal access token)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 300,
+    max: 86400,
+    unset: "an existing RRset's TTL is read and written back; new RRsets get Gandi's default (10800)",
+    source: "api.gandi.net/docs/livedns: rrset_ttl minimum 300 (notes/providers.md §9; lexicon clamps below 300)",
+  },
   defaultEndpoint: "https://api.gandi.net/v5/livedns",
   keys: [
     { name: "token", kind: "secret", doc: "personal access token with the 'Manage domain name technical configurations' permission" },

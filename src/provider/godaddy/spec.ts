@@ -4,6 +4,12 @@ export const godaddySpec: ProviderSpec = {
   type: "godaddy",
   summary: "GoDaddy DNS (Domains API v1, API key and secret)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 600,
+    max: 86400,
+    unset: "existing records' TTL is read and written back; new records get GoDaddy's default",
+    source: "developer.godaddy.com DNS records: ttl minimum 600 (notes/providers.md §12; lexicon clamps to 600..604800)",
+  },
   defaultEndpoint: "https://api.godaddy.com",
   keys: [
     { name: "key", kind: "secret", required: true, doc: "production API key (developer.godaddy.com/keys)" },

@@ -4,6 +4,11 @@ export const linodeSpec: ProviderSpec = {
   type: "linode",
   summary: "Linode (Akamai) DNS Manager (API v4, personal access token)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    values: [30, 120, 300, 3600, 7200, 14400, 28800, 57600, 86400],
+    unset: "existing records keep theirs; new records get the domain's default (ttl_sec 0)",
+    source: "linode.com/docs/api/domains (Domain Record ttl_sec): only 0 (default), 300, 3600, 7200, 14400, 28800, 57600, 86400, ... are valid, any other value is rounded up (docs.dnscontrol.org/provider/linode quoting it); linode-api-docs#927: \"30 and 120 seconds are acceptable values of TTL in Cloud Manager and by the API.\"",
+  },
   defaultEndpoint: "https://api.linode.com/v4",
   keys: [
     { name: "token", kind: "secret", required: true, doc: "personal access token with the domains:read_write scope" },

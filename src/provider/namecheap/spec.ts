@@ -4,6 +4,11 @@ export const namecheapSpec: ProviderSpec = {
   type: "namecheap",
   summary: "Namecheap dynamic DNS (per-domain Dynamic DNS password; A records only)",
   families: ["ipv4"],
+  ttl: {
+    fixed: "Namecheap's dynamic DNS update takes no TTL (set it in Namecheap's Advanced DNS page)",
+    unset: "the record's TTL as set at Namecheap",
+    source: "namecheap.com knowledgebase article 29: the update URL takes host, domain, password and ip, no TTL",
+  },
   defaultEndpoint: "https://dynamicdns.park-your-domain.com",
   keys: [
     { name: "domain", kind: "string", required: true, doc: "the domain the password belongs to, e.g. example.org" },

@@ -4,6 +4,12 @@ export const namecomSpec: ProviderSpec = {
   type: "namecom",
   summary: "Name.com (API v4, username and API token)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 300,
+    max: 86400,
+    unset: "existing records' TTL is read and written back; new records get Name.com's default",
+    source: "name.com API (notes/providers.md §13): TTL minimum 300",
+  },
   defaultEndpoint: "https://api.name.com/v4",
   keys: [
     { name: "username", kind: "string", required: true, doc: "the Name.com account user name" },

@@ -4,6 +4,12 @@ export const porkbunSpec: ProviderSpec = {
   type: "porkbun",
   summary: "Porkbun (API v3, API key and secret key)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 600,
+    max: 86400,
+    unset: "existing records' TTL is read and written back; new records get 600",
+    source: "porkbun.com/api/json/v3/documentation: ttl minimum and default 600 seconds (notes/providers.md §5, hexdocs porkbun paraphrase)",
+  },
   defaultEndpoint: "https://api.porkbun.com/api/json/v3",
   keys: [
     { name: "apikey", kind: "secret", required: true, doc: "API key (pk1_...)" },

@@ -4,6 +4,12 @@ export const powerdnsSpec: ProviderSpec = {
   type: "powerdns",
   summary: "PowerDNS Authoritative HTTP API (X-API-Key), for your own pdns_server",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 0,
+    max: 86400,
+    unset: "existing RRsets' TTL is read and written back; new RRsets get 300",
+    source: "doc.powerdns.com/authoritative/http-api/zone.html (RRSet): ttl in seconds, required with REPLACE; no range beyond the DNS 32-bit field",
+  },
   // pdns_server's own default webserver address and port; set endpoint for any other.
   defaultEndpoint: "http://127.0.0.1:8081/api/v1",
   keys: [

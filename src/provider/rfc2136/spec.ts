@@ -4,6 +4,13 @@ export const rfc2136Spec: ProviderSpec = {
   type: "rfc2136",
   summary: "DNS UPDATE (RFC 2136) signed with TSIG, to BIND, Knot, PowerDNS or any primary server",
   families: ["ipv4", "ipv6"],
+  records: "the name's A/AAAA RRset is replaced as a whole (delete and add in one UPDATE): give ddns a name of its own",
+  ttl: {
+    min: 0,
+    max: 86400,
+    unset: "300 (the RRset is replaced as a whole: delete and add in one UPDATE)",
+    source: "RFC 2136 section 2.5.1 (Add To An RRset): the TTL travels with every added RR; RFC 2181 section 8: 0..2147483647",
+  },
   // Not HTTP: the server is the `server` key; `endpoint` is not used by this type.
   defaultEndpoint: "",
   keys: [

@@ -4,6 +4,12 @@ export const route53Spec: ProviderSpec = {
   type: "route53",
   summary: "Amazon Route 53 (ChangeResourceRecordSets UPSERT, AWS Signature V4)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 0,
+    max: 86400,
+    unset: "existing record sets' TTL is read and written back; new sets get 300",
+    source: "docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html: TTL 0..2147483647",
+  },
   defaultEndpoint: "https://route53.amazonaws.com",
   keys: [
     { name: "access_key_id", kind: "string", required: true, doc: "IAM access key id (AKIA...) allowed route53:ChangeResourceRecordSets on the zone" },

@@ -4,6 +4,13 @@ export const vultrSpec: ProviderSpec = {
   type: "vultr",
   summary: "Vultr DNS (API v2, API key)",
   families: ["ipv4", "ipv6"],
+  ttl: {
+    min: 1,
+    max: 86400,
+    unset: "existing records keep theirs; new records get Vultr's default",
+    note: "Vultr documents no range; its answer decides",
+    source: "vultr.com/api (DNS records): ttl in seconds, no range given",
+  },
   defaultEndpoint: "https://api.vultr.com/v2",
   keys: [
     { name: "api_key", kind: "secret", required: true, doc: "API key (Account > API; its access control list must allow this host)" },
