@@ -349,6 +349,18 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     process.stderr.write(`#   (the connection came up ${tRa - tUp} ms before the RAs started)\n`);
   });
 
+  it("NetworkManager DHCPv6/router advertisements with the managed flag, an address from DHCPv6/the DHCPv6 address", async () => {
+    ok(m!.sh("nmcli con down wan >/dev/null"), "nmcli con down");
+    await stopDnsmasq();
+    host("ip", ["-n", PEER, "addr", "add", "2001:db8:6::1/64", "dev", "srv0"]);
+    // A stateful range: dnsmasq's RAs carry the M flag, and the address comes from DHCPv6.
+    startDnsmasq("srv0", "192.0.2.55", undefined, ["--enable-ra", "--dhcp-range=2001:db8:6::100,2001:db8:6::100,64,2m", "--ra-param=srv0,3"]);
+    const t0 = Date.now();
+    ok(m!.sh("nmcli --wait 30 con up wan"), "nmcli con up");
+    const k = await converged("NM DHCPv4 + DHCPv6", "eth0", t0, "192.0.2.55");
+    assert.equal(k.ipv6[0], "2001:db8:6::100");
+  });
+
   it("systemd-networkd DHCPv4 + SLAAC/routable and configured/the lease and the SLAAC address", async () => {
     ok(m!.sh("nmcli con del wan >/dev/null; systemctl stop NetworkManager"), "stop NetworkManager");
     await stopDnsmasq();
