@@ -42,6 +42,8 @@ export async function startNamecom(username: string, token: string, zone: string
     if (m[3] === undefined) {
       if (req.method === "GET") {
         for (const k of req.query.keys()) if (!["page", "perPage"].includes(k)) return violate(`parameter ${k}`);
+        // "Max limit from the name.com API is 1000 records - they paginate this" (acme.sh#5053).
+        if (Number(req.query.get("perPage") ?? "1000") > 1000) return violate("perPage above Name.com's 1000");
         const per = Math.min(Number(req.query.get("perPage") ?? "1000"), perPage);
         const page = Number(req.query.get("page") ?? "1");
         const last = Math.max(1, Math.ceil(records.length / per));

@@ -34,6 +34,7 @@ export async function startVultr(apiKey: string, zone: string, seed: StoredRecor
       if (req.method === "GET") {
         for (const k of req.query.keys()) if (!["per_page", "cursor"].includes(k)) return violate(`parameter ${k}`);
         const per = Number(req.query.get("per_page") ?? "100");
+        // docs.vultr.com (vultr-cli dns record list): "Number of items requested per page. Default is 100 and Max is 500."
         if (!(per >= 1 && per <= 500)) return violate("per_page outside 1..500");
         const from = Number(req.query.get("cursor") ?? "0");
         const slice = records.slice(from, from + Math.min(per, pageSize));

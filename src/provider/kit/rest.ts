@@ -187,10 +187,27 @@ export interface CallOpts {
   allow404?: boolean;
   stale404?: boolean;
   empty?: boolean;
+  /** The body cap of this request (default net/http's 64 KiB): a zone listing page sets `pageBodyCap`. */
+  maxBodyBytes?: number;
+}
+
+/**
+ * The body cap for one page of a zone listing of `perPage` records (issue 14): 2 KiB a
+ * record, room for long TXT records (a 2048-bit DKIM key is about 420 bytes of JSON), so
+ * that a page of the provider's documented size never hits net/http's 64 KiB default
+ * while one page, never the whole zone, is held at a time.
+ */
+/** A zone whose listing has more pages than ddns reads: refused, since a partial list could make ddns create a duplicate. */
+export function tooLong(provider: string, zone: string, records: number): string {
+  return `${provider} lists more than ${records} records in zone ${zone}; ddns reads no further than that, so it cannot tell whether the name already has records: give ddns a name in a smaller zone`;
+}
+
+export function pageBodyCap(perPage: number): number {
+  return perPage * 2048;
 }
 
 export async function callJson(http: HttpClient, req: HttpRequest, c: Ctx, opts: CallOpts = {}): Promise<Result<JsonReply>> {
-  const r = await send(http, { ...req, headers: { accept: "application/json", ...req.headers } }, c.signal, c);
+  const r = await send(http, { ...req, headers: { accept: "application/json", ...req.headers }, ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}) }, c.signal, c);
   if (!r.ok) return r;
   const res = r.value;
   if (res.status === 404 && opts.allow404 === true) return ok({ status: 404, headers: res.headers, json: parseJson(res.body) });

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { namecomSpec } from "./spec.js";
 import { pushIdRecords, readIdRecords, ttlField, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
-import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
+import { CHECK, pageBodyCap, tooLong, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
 
 /**
  * Name.com API v4 (as ddns-updater and lexicon use it, with lexicon's recorded
@@ -10,8 +10,15 @@ import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, p
  * GET /domains/{d}/records?page=N (paged; no name filter), PUT
  * /domains/{d}/records/{id} with {host,type,answer,ttl} (200), POST to create (200
  * with the record), DELETE. Errors are {"message","details"}. TTL minimum is 300.
+ *
+ * Large zones (issue 14): perPage=1000, the most Name.com returns ("Max limit from the
+ * name.com API is 1000 records - they paginate this", acme.sh#5053); a page may be up to
+ * pageBodyCap(1000) = 2 MiB (1000 records are about 120 KB, past the 64 KiB default);
+ * one page is held at a time and only the name's records are kept. A zone longer than
+ * MAX_PAGES pages is refused with a sentence rather than read partly.
  */
-const MAX_PAGES = 10;
+const PER_PAGE = 1000;
+const MAX_PAGES = 50;
 const MIN_TTL = 300;
 
 export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
@@ -29,8 +36,9 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
     probeZone: (zone, c) => probeByGet(call, `/domains/${encodeURIComponent(zone)}`, c, (j) => (pick(j, "domainName") === zone ? zone : null)),
     async list(z, rel, type, c) {
       const out: IdRecord[] = [];
-      for (let page = 1; page <= MAX_PAGES; ) {
-        const r = await call("GET", `/domains/${encodeURIComponent(z.id)}/records?perPage=1000&page=${page}`, c);
+      for (let page = 1, n = 0; ; n++) {
+        if (n === MAX_PAGES) return fail({ kind: "permanent", reason: tooLong(c.provider, z.zone, MAX_PAGES * PER_PAGE) });
+        const r = await call("GET", `/domains/${encodeURIComponent(z.id)}/records?perPage=${PER_PAGE}&page=${page}`, c, undefined, { maxBodyBytes: pageBodyCap(PER_PAGE) });
         if (!r.ok) return r;
         const j = r.value.json;
         // An empty zone may leave "records" out.
@@ -42,10 +50,9 @@ export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): D
         }
         // The docs' field is nextPage; lexicon reads next_page (UNVERIFIED which one ships).
         const next = j["nextPage"] ?? j["next_page"];
-        if (typeof next !== "number" || next <= page) break;
+        if (typeof next !== "number" || next <= page) return ok(out);
         page = next;
       }
-      return ok(out);
     },
     ops(z, rel, type, ttl, c) {
       const path = `/domains/${encodeURIComponent(z.id)}/records`;

@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderDeps, ProviderSettings } from "../types.js";
 import { vultrSpec } from "./spec.js";
 import { pushIdRecords, readIdRecords, ttlField, type IdRecord, type IdRecordApi } from "../kit/record-sets.js";
-import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
+import { CHECK, pageBodyCap, tooLong, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, perUpdate, pick, probeByGet, str } from "../kit/rest.js";
 
 /**
  * Vultr API v2 DNS (https://www.vultr.com/api/#tag/dns, as ddns-updater and lexicon
@@ -9,8 +9,16 @@ import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, p
  * /domains/{d}/records?per_page=500 (cursor paging in meta.links.next; no name
  * filter, so ddns filters), PATCH /domains/{d}/records/{id} (204), POST (201
  * {"record"}), DELETE (204). Errors are {"error","status"}.
+ *
+ * Large zones (issue 14): per_page is Vultr's documented maximum ("Number of items
+ * requested per page. Default is 100 and Max is 500.", docs.vultr.com, vultr-cli dns
+ * record list); each page may be up to pageBodyCap(500) = 1 MiB (a page of 500 records
+ * with DKIM-sized TXT records passes 64 KiB), one page is held at a time and only the
+ * name's records are kept. A zone longer than MAX_PAGES pages is refused with a
+ * sentence rather than read partly (a partial list could create a duplicate).
  */
-const MAX_PAGES = 10;
+const PER_PAGE = 500;
+const MAX_PAGES = 100;
 
 export function createVultr(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
   const base = baseUrl(settings, vultrSpec.defaultEndpoint);
@@ -26,8 +34,8 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
       const out: IdRecord[] = [];
       let cursor = "";
       for (let page = 0; page < MAX_PAGES; page++) {
-        const q = new URLSearchParams({ per_page: "500", ...(cursor === "" ? {} : { cursor }) });
-        const r = await call("GET", `/domains/${encodeURIComponent(z.id)}/records?${q}`, c);
+        const q = new URLSearchParams({ per_page: String(PER_PAGE), ...(cursor === "" ? {} : { cursor }) });
+        const r = await call("GET", `/domains/${encodeURIComponent(z.id)}/records?${q}`, c, undefined, { maxBodyBytes: pageBodyCap(PER_PAGE) });
         if (!r.ok) return r;
         const j = r.value.json;
         if (!isObject(j) || !Array.isArray(j["records"])) return fail(malformed(c, "no records"));
@@ -37,9 +45,9 @@ export function createVultr(settings: ProviderSettings, deps: ProviderDeps): Dns
         }
         const links = isObject(j["meta"]) && isObject(j["meta"]["links"]) ? j["meta"]["links"] : {};
         cursor = typeof links["next"] === "string" ? links["next"] : "";
-        if (cursor === "") break;
+        if (cursor === "") return ok(out);
       }
-      return ok(out);
+      return fail({ kind: "permanent", reason: tooLong(c.provider, z.zone, MAX_PAGES * PER_PAGE) });
     },
     ops(z, rel, type, ttl, c) {
       const path = `/domains/${encodeURIComponent(z.id)}/records`;
