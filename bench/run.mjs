@@ -2,8 +2,11 @@
 // same run (PERFORMANCE.md explains each budget). Loopback only.
 //   node bench/run.mjs [--runs N] [--quick] [--gate]
 //   --quick  11 runs per side instead of 21 (CI)
-//   --gate   exit 1 only if a ratio is more than twice its budget (a wide miss), so
-//            that a noisy machine does not block a landing; request counts always gate
+//   --gate   noise-tolerant (CI): a row that misses its budget is measured again (up
+//            to GATE_ATTEMPTS times in all) and judged by its best attempt (noise only
+//            ever adds time); it fails when that best attempt is more than GATE_FACTOR
+//            times the budget (a regression, not a noisy neighbour). Without --gate
+//            every row is judged against its budget exactly. Request counts always gate.
 import { mkdtempSync, writeFileSync, readFileSync, copyFileSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir, cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -79,15 +82,41 @@ const counted = async (server, fn) => {
 const rows = [];
 const counts = [];
 const failures = [];
+const notes = [];
+// The budgets (PERFORMANCE.md, "Budgets"): wall and peak RSS ratios against the floor.
+const NOOP = { wall: 1.3, rss: 1.15 };
+const UPDATE = { wall: 1.35, rss: 1.15 };
+// The gate's tolerance for a shared, noisy machine: up to 3 attempts of a missing
+// row, the best one judged against 1.15 times the budget (the full no-op's budget
+// 1.3 fails the gate above 1.5: last session's regression to 1.56 would have).
+const GATE_ATTEMPTS = 3;
+const GATE_FACTOR = 1.15;
 function budget(label, r, wall, rss, informational = false) {
-  const within = (x, b) => x <= b;
-  const wide = (x, b) => x > 2 * b;
   const row = { label, ...r, wallBudget: wall, rssBudget: rss, informational };
   rows.push(row);
   if (!informational) {
-    if (wall !== undefined && (gate ? wide(r.wallRatio, wall) : !within(r.wallRatio, wall))) failures.push(`${label}: wall ${r.wallRatio.toFixed(2)}x > ${wall}x`);
-    if (rss !== undefined && (gate ? wide(r.rssRatio, rss) : !within(r.rssRatio, rss))) failures.push(`${label}: peak RSS ${r.rssRatio.toFixed(2)}x > ${rss}x`);
+    const f = gate ? GATE_FACTOR : 1;
+    const over = (x, b) => x > b * f;
+    if (over(r.wallRatio, wall)) failures.push(`${label}: wall ${r.wallRatio.toFixed(2)}x > ${wall}x (best of ${r.attempts ?? 1})`);
+    if (over(r.rssRatio, rss)) failures.push(`${label}: peak RSS ${r.rssRatio.toFixed(2)}x > ${rss}x (best of ${r.attempts ?? 1})`);
+    if (gate && r.wallRatio > wall) notes.push(`${label}: wall ${r.wallRatio.toFixed(2)}x is over its budget ${wall}x (within the gate's ${GATE_FACTOR}x)`);
+    if (gate && r.rssRatio > rss) notes.push(`${label}: peak RSS ${r.rssRatio.toFixed(2)}x is over its budget ${rss}x (within the gate's ${GATE_FACTOR}x)`);
   }
+}
+/**
+ * A budgeted row: measured side by side; under --gate a miss is measured again and
+ * the best attempt (lowest wall ratio) stands, so that another engineer's test suite
+ * on the same cores cannot fail a landing on its own.
+ */
+async function budgeted(label, opts, b) {
+  let best;
+  for (let attempt = 1; attempt <= (gate ? GATE_ATTEMPTS : 1); attempt++) {
+    const r = { ...(await sideBySide(opts)), attempts: attempt };
+    if (best === undefined || r.wallRatio < best.wallRatio) best = { ...r, rssRatio: Math.min(r.rssRatio, best?.rssRatio ?? Infinity) };
+    best.attempts = attempt;
+    if (best.wallRatio <= b.wall && best.rssRatio <= b.rss) break;
+  }
+  budget(label, best, b.wall, b.rss);
 }
 function count(label, got, want) {
   counts.push({ label, got, want });
@@ -98,22 +127,21 @@ function count(label, got, want) {
 const noop = scenario("noop", { ipv4: staticV4("203.0.113.7"), records: [["a.example.org", "cf"], ["b.example.org", "cf"]] });
 count("cold start (two new Cloudflare records)", await counted(cf, () => once(noop.run)), undefined);
 const noopReq = await counted(cf, async () => {
-  const r = await sideBySide({
+  await budgeted("no-op run vs `node -e 0`", {
     a: NODE0,
     b: noop.run,
     runs: RUNS,
     check: (side, x) => {
       if (side === "b" && (x.code !== 0 || x.stdout || x.stderr)) throw new Error(`no-op run was not silent: ${x.code} ${x.stdout}${x.stderr}`);
     },
-  });
-  budget("no-op run vs `node -e 0`", r, 1.3, 1.15);
+  }, NOOP);
 });
-count(`steady state (${RUNS * 2 + 2} no-op runs)`, noopReq, 0);
+count("steady state (every sealed no-op run of the row above)", noopReq, 0);
 // The same no-op through the full reconciler: what a run costs when the idle seal
 // cannot be used (the first run after any change, or detection that needs the
-// network). Informational: the budget row above is the steady state.
+// network). The same budget as the sealed no-op (issue 12).
 const seal = join(noop.d, "run", "idle.json");
-budget("no-op run without a usable idle seal (full reconciler) vs `node -e 0`", await sideBySide({
+await budgeted("no-op run without a usable idle seal (full reconciler) vs `node -e 0`", {
   a: NODE0,
   b: noop.run,
   runs: RUNS,
@@ -121,7 +149,7 @@ budget("no-op run without a usable idle seal (full reconciler) vs `node -e 0`", 
   check: (side, x) => {
     if (side === "b" && (x.code !== 0 || x.stdout || x.stderr)) throw new Error(`no-op run was not silent: ${x.code} ${x.stdout}${x.stderr}`);
   },
-}), 1.3, 1.15, true);
+}, NOOP);
 
 // 2. Update runs: one changed record, against the same request sent with node:http.
 const cfUp = scenario("cf-update", { ipv4: staticV4("203.0.113.7"), records: [["up.example.org", "cf"]] });
@@ -131,13 +159,13 @@ const cache = JSON.parse(readFileSync(cfUp.state, "utf8")).records["up.example.o
 cfUp.write(staticV4("203.0.113.8"));
 count("Cloudflare change with cached ids", await counted(cf, async () => { cfUp.restore(); await once(cfUp.run); }), 1);
 const cfPatch = ["PATCH", `${cf.url}/zones/${cache.zone}/dns_records/${cache.record}`, JSON.stringify({ authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }), JSON.stringify({ content: "203.0.113.8" })];
-budget("update run, Cloudflare (1 PATCH) vs node:http", await sideBySide({
+await budgeted("update run, Cloudflare (1 PATCH) vs node:http", {
   a: [process.execPath, join(root, "bench/baseline-request.cjs"), ...cfPatch],
   b: cfUp.run,
   runs: RUNS,
   prepare: (side) => side === "b" && cfUp.restore(),
   check: (side, x) => { if (x.code !== 0) throw new Error(`${side} exited ${x.code}: ${x.stderr}`); },
-}), 1.5, 1.3);
+}, UPDATE);
 
 const dynUp = scenario("dyn-update", { ipv4: staticV4("203.0.113.7"), records: [["h1.example.net", "dyn"]] });
 await once(dynUp.run);
@@ -146,13 +174,13 @@ dynUp.write(staticV4("203.0.113.9"));
 count("dyndns2 change", await counted(dyn, async () => { dynUp.restore(); await once(dynUp.run); }), 1);
 const ua = `ddns/0.1.0 https://salsa.debian.org/ddns-team/ddns`;
 const dynGet = ["GET", `${dyn.url}/nic/update?hostname=h1.example.net&myip=203.0.113.9`, JSON.stringify({ authorization: `Basic ${Buffer.from(`bench:${PASSWORD}`).toString("base64")}`, "user-agent": ua })];
-budget("update run, dyndns2 (1 GET) vs node:http", await sideBySide({
+await budgeted("update run, dyndns2 (1 GET) vs node:http", {
   a: [process.execPath, join(root, "bench/baseline-request.cjs"), ...dynGet],
   b: dynUp.run,
   runs: RUNS,
   prepare: (side) => side === "b" && dynUp.restore(),
   check: (side, x) => { if (x.code !== 0) throw new Error(`${side} exited ${x.code}: ${x.stderr}`); },
-}), 1.5, 1.3);
+}, UPDATE);
 
 const two = scenario("dyn-two", { ipv4: staticV4("203.0.113.7"), records: [["h2.example.net", "dyn"], ["h3.example.net", "dyn"]] });
 await once(two.run);
@@ -334,8 +362,9 @@ if (!args.includes("--no-systemd")) {
   spawnSync(process.execPath, [join(root, "bench/systemd-latency.mjs"), "--events", quick ? "5" : "20"], { stdio: "inherit" });
 }
 if (failures.length) {
-  console.log(`\nBUDGETS MISSED${gate ? " (by more than twice the budget)" : ""}:\n- ${failures.join("\n- ")}`);
+  console.log(`\nBUDGETS MISSED${gate ? ` (by more than ${GATE_FACTOR}x the budget in the best of up to ${GATE_ATTEMPTS} attempts)` : ""}:\n- ${failures.join("\n- ")}`);
   process.exit(1);
 }
-console.log(`\nall budgets met${gate ? " (gate: within twice each budget)" : ""}`);
+if (notes.length) console.log(`\nover budget on this machine (the gate lets these pass):\n- ${notes.join("\n- ")}`);
+console.log(`\n${notes.length ? "gate passed" : "all budgets met"}${gate ? ` (gate: best of up to ${GATE_ATTEMPTS} attempts, at most ${GATE_FACTOR}x each budget)` : ""}`);
 void median;

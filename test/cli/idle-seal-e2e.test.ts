@@ -27,8 +27,9 @@ async function setup(cf: CloudflareServer, opts: { ipv4?: string; ipv6?: string;
   await writeFile(join(dir, "token"), TOKEN + "\n");
   await writeFile(
     join(dir, "probe.cjs"),
-    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(join(dir, "probe.out"))}, ` +
-      `Object.keys(require.cache).some((k) => k.endsWith("/launch.cjs")) ? "full" : "quick"));\n`,
+    `process.on("exit", () => { require("node:fs").writeFileSync(${JSON.stringify(join(dir, "probe.out"))}, ` +
+      `Object.keys(require.cache).some((k) => k.endsWith("/launch.cjs")) ? "full" : "quick"); ` +
+      `require("node:fs").writeFileSync(${JSON.stringify(join(dir, "probe.modules"))}, process.moduleLoadList.join("\\n")); });\n`,
   );
   const ifInet6 = join(dir, "if_inet6");
   const config = (ipv4: string, ipv6: string | undefined) => `
@@ -106,6 +107,17 @@ describe("Idle seal - through the binary", () => {
     for (let i = 0; i < 3; i++) await idle(await t.run(), n, "quick", `sealed run ${i}`);
     await assertNoSecrets([TOKEN], { stdout: first.stdout, stderr: first.stderr, files: [t.sealPath] });
     assert.deepEqual(cf.violations(), []);
+  });
+
+  it("full reconciler/an idle run without a seal/loads no socket, stream, crypto or stdin module (issue 12: each cost a run milliseconds)", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.43" });
+    assert.match((await t.run()).stdout, /now points to 198\.51\.100\.43/);
+    await rm(t.sealPath, { force: true });
+    await idle(await t.run(), cf.count(), "full", "an idle run without a seal");
+    const loaded = (await readFile(join(t.dir, "probe.modules"), "utf8")).split("\n");
+    assert.ok(loaded.includes("NativeModule vm"), "the probe saw the reconciler's launcher");
+    const heavy = loaded.filter((m) => /^NativeModule (net|dgram|crypto|stream|tls|http|https|readline|child_process|internal\/fs\/promises|internal\/fs\/streams)$/.test(m));
+    assert.deepEqual(heavy, [], "modules a full no-op has no use for");
   });
 
   it("state directory/idle runs, the first after a change included/every file byte-, inode- and mtime-identical; the seal is on the run dir", async () => {
