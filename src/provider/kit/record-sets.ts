@@ -140,6 +140,13 @@ export interface IdRecordApi extends ZoneFinder {
    * they have is written back.
    */
   updateResetsTtl?: boolean;
+  /**
+   * Records of other types at the name that an A/AAAA record cannot sit beside
+   * (a CNAME, a provider's ALIAS), asked only before a first create. ddns refuses
+   * rather than delete them (issue 14: Porkbun parks new domains with
+   * ALIAS @ / CNAME * -> pixie.porkbun.com).
+   */
+  conflicts?(z: ZoneRef, rel: string, c: Ctx): Promise<Result<Array<{ type: string; value: string }>>>;
 }
 
 /**
@@ -229,6 +236,19 @@ export async function pushIdRecords(u: RecordUpdate, api: IdRecordApi, configure
   const values = listed.value.map((r) => r.value);
   const foreign = foreignRecords(values, u);
   if (foreign.length > 0) return refuseForeign(u, c.provider, values, foreign);
+  if (listed.value.length === 0 && api.conflicts !== undefined) {
+    const other = await api.conflicts(z, rel, c);
+    if (!other.ok) return withCache(other.failure, zoneCache);
+    if (other.value.length > 0) {
+      const what = other.value.map((r) => `${r.type} ${u.name} -> ${r.value}`).join(", ");
+      return {
+        kind: "permanent",
+        reason:
+          `${c.provider} holds ${what}, and an ${type} record cannot sit beside it; ddns does not delete records it did not create: ` +
+          `delete it at ${c.provider} (a parking record such as pixie.porkbun.com is safe to remove) and ddns creates the ${type} record on its next run`,
+      };
+    }
+  }
   // Only an API whose update resets an unconfigured TTL needs it written back (and remembered).
   const listedTtl = api.updateResetsTtl === true ? listed.value.find((r) => r.ttl !== undefined)?.ttl : undefined;
   const keepTtl = u.ttl === undefined ? listedTtl : undefined;

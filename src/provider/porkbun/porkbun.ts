@@ -62,6 +62,18 @@ export function createPorkbun(settings: ProviderSettings, deps: ProviderDeps): D
       return r.failure.kind === "permanent" && r.failure.tableWide !== true && /Invalid domain/i.test(r.failure.reason) ? ok(null) : r;
     },
     list: (z, rel, type, c) => retrieve(z.id, type, rel, c),
+    // Porkbun parks a new domain with "ALIAS domain.tld -> pixie.porkbun.com" and
+    // "CNAME *.domain.tld -> pixie.porkbun.com" (ddns-updater docs/porkbun.md, qdm12/ddns-updater#774,
+    // seen on a new domain); a create next to them fails with a bare 400. Asked before a first create only.
+    async conflicts(z, rel, c) {
+      const out: Array<{ type: string; value: string }> = [];
+      for (const type of ["CNAME", "ALIAS"]) {
+        const r = await retrieve(z.id, type, rel, c);
+        if (!r.ok) return r;
+        for (const rec of r.value) out.push({ type, value: rec.value });
+      }
+      return ok(out);
+    },
     ops(z, rel, type, ttl, c) {
       return {
         async update(id, value) {

@@ -24,9 +24,30 @@ describe("Provider - porkbun", () => {
     assert.deepEqual(mock.requests.map((r) => r.path), [
       "/api/json/v3/dns/retrieveByNameType/example.org/A/",
       "/api/json/v3/dns/retrieveByNameType/example.org/A/",
+      "/api/json/v3/dns/retrieveByNameType/example.org/CNAME/",
+      "/api/json/v3/dns/retrieveByNameType/example.org/ALIAS/",
       "/api/json/v3/dns/create/example.org",
     ]);
-    assert.deepEqual(JSON.parse(mock.requests[2]!.body), { apikey: PK, secretapikey: SK, name: "", type: "A", content: "203.0.113.7", ttl: "600" });
+    assert.deepEqual(JSON.parse(mock.requests[4]!.body), { apikey: PK, secretapikey: SK, name: "", type: "A", content: "203.0.113.7", ttl: "600" });
+  });
+
+  it("new domain with Porkbun's parking records/first push at the apex and the wildcard/refused naming ALIAS and CNAME, nothing deleted or created", async () => {
+    // Porkbun's defaults for a new domain: ALIAS domain.tld -> pixie.porkbun.com, CNAME *.domain.tld -> pixie.porkbun.com.
+    mock = await startPorkbun(PK, SK, "example.org", [
+      { name: "", type: "ALIAS", value: "pixie.porkbun.com" },
+      { name: "*", type: "CNAME", value: "pixie.porkbun.com" },
+    ]);
+    const out = await provider(mock, { zone: "example.org" }).push(
+      [update(["203.0.113.7"], { name: "example.org", key: "example.org/ipv4" }), update(["203.0.113.7"], { name: "*.example.org", key: "*.example.org/ipv4" })],
+      AbortSignal.timeout(5000),
+    );
+    const apex = out.get("example.org/ipv4");
+    const wild = out.get("*.example.org/ipv4");
+    assert.equal(apex?.kind, "permanent");
+    assert.match(reasonOf(apex), /^porkbun holds ALIAS example\.org -> pixie\.porkbun\.com, and an A record cannot sit beside it; ddns does not delete records it did not create/);
+    assert.equal(wild?.kind, "permanent");
+    assert.match(reasonOf(wild), /^porkbun holds CNAME \*\.example\.org -> pixie\.porkbun\.com/);
+    assert.equal(mock.writes(), 0);
   });
 
   it("domain without API access/push/permanent saying so", async () => {
