@@ -6,7 +6,9 @@ import type { StoredRecord, SuiteMock } from "./record-api-suite.js";
  * Hetzner Cloud API zones and zone RRsets as hcloud-go's schema and the API reference
  * describe them: Bearer token, zone by id or name, RRsets by name ("@" apex) and type,
  * set_records and create answering 201 with an action, errors
- * {"error":{"code","message","details"}}. Base path /v1.
+ * {"error":{"code","message","details"}}. Base path /v1. change_ttl as hcloud-go's
+ * ZoneRRSetChangeTTLOpts sends it (POST .../rrsets/{name}/{type}/actions/change_ttl
+ * {"ttl": N}, 201 with an action; hcloud/zone_rrset.go).
  */
 const ZONE_ID = 4711;
 
@@ -35,7 +37,7 @@ export async function startHetzner(token: string, zone: string, seed: StoredReco
     if (req.path === "/v1/zones" && req.method === "GET") {
       return { status: 200, body: { zones: [{ id: ZONE_ID, name: zone, mode: "primary" }], meta: { pagination: { page: 1, per_page: 1, previous_page: null, next_page: null, last_page: 1, total_entries: 1 } } } };
     }
-    const m = /^\/v1\/zones\/([^/]+)(?:\/rrsets(?:\/([^/]+)\/(A|AAAA)(\/actions\/set_records)?)?)?$/.exec(req.path);
+    const m = /^\/v1\/zones\/([^/]+)(?:\/rrsets(?:\/([^/]+)\/(A|AAAA)(\/actions\/(?:set_records|change_ttl))?)?)?$/.exec(req.path);
     if (m === null) return violate("path");
     if (m[1] !== zone && m[1] !== String(ZONE_ID)) return err(404, "not_found", "zone not found");
     if (req.method === "POST") {
@@ -69,6 +71,12 @@ export async function startHetzner(token: string, zone: string, seed: StoredReco
       return { status: 200, body: { rrset: show(k) } };
     }
     if (req.method !== "POST") return violate(`method ${req.method}`);
+    if (m[4] === "/actions/change_ttl") {
+      if (Object.keys(body).join() !== "ttl") return violate("change_ttl takes only ttl");
+      if (typeof body["ttl"] !== "number" || body["ttl"] < 60) return err(422, "invalid_input", "invalid input in field 'ttl'");
+      sets.get(k)!.ttl = body["ttl"];
+      return { status: 201, body: { action: action("change_rrset_ttl") } };
+    }
     if (Object.keys(body).join() !== "records") return violate("set_records takes only records");
     if (!validValues(m[3]!, body["records"])) return err(422, "invalid_input", "invalid input in field 'records'");
     sets.get(k)!.values = body["records"].map((r) => r.value);

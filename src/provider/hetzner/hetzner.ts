@@ -32,6 +32,8 @@ export function createHetzner(settings: ProviderSettings, deps: ProviderDeps): D
 
   const api: RrsetApi = {
     zoneIsName: true,
+    // "zone" may be the zone's id (the Console shows it; the API path takes id or name).
+    zoneNameOf: (id, c) => probeByGet(call, `/zones/${seg(id)}`, c, (j) => (String(pick(j, "zone", "id")) === id && typeof pick(j, "zone", "name") === "string" ? (pick(j, "zone", "name") as string).toLowerCase() : null)),
     probeZone: (zone, c) => probeByGet(call, `/zones/${seg(zone)}`, c, (j) => (pick(j, "zone", "name") === zone && typeof pick(j, "zone", "id") === "number" ? String(pick(j, "zone", "id")) : null)),
     async read(z, rel, type, c) {
       const r = await call("GET", rrset(z.id, rel, type), c, undefined, { allow404: true });

@@ -186,6 +186,12 @@ export interface ZoneFinder {
   probeZone(zone: string, c: Ctx): Promise<Result<string | null>>;
   /** The API names zones by their name: a configured zone needs no probe. */
   zoneIsName: boolean;
+  /**
+   * A configured zone that is not a name but the provider's id for it (Hetzner's
+   * numeric zone id: the API's path takes "id or name"): its name, or null when the
+   * account has no such zone. Asked once; the name is then cached.
+   */
+  zoneNameOf?(id: string, c: Ctx): Promise<Result<string | null>>;
 }
 
 /** The zone of an update (cached, configured, or probed once) and the name relative to it. */
@@ -194,8 +200,13 @@ export async function resolveZone(u: Pick<RecordUpdate, "name" | "cache">, api: 
   let z: ZoneRef;
   const cachedZone = cache["zone"];
   const cachedId = cache["zoneId"];
-  if (cachedZone !== undefined && cachedId !== undefined && (configuredZone === "" || configuredZone === cachedZone)) {
+  if (cachedZone !== undefined && cachedId !== undefined && (configuredZone === "" || configuredZone === cachedZone || configuredZone === cachedId)) {
     z = { zone: cachedZone, id: cachedId };
+  } else if (configuredZone !== "" && relativeName(u.name, configuredZone) === null && api.zoneNameOf !== undefined && /^\d+$/.test(configuredZone)) {
+    const named = await api.zoneNameOf(configuredZone, c);
+    if (!named.ok) return named;
+    if (named.value === null) return fail({ kind: "permanent", reason: `${c.provider} has no zone with id ${configuredZone} in this account: check zone in [providers.${c.table}]` });
+    z = { zone: named.value, id: configuredZone };
   } else if (configuredZone !== "" && api.zoneIsName && relativeName(u.name, configuredZone) !== null) {
     z = { zone: configuredZone, id: configuredZone };
   } else {

@@ -37,6 +37,45 @@ describe("Provider - hetzner", () => {
     assert.deepEqual(mock.requests.map((r) => [r.method, r.path, r.body]), [["POST", "/v1/zones/4711/rrsets/@/A/actions/set_records", '{"records":[{"value":"203.0.113.7"}]}']]);
   });
 
+  it("zone given as its id/push, no cache/the zone's name asked once by id, rrset read and written by id, both cached", async () => {
+    mock = await startHetzner(TOKEN, "example.org", [{ name: "home", type: "A", value: "203.0.113.1" }]);
+    const o = (await provider(mock, { zone: "4711" }).push([update(["203.0.113.7"])], AbortSignal.timeout(5000))).get("home.example.org/ipv4");
+    assert.equal(o?.kind, "updated", reasonOf(o));
+    assert.deepEqual(mock.requests.map((r) => `${r.method} ${r.path}`), [
+      "GET /v1/zones/4711",
+      "GET /v1/zones/4711/rrsets/home/A",
+      "POST /v1/zones/4711/rrsets/home/A/actions/set_records",
+    ]);
+    assert.deepEqual(o?.kind === "updated" ? o.cache : undefined, { zone: "example.org", zoneId: "4711" });
+    // Next run, cached: one request.
+    mock.requests.length = 0;
+    const again = update(["203.0.113.8"], { previous: ["203.0.113.7"], cache: { zone: "example.org", zoneId: "4711" } });
+    await provider(mock, { zone: "4711" }).push([again], AbortSignal.timeout(5000));
+    assert.deepEqual(mock.requests.map((r) => r.path), ["/v1/zones/4711/rrsets/home/A/actions/set_records"]);
+  });
+
+  it("zone id the project lacks/push/permanent naming the id", async () => {
+    mock = await startHetzner(TOKEN, "example.org", []);
+    const o = (await provider(mock, { zone: "999" }).push([update(["203.0.113.7"])], AbortSignal.timeout(5000))).get("home.example.org/ipv4");
+    assert.equal(o?.kind, "permanent");
+    assert.match(reasonOf(o), /no zone with id 999/);
+  });
+
+  it("existing RRset with TTL 3600, ttl 600 configured/push/set_records then change_ttl; next change needs no change_ttl", async () => {
+    mock = await startHetzner(TOKEN, "example.org", [{ name: "home", type: "A", value: "203.0.113.1", ttl: 3600 }]);
+    const o = (await provider(mock).push([update(["203.0.113.7"], { ttl: 600, previous: ["203.0.113.1"], cache: { zone: "example.org", zoneId: "4711" } })], AbortSignal.timeout(5000))).get("home.example.org/ipv4");
+    assert.equal(o?.kind, "updated", reasonOf(o));
+    assert.deepEqual(mock.requests.map((r) => `${r.path} ${r.body}`), [
+      '/v1/zones/4711/rrsets/home/A/actions/set_records {"records":[{"value":"203.0.113.7"}]}',
+      '/v1/zones/4711/rrsets/home/A/actions/change_ttl {"ttl":600}',
+    ]);
+    assert.deepEqual(mock.stored(), [{ name: "home", type: "A", value: "203.0.113.7", ttl: 600 }]);
+    mock.requests.length = 0;
+    const cache = o?.kind === "updated" ? o.cache : undefined;
+    await provider(mock).push([update(["203.0.113.8"], { ttl: 600, previous: ["203.0.113.7"], ...(cache ? { cache } : {}) })], AbortSignal.timeout(5000));
+    assert.deepEqual(mock.requests.map((r) => r.path), ["/v1/zones/4711/rrsets/home/A/actions/set_records"]);
+  });
+
   it("action failed/push/transient with Hetzner's reason", async () => {
     mock = await startHetzner(TOKEN, "example.org", []);
     mock.once({ status: 201, body: { action: { id: 9, command: "set_rrset_records", status: "error", progress: 100, error: { code: "action_failed", message: "Action failed" } } } });
