@@ -42,7 +42,8 @@ export function createFileStore(dir: string, now: () => number): StateStore {
       if (typeof reason === "string") return await setAside(path, now, reason);
       return { kind: "ok", state: reason };
     },
-    async save(state: State): Promise<void> {
+    async save(state: State, opts?: { durable?: boolean }): Promise<void> {
+      const durable = opts?.durable !== false;
       const tmp = join(dir, `.${FILE}.${process.pid}.tmp`);
       const data = JSON.stringify(state, null, 1) + "\n";
       try {
@@ -50,17 +51,19 @@ export function createFileStore(dir: string, now: () => number): StateStore {
         const fh = await open(tmp, "w", 0o640);
         try {
           await fh.writeFile(data);
-          await fh.sync();
+          if (durable) await fh.sync();
         } finally {
           await fh.close();
         }
         await rename(tmp, path);
         await removeLeftovers(dir);
-        const dh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-        try {
-          await dh.sync();
-        } finally {
-          await dh.close();
+        if (durable) {
+          const dh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+          try {
+            await dh.sync();
+          } finally {
+            await dh.close();
+          }
         }
       } catch (e) {
         await unlink(tmp).catch(() => undefined);

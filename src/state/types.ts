@@ -97,10 +97,12 @@ export type LoadResult =
 /**
  * Contract: `load` never throws for a bad file (it sets it aside and returns an
  * empty state); `save` writes atomically (temp, fsync, rename, fsync dir) and throws
- * DdnsError("STATE_UNWRITABLE") leaving the previous file intact.
+ * DdnsError("STATE_UNWRITABLE") leaving the previous file intact. `durable: false`
+ * (the pre-push intent) skips both fsyncs: the file is whole for any later process
+ * (temp + rename), only a power cut may lose it, and the final save follows.
  */
 export interface StateStore {
   readonly path: string;
   load(): Promise<LoadResult>;
-  save(state: State): Promise<void>;
+  save(state: State, opts?: { durable?: boolean }): Promise<void>;
 }

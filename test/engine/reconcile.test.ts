@@ -20,8 +20,10 @@ class MemoryStore implements StateStore {
   async load(): Promise<LoadResult> {
     return this.loaded;
   }
-  async save(state: State): Promise<void> {
+  readonly durable: boolean[] = [];
+  async save(state: State, opts?: { durable?: boolean }): Promise<void> {
     this.saves.push(structuredClone(state));
+    this.durable.push(opts?.durable !== false);
   }
 }
 
@@ -102,6 +104,7 @@ describe("Engine - reconcile", () => {
     assert.equal(w.store.saves.length, 2);
     assert.equal(w.store.saves[0]!.records["a.example.org/ipv4"]?.published, null, "the intent: what the provider holds is unknown");
     assert.deepEqual(w.store.saves[1]!.records["a.example.org/ipv4"]?.published, ["198.51.100.8"]);
+    assert.deepEqual(w.store.durable, [false, true], "the intent is not fsynced, the final save is");
     assert.deepEqual(w.status, ["updating 1 record(s)", "records current"]);
     assert.equal(w.seals.length, 0, "a pushing run seals nothing");
   });
