@@ -85,6 +85,7 @@ export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): 
           .option("name", { type: "string", requiresArg: true, describe: "record name" })
           .option("token-file", { type: "string", requiresArg: true, describe: "file holding the provider's secret" })
           .option("families", { type: "string", requiresArg: true, describe: "ipv4,ipv6 (default: what the provider can update)" })
+          .option("set", { type: "string", array: true, requiresArg: true, describe: "KEY=VALUE: a non-secret key of the provider table (endpoint, username, zone, server...); repeatable" })
           .option("enable", { type: "boolean", default: false, describe: "enable ddns.path and ddns.timer" })
           .option("check", { type: "boolean", default: true, describe: "check the secret with a read-only provider call (--no-check skips it)" })
           .option("root", { type: "string", default: "", hidden: true }),
@@ -92,6 +93,7 @@ export async function runCli(argv: string[], defs: GlobalOptions, rt: Runtime): 
         const o: Record<string, unknown> = { ...globals(a), root: String(a["root"] ?? ""), enable: Boolean(a["enable"]), check: a["check"] !== false };
         for (const k of ["provider", "name", "families"]) if (typeof a[k] === "string") o[k] = a[k];
         if (typeof a["token-file"] === "string") o["tokenFile"] = a["token-file"];
+        if (Array.isArray(a["set"])) o["set"] = (a["set"] as unknown[]).map(String);
         pending = import("./setup.js").then((m) => m.setupCommand(o as unknown as import("./setup.js").SetupOptions, rt));
       },
     )

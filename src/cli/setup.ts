@@ -1,11 +1,14 @@
 import { execFile } from "node:child_process";
-import { chmod, copyFile, mkdir, open, readFile, rename, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { dirname, join } from "node:path";
 import { parseConfigText } from "../config/load.js";
 import { normalizeHostname } from "../config/values.js";
 import { DdnsError } from "../errors.js";
 import { providerSpec, providerSpecs } from "../provider/registry.js";
+import type { ProviderSpec } from "../provider/types.js";
 import { EXIT, type GlobalOptions, type Runtime } from "./runtime.js";
 
 export interface SetupOptions extends GlobalOptions {
@@ -13,7 +16,9 @@ export interface SetupOptions extends GlobalOptions {
   name?: string;
   tokenFile?: string;
   families?: string;
-  /** Prefix for /etc (tests); "" on a real system. */
+  /** `--set KEY=VALUE`: non-secret keys of the provider table (endpoint, username, zone, server...). */
+  set?: string[];
+  /** Prefix for /etc (tests, image builds); "" on a real system. */
   root: string;
   enable: boolean;
   check: boolean;
@@ -25,14 +30,21 @@ interface Answers {
   families: string[];
   secretKey: string;
   secret: string;
-  extra: [string, string][];
+  /** Non-secret keys of the provider table, values as TOML takes them. */
+  extra: [string, string | number | boolean | string[]][];
 }
+
+/** How the secret ended up on disk. */
+type Stored =
+  | { kind: "encrypted"; path: string }
+  | { kind: "plain"; path: string; why: string };
 
 /**
  * `ddns setup`: a plain-terminal guide (or flags for configuration management) that
- * stores the secret as a systemd credential, appends a provider and a record to
- * ddns.toml (atomically, keeping everything else, with a backup), validates it as
- * `ddns check` does and offers to enable the units.
+ * checks the secret with a read-only call, stores it as a systemd credential
+ * (encrypted where systemd-creds can), appends a provider and a record to ddns.toml
+ * (atomically, keeping everything else, with a backup), validates it as `ddns check`
+ * does and offers to enable the units.
  */
 export async function setupCommand(opts: SetupOptions, rt: Runtime): Promise<number> {
   const flags = opts.provider !== undefined || opts.name !== undefined || opts.tokenFile !== undefined;
@@ -40,7 +52,7 @@ export async function setupCommand(opts: SetupOptions, rt: Runtime): Promise<num
   if (flags) a = await fromFlags(opts);
   else {
     if (rt.interactive !== true) {
-      rt.err(`ddns setup asks its questions on a terminal, and this is not one.\nEdit ${opts.config} (man ddns.toml), or run: ddns setup --provider TYPE --name HOST.EXAMPLE.ORG --token-file FILE`);
+      rt.err(`ddns setup asks its questions on a terminal, and this is not one.\nEdit ${opts.config} (man ddns.toml), or run: ddns setup --provider TYPE --name HOST.EXAMPLE.ORG --token-file FILE [--set KEY=VALUE...]`);
       return EXIT.usage;
     }
     a = await dialogue(opts, rt);
@@ -48,8 +60,6 @@ export async function setupCommand(opts: SetupOptions, rt: Runtime): Promise<num
   const configPath = opts.root + opts.config;
   const credName = `ddns-${a.type}-${a.name.replace(/[^a-z0-9]+/g, "-")}`;
   const credDir = `${opts.root}/etc/ddns/credentials`;
-  await mkdir(credDir, { recursive: true, mode: 0o700 });
-  // Validate before anything is written: the new text with the secret in a private temp file.
   let old = "";
   try {
     old = await readFile(configPath, "utf8");
@@ -72,44 +82,57 @@ export async function setupCommand(opts: SetupOptions, rt: Runtime): Promise<num
     "",
   ].join("\n");
   const text = (old === "" ? "# /etc/ddns/ddns.toml: see man ddns.toml\n" : old.endsWith("\n") ? old : `${old}\n`) + block;
-  const plainPath = join(credDir, credName);
-  await writeAtomic(plainPath, `${a.secret}\n`, 0o600);
-  const config = await parseConfigText(text, configPath, { credentialsDir: credDir });
-  // The secret as an encrypted credential where systemd-creds works, else the 0600 file.
-  // Only on the real system: under --root (tests, image builds) systemd-creds would
-  // create the host's own key in /var/lib/systemd.
-  const encrypted = opts.root === "" && (await encrypt(credName, plainPath, `${plainPath}.cred`));
-  if (encrypted) await chmod(`${plainPath}.cred`, 0o600);
-  const dropin = encrypted
-    ? `[Service]\nLoadCredentialEncrypted=${credName}:/etc/ddns/credentials/${credName}.cred\n`
-    : `[Service]\nLoadCredential=${credName}:/etc/ddns/credentials/${credName}\n`;
-  if (encrypted) {
-    const { unlink } = await import("node:fs/promises");
-    await unlink(plainPath);
-  }
-  const dropinDir = `${opts.root}/etc/systemd/system/ddns.service.d`;
-  await mkdir(dropinDir, { recursive: true });
-  await writeAtomic(join(dropinDir, `50-${credName}.conf`), dropin, 0o644);
-  rt.out(encrypted ? `secret stored encrypted (systemd-creds) as ${credDir}/${credName}.cred` : `secret stored as ${plainPath} (mode 0600; systemd-creds encrypt was not available)`);
 
+  // Validate and check before anything is written: the secret sits in a private
+  // temporary directory (0700) as the credential the service will get.
+  const tmp = await mkdtemp(join(tmpdir(), "ddns-setup-"));
+  let config: Awaited<ReturnType<typeof parseConfigText>>;
+  try {
+    await writeAtomic(join(tmp, credName), `${a.secret}\n`, 0o600);
+    config = await validate(text, configPath, tmp, credName);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
   if (opts.check) {
     const entry = config.providers.get(provName);
     const spec = entry ? providerSpec(entry.type) : undefined;
     if (entry && spec) {
       const { loadProvider } = await import("../provider/registry.js");
       const { createHttpClient } = await import("../net/http.js");
+      // The table as written (endpoint, server... included): the check asks where the runs will.
       const p = (await loadProvider(spec))(entry, { http: createHttpClient({ userAgent: rt.userAgent }), now: rt.now, userAgent: rt.userAgent });
       if (p.verify === undefined) rt.out(`${a.type} has no read-only check; the first update will tell whether the secret works`);
       else {
         const r = await p.verify(AbortSignal.timeout(20_000));
         if (!r.ok) {
-          rt.err(`${a.type} did not accept the secret: ${r.reason.split(a.secret).join("[secret]")}; ${configPath} was not changed`);
+          rt.err(`${a.type} did not accept the secret: ${r.reason.split(a.secret).join("[secret]")}; nothing was written`);
           return EXIT.permanent;
         }
         rt.out(`${a.type} accepted the secret (read-only check)`);
       }
     }
   }
+
+  await mkdir(credDir, { recursive: true, mode: 0o700 });
+  const stored = await storeSecret(opts.root, credDir, credName, a.secret);
+  const dropin =
+    stored.kind === "encrypted"
+      ? `[Service]\nLoadCredentialEncrypted=${credName}:/etc/ddns/credentials/${credName}.cred\n`
+      : `[Service]\nLoadCredential=${credName}:/etc/ddns/credentials/${credName}\n`;
+  const dropinDir = `${opts.root}/etc/systemd/system/ddns.service.d`;
+  await mkdir(dropinDir, { recursive: true });
+  await writeAtomic(join(dropinDir, `50-${credName}.conf`), dropin, 0o644);
+  rt.out(
+    stored.kind === "encrypted"
+      ? `secret stored encrypted (systemd-creds) as ${stored.path}; ddns.service gets it through LoadCredentialEncrypted=`
+      : `secret stored as ${stored.path} (mode 0600, not encrypted: ${stored.why}); ddns.service gets it through LoadCredential=`,
+  );
+  // ddns.path starts a run when the config changes: systemd must know the new
+  // credential before the config names it.
+  if (opts.root === "" && existsSync("/run/systemd/system") && !(await run("systemctl", ["daemon-reload"])).ok) {
+    rt.err("systemctl daemon-reload failed: run it before the next ddns run, or that run cannot read the secret");
+  }
+
   try {
     await stat(configPath);
     await copyFile(configPath, `${configPath}.bak`);
@@ -124,18 +147,105 @@ export async function setupCommand(opts: SetupOptions, rt: Runtime): Promise<num
   return EXIT.ok;
 }
 
+/**
+ * parseConfigText as `ddns check` does, with `dir` as $CREDENTIALS_DIRECTORY holding
+ * the new credential. Credentials the config already named (earlier setups, some
+ * encrypted) are the service's to read, not ours: when they are all that is
+ * unreadable, they get placeholders and the text is validated again, so everything
+ * else (structure, keys, the new table) is still checked.
+ */
+async function validate(text: string, path: string, dir: string, ours: string): Promise<Awaited<ReturnType<typeof parseConfigText>>> {
+  try {
+    return await parseConfigText(text, path, { credentialsDir: dir });
+  } catch (e) {
+    if (!(e instanceof DdnsError) || e.code !== "SECRET_UNREADABLE") throw e;
+    const others = [...new Set([...e.message.matchAll(/credential "([^"/]+)"/g)].map((m) => m[1]!))].filter((n) => n !== ours);
+    if (others.length === 0) throw e;
+    for (const n of others) await writeAtomic(join(dir, n), "placeholder-of-an-existing-credential\n", 0o600);
+    return parseConfigText(text, path, { credentialsDir: dir });
+  }
+}
+
+/**
+ * Stores the secret for ddns.service: `systemd-creds encrypt` (host key, or TPM2 and
+ * host key) into NAME.cred where it works, else a 0600 file NAME. The plain secret
+ * reaches systemd-creds on stdin, never a file, when encryption works. Under --root
+ * nothing is encrypted: systemd-creds would use this machine's key (and create it in
+ * /var/lib/systemd), which the system being prepared does not have.
+ */
+async function storeSecret(root: string, dir: string, name: string, secret: string): Promise<Stored> {
+  const plain = join(dir, name);
+  const cred = `${plain}.cred`;
+  let why: string;
+  if (root !== "") why = "--root prepares another system, whose systemd could not decrypt what this host's key encrypts; run ddns setup on that system to encrypt";
+  else {
+    const tmp = `${cred}.tmp-${process.pid}`;
+    const r = await run("systemd-creds", ["encrypt", `--name=${name}`, "-", tmp], `${secret}\n`);
+    if (r.ok) {
+      await chmod(tmp, 0o600);
+      await rename(tmp, cred);
+      await rm(plain, { force: true }); // an earlier setup's plain copy of this credential
+      return { kind: "encrypted", path: cred };
+    }
+    await rm(tmp, { force: true });
+    const said = r.stderr.split(secret).join("[secret]").split("\n").map((l) => l.trim()).filter((l) => l !== "").at(-1);
+    why = r.missing ? "systemd-creds is not installed (systemd 250 or later has it)" : `systemd-creds encrypt failed${said ? `: ${said}` : ""}`;
+  }
+  await writeAtomic(plain, `${secret}\n`, 0o600);
+  await rm(cred, { force: true });
+  return { kind: "plain", path: plain, why };
+}
+
+/** `--set KEY=VALUE` for one spec: endpoint or a non-secret key of the type, typed as the spec says. */
+export function parseSets(spec: ProviderSpec, sets: readonly string[]): Answers["extra"] {
+  const out: Answers["extra"] = [];
+  for (const s of sets) {
+    const eq = s.indexOf("=");
+    if (eq <= 0) throw new DdnsError("USAGE", `--set ${JSON.stringify(s)}: give KEY=VALUE`);
+    const k = s.slice(0, eq).trim();
+    const v = s.slice(eq + 1).trim();
+    out.push([k, typed(spec, k, v, "--set")]);
+  }
+  return out;
+}
+
+/** A value for key k of the spec as TOML takes it; USAGE for a secret or unknown key. */
+function typed(spec: ProviderSpec, k: string, v: string, where: string): string | number | boolean | string[] {
+  if (k === "endpoint") return v;
+  const key = spec.keys.find((x) => x.name === k);
+  if (key === undefined) {
+    const known = ["endpoint", ...spec.keys.filter((x) => x.kind !== "secret").map((x) => x.name)];
+    throw new DdnsError("USAGE", `${where} ${k}: ${spec.type} takes no key "${k}" (it takes ${known.join(", ")})`);
+  }
+  if (key.kind === "secret") throw new DdnsError("USAGE", `${where} ${k}: a secret goes in --token-file, never on the command line`);
+  if (key.kind === "boolean") {
+    if (v !== "true" && v !== "false") throw new DdnsError("USAGE", `${where} ${k}: true or false, not ${JSON.stringify(v)}`);
+    return v === "true";
+  }
+  if (key.kind === "integer") {
+    if (!/^-?\d+$/.test(v)) throw new DdnsError("USAGE", `${where} ${k}: an integer, not ${JSON.stringify(v)}`);
+    return Number(v);
+  }
+  if (key.kind === "string[]") return v.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  return v;
+}
+
 async function fromFlags(o: SetupOptions): Promise<Answers> {
   if (o.provider === undefined || o.name === undefined || o.tokenFile === undefined) throw new DdnsError("USAGE", "ddns setup without a terminal needs --provider, --name and --token-file");
   const spec = providerSpec(o.provider);
   if (spec === undefined) throw new DdnsError("USAGE", `unknown provider type "${o.provider}" (ddns providers lists them)`);
   const n = normalizeHostname(o.name, { wildcard: true, minLabels: 2 });
   if (!n.ok) throw new DdnsError("USAGE", `--name: ${n.reason}`);
+  const extra = parseSets(spec, o.set ?? []);
+  for (const k of spec.keys.filter((k) => k.kind !== "secret" && k.required)) {
+    if (!extra.some(([name]) => name === k.name)) throw new DdnsError("USAGE", `${spec.type} needs ${k.name} (${k.doc}): add --set ${k.name}=VALUE`);
+  }
   let secret = await readFile(o.tokenFile, "utf8");
   if (secret.endsWith("\n")) secret = secret.slice(0, -1);
   const key = spec.keys.find((k) => k.kind === "secret" && k.required) ?? spec.keys.find((k) => k.kind === "secret");
   if (key === undefined) throw new DdnsError("USAGE", `provider type "${o.provider}" takes no secret`);
   const families = (o.families ?? spec.families.join(",")).split(",").filter((f) => spec.families.includes(f as never));
-  return { type: spec.type, name: n.name, families, secretKey: key.name, secret, extra: [] };
+  return { type: spec.type, name: n.name, families, secretKey: key.name, secret, extra };
 }
 
 async function dialogue(o: SetupOptions, rt: Runtime): Promise<Answers> {
@@ -144,7 +254,7 @@ async function dialogue(o: SetupOptions, rt: Runtime): Promise<Answers> {
     const specs = providerSpecs();
     rt.out("ddns setup: one record at one provider. Ctrl-C stops without changing anything.\n");
     specs.forEach((s, i) => rt.out(`  ${String(i + 1).padStart(2)}. ${s.type} — ${s.summary}`));
-    let spec: import("../provider/types.js").ProviderSpec | undefined;
+    let spec: ProviderSpec | undefined;
     while (spec === undefined) {
       const t = (await rl.question("provider (number or type): ")).trim();
       spec = specs[Number(t) - 1] ?? providerSpec(t);
@@ -166,10 +276,20 @@ async function dialogue(o: SetupOptions, rt: Runtime): Promise<Answers> {
     }
     const fam = (await rl.question(`families [${spec.families.join(",")}]: `)).trim() || spec.families.join(",");
     const families = fam.split(",").map((s) => s.trim()).filter((f) => spec.families.includes(f as never));
-    const extra: [string, string][] = [];
+    const extra: Answers["extra"] = [];
     for (const k of spec.keys.filter((k) => k.kind !== "secret" && k.required)) {
-      extra.push([k.name, (await rl.question(`${k.name} (${k.doc}): `)).trim()]);
+      for (;;) {
+        try {
+          extra.push([k.name, typed(spec, k.name, (await rl.question(`${k.name} (${k.doc}): `)).trim(), " ")]);
+          break;
+        } catch (e) {
+          rt.out(`  ${(e as Error).message.trim()}`);
+        }
+      }
     }
+    // Where the provider is asked (a self-hosted server, a reseller's API): Enter keeps the default.
+    const endpoint = (await rl.question(`endpoint [${spec.defaultEndpoint || "none"}]: `)).trim();
+    if (endpoint !== "") extra.push(["endpoint", endpoint]);
     const key = spec.keys.find((k) => k.kind === "secret" && k.required) ?? spec.keys.find((k) => k.kind === "secret");
     if (key === undefined) throw new DdnsError("USAGE", `provider type "${spec.type}" takes no secret`);
     // readline echoes whatever it reads: it is closed while the secret is typed.
@@ -241,16 +361,18 @@ async function writeAtomic(path: string, text: string, mode: number): Promise<vo
   await rename(tmp, path);
 }
 
-function run(cmd: string, args: string[]): Promise<boolean> {
-  return new Promise((resolve) => execFile(cmd, args, { timeout: 20_000 }, (err) => resolve(err === null)));
-}
-
-/** systemd-creds encrypt (host key or TPM2); false where it is missing or fails. */
-function encrypt(name: string, from: string, to: string): Promise<boolean> {
-  return run("systemd-creds", ["encrypt", `--name=${name}`, from, to]);
+/** Runs a program without a shell; never throws. `missing`: the program does not exist. */
+function run(cmd: string, args: string[], input?: string): Promise<{ ok: boolean; missing: boolean; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout: 20_000 }, (err, _stdout, stderr) =>
+      resolve({ ok: err === null, missing: (err as NodeJS.ErrnoException | null)?.code === "ENOENT", stderr: String(stderr) }),
+    );
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(input ?? "");
+  });
 }
 
 async function enableUnits(rt: Runtime): Promise<void> {
-  const ok = (await run("systemctl", ["daemon-reload"])) && (await run("systemctl", ["enable", "--now", "ddns.path", "ddns.timer"]));
+  const ok = (await run("systemctl", ["daemon-reload"])).ok && (await run("systemctl", ["enable", "--now", "ddns.path", "ddns.timer"])).ok;
   rt.out(ok ? "enabled: ddns.path and ddns.timer" : "could not enable the units; run: systemctl daemon-reload && systemctl enable --now ddns.path ddns.timer");
 }

@@ -29,7 +29,8 @@ type Health = "current" | "not-published" | "failing" | "waiting" | "latched" | 
 
 /** `ddns status [--json]`: at a glance, what is published, what is wrong and what to do. Reads only. */
 export async function statusCommand(opts: GlobalOptions, json: boolean, rt: Runtime, deps: StatusDeps = { units: systemctlUnits }): Promise<number> {
-  const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir, pushSecrets: false });
+  // Status never uses a secret: outside ddns.service (no $CREDENTIALS_DIRECTORY) it must still answer.
+  const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir, pushSecrets: false, readSecrets: false });
   const path = join(opts.stateDir, "state.json");
   let state: State = emptyState();
   let note: string | undefined;
@@ -153,18 +154,46 @@ function human(ms: number): string {
   return `${Math.round(s / 86400)} days`;
 }
 
-/** Asks systemd (systemctl show, unix timestamps); {} when systemctl is missing, fails or is slow. */
+/**
+ * Asks systemd; {} when systemctl is missing, fails or is slow (3 s each, in parallel).
+ * The service's last run from `systemctl show --timestamp=unix`; the timer from
+ * `systemctl list-timers -o json`, because `show` prints NextElapseUSecRealtime as a
+ * local date whatever --timestamp says (systemd 252) and leaves out the monotonic
+ * part (OnBootSec=): list-timers gives the next elapse with both folded in, in µs.
+ */
 export async function systemctlUnits(): Promise<UnitTimes> {
   const { execFile } = await import("node:child_process");
-  const text = await new Promise<string>((resolve) => {
-    execFile(
-      "systemctl",
-      ["show", "--timestamp=unix", "-p", "ExecMainStartTimestamp", "-p", "ExecMainStatus", "-p", "Result", "-p", "NextElapseUSecRealtime", "-p", "LastTriggerUSec", "ddns.service", "ddns.timer"],
-      { timeout: 3000, env: { PATH: "/usr/bin:/bin", SYSTEMD_PAGER: "" } },
-      (err, stdout) => resolve(err ? "" : stdout),
-    );
-  });
-  return parseUnits(text);
+  const ask = (args: string[]) =>
+    new Promise<string>((resolve) => {
+      execFile("systemctl", args, { timeout: 3000, env: { PATH: "/usr/bin:/bin", SYSTEMD_PAGER: "", SYSTEMD_COLORS: "0" } }, (err, stdout) => resolve(err ? "" : stdout));
+    });
+  const [show, timers] = await Promise.all([
+    ask(["show", "--timestamp=unix", "-p", "ExecMainStartTimestamp", "-p", "ExecMainStatus", "-p", "Result", "-p", "NextElapseUSecRealtime", "-p", "LastTriggerUSec", "ddns.service", "ddns.timer"]),
+    ask(["list-timers", "--all", "--output=json", "ddns.timer"]),
+  ]);
+  return { ...parseUnits(show), ...parseTimers(timers) };
+}
+
+/**
+ * `systemctl list-timers --all --output=json ddns.timer`: `next` and `last` in µs
+ * since the epoch, 0 for never. Older systemctl without JSON: {}.
+ */
+export function parseTimers(text: string): Pick<UnitTimes, "nextTimer" | "lastTimer"> {
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const row = Array.isArray(rows) ? (rows as Array<Record<string, unknown>>).find((r) => r["unit"] === "ddns.timer") : undefined;
+  if (row === undefined) return {};
+  const ms = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.floor(v / 1000) : undefined);
+  const out: Pick<UnitTimes, "nextTimer" | "lastTimer"> = {};
+  const next = ms(row["next"]);
+  if (next !== undefined) out.nextTimer = next;
+  const last = ms(row["last"]);
+  if (last !== undefined) out.lastTimer = last;
+  return out;
 }
 
 /** `systemctl show` of ddns.service then ddns.timer (blocks separated by a blank line). */

@@ -32,6 +32,8 @@ export interface ParseOptions {
    * needs them, and they may be a credential given to ddns-push@.service only.
    */
   pushSecrets?: boolean | undefined;
+  /** Read K_file / K_credential secrets (default true); false checks their shape only (`ddns status`). */
+  readSecrets?: boolean | undefined;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface ParseOptions {
  * when only secret files/credentials could not be read, else CONFIG_INVALID with one
  * "FILE:LINE: key: what is wrong" line per problem. Messages never hold a secret.
  */
-export async function loadConfig(opts: { file: string; credentialsDir?: string | undefined; pushSecrets?: boolean | undefined }): Promise<Config> {
+export async function loadConfig(opts: { file: string; credentialsDir?: string | undefined; pushSecrets?: boolean | undefined; readSecrets?: boolean | undefined }): Promise<Config> {
   const file = resolve(opts.file);
   let text: string;
   let mode: number;
@@ -68,7 +70,7 @@ export async function loadConfig(opts: { file: string; credentialsDir?: string |
   } finally {
     await handle.close();
   }
-  return parseConfigText(text, file, { credentialsDir: opts.credentialsDir, fileMode: mode, fileMtimeMs: mtimeMs, pushSecrets: opts.pushSecrets });
+  return parseConfigText(text, file, { credentialsDir: opts.credentialsDir, fileMode: mode, fileMtimeMs: mtimeMs, pushSecrets: opts.pushSecrets, readSecrets: opts.readSecrets });
 }
 
 /**
@@ -88,7 +90,7 @@ export async function parseConfigText(text: string, file: string, opts: ParseOpt
   if (!isTable(doc)) throw new DdnsError("CONFIG_INVALID", `${path}:1: (top level): not a TOML table`);
   checkKeys(p, [], doc, TOP_KEYS);
 
-  const ctx = { file: path, fileMode: opts.fileMode, fileMtimeMs: opts.fileMtimeMs, credentialsDir: opts.credentialsDir };
+  const ctx = { file: path, fileMode: opts.fileMode, fileMtimeMs: opts.fileMtimeMs, credentialsDir: opts.credentialsDir, readSecrets: opts.readSecrets };
   const families = Object.fromEntries(FAMILIES.map((f) => [f, readFamily(p, f, doc[f])])) as Record<Family, FamilyConfig>;
   const providers = await readProviders(p, ctx, doc.providers);
   const verify = readVerifyDefaults(p, doc);

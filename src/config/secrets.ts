@@ -17,6 +17,11 @@ export interface SecretContext {
   fileMtimeMs?: number | undefined;
   /** `$CREDENTIALS_DIRECTORY`. */
   credentialsDir?: string | undefined;
+  /**
+   * false: K_file and K_credential are checked for shape only and not read ("unread"):
+   * for commands that never use a secret (`ddns status`) run outside the service.
+   */
+  readSecrets?: boolean | undefined;
 }
 
 /**
@@ -26,6 +31,8 @@ export interface SecretContext {
 export type SecretResult =
   | { kind: "absent" }
   | { kind: "failed" }
+  /** Given as K_file or K_credential and well-formed, not read (readSecrets: false). */
+  | { kind: "unread" }
   | { kind: "ok"; value: string; source: Record<string, string | number>; origin?: SecretOrigin };
 
 /** Secret files are small; a larger file is a mistake (a wrong path). */
@@ -76,6 +83,7 @@ export async function readSecret(p: Problems, ctx: SecretContext, path: KeyPath,
       p.add(at, `"${raw}" must be an absolute path`);
       return { kind: "failed" };
     }
+    if (ctx.readSecrets === false) return { kind: "unread" };
     const r = await readSecretFile(raw);
     if (!r.ok) {
       p.add(at, `cannot read the secret file ${raw} (${r.reason})`, r.unreadable);
@@ -94,6 +102,7 @@ export async function readSecret(p: Problems, ctx: SecretContext, path: KeyPath,
     p.add(at, `"${raw}" is not a credential name (no "/" or "..": it names a file in $CREDENTIALS_DIRECTORY)`);
     return { kind: "failed" };
   }
+  if (ctx.readSecrets === false) return { kind: "unread" };
   if (ctx.credentialsDir === undefined || ctx.credentialsDir === "") {
     p.add(
       at,

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startCloudflareServer } from "../helpers/cloudflare-server.js";
 import { ROOT, runDdns } from "../helpers/ddns.js";
 import { assertNoSecrets } from "../helpers/secrets.js";
 
@@ -88,6 +89,8 @@ describe("CLI - ddns setup through the real bin/ddns", () => {
       await readFile(join(r, "etc/systemd/system/ddns.service.d/50-ddns-duckdns-myhost-duckdns-org.conf"), "utf8"),
       "[Service]\nLoadCredential=ddns-duckdns-myhost-duckdns-org:/etc/ddns/credentials/ddns-duckdns-myhost-duckdns-org\n",
     );
+    // Under --root nothing is encrypted, and the output says why (not "not available").
+    assert.match(x.stdout, /mode 0600, not encrypted: --root prepares another system, whose systemd could not decrypt what this host's key encrypts/);
     const check = await runDdns(["check", "--config", join(r, "etc/ddns/ddns.toml")], { CREDENTIALS_DIRECTORY: join(r, "etc/ddns/credentials") });
     assert.equal(check.code, 0, check.stderr);
     // A second record: a second provider table, the first kept.
@@ -108,12 +111,60 @@ describe("CLI - ddns setup through the real bin/ddns", () => {
     assert.equal(await readFile(join(r, "etc/ddns/ddns.toml"), "utf8"), kept);
   });
 
+  it("--set endpoint=/the read-only check asks the configured endpoint: accepted → written; refused → exit 77, nothing written", async () => {
+    const cf = await startCloudflareServer({ token: TOKEN, zones: [{ name: "example.org", id: "zone0000000000000000000000000018" }] });
+    try {
+      const { r, kept } = await root();
+      await writeFile(join(r, "good"), TOKEN + "\n");
+      await writeFile(join(r, "bad"), "not-the-token-4711\n");
+      const bad = await runDdns(["setup", "--root", r, "--provider", "cloudflare", "--name", "home.example.org", "--token-file", join(r, "bad"), "--set", `endpoint=${cf.url}`, "--set", "zone=example.org"]);
+      assert.equal(bad.code, 77, bad.stderr);
+      assert.match(bad.stderr, /cloudflare did not accept the secret: .*; nothing was written/);
+      assert.equal(await readFile(join(r, "etc/ddns/ddns.toml"), "utf8"), kept);
+      await assert.rejects(stat(join(r, "etc/ddns/credentials/ddns-cloudflare-home-example-org")), /ENOENT/);
+      await assert.rejects(stat(join(r, "etc/systemd/system/ddns.service.d/50-ddns-cloudflare-home-example-org.conf")), /ENOENT/);
+      const asked = cf.requests.length;
+      assert.ok(asked > 0, "the mock was asked, not api.cloudflare.com");
+      const good = await runDdns(["setup", "--root", r, "--provider", "cloudflare", "--name", "home.example.org", "--token-file", join(r, "good"), "--set", `endpoint=${cf.url}`, "--set", "zone=example.org", "--set", "proxied=false"]);
+      assert.equal(good.code, 0, good.stderr);
+      assert.match(good.stdout, /cloudflare accepted the secret \(read-only check\)/);
+      assert.ok(cf.requests.slice(asked).every((q) => q.method === "GET"), "read-only");
+      assert.deepEqual(cf.violations(), []);
+      const text = await readFile(join(r, "etc/ddns/ddns.toml"), "utf8");
+      assert.match(text, new RegExp(`type = "cloudflare"\nendpoint = "${cf.url.replaceAll(".", "\\.")}"\nzone = "example.org"\nproxied = false\ntoken_credential = "ddns-cloudflare-home-example-org"`));
+      await assertNoSecrets([TOKEN, "not-the-token-4711"], { stdout: bad.stdout + good.stdout, stderr: bad.stderr + good.stderr, files: [join(r, "etc/ddns/ddns.toml")] });
+    } finally {
+      await cf.close();
+    }
+  });
+
+  it("--set mistakes/a secret key, an unknown key, a missing required key, a bad boolean: exit 2, nothing written", async () => {
+    const { r, kept } = await root();
+    await writeFile(join(r, "tok"), TOKEN);
+    const base = ["setup", "--root", r, "--name", "home.example.org", "--token-file", join(r, "tok"), "--no-check"];
+    const cases: Array<[string[], RegExp]> = [
+      [["--provider", "cloudflare", "--set", `token=${TOKEN}`], /--set token: a secret goes in --token-file, never on the command line/],
+      [["--provider", "cloudflare", "--set", "zonee=example.org"], /cloudflare takes no key "zonee" \(it takes endpoint, zone, proxied\)/],
+      [["--provider", "dyndns2"], /dyndns2 needs username \(.*\): add --set username=VALUE/],
+      [["--provider", "cloudflare", "--set", "proxied=yes"], /--set proxied: true or false/],
+      [["--provider", "cloudflare", "--set", "zone"], /give KEY=VALUE/],
+    ];
+    for (const [extra, why] of cases) {
+      const x = await runDdns([...base, ...extra]);
+      assert.equal(x.code, 2, `${extra.join(" ")}: ${x.stderr}`);
+      assert.match(x.stderr, why);
+      assert.doesNotMatch(x.stderr + x.stdout, new RegExp(TOKEN));
+    }
+    assert.equal(await readFile(join(r, "etc/ddns/ddns.toml"), "utf8"), kept);
+  });
+
   it("the dialogue on a pseudo-terminal/provider, name, families with what detection sees, hidden secret; the config written and valid", async () => {
     const { r, kept } = await root();
     const d = await dialogue(["--root", r, "--no-check"], [
       ["provider (number or type):", "duckdns"],
       ["record name", "pty.duckdns.org"],
       ["families [", "ipv4"],
+      ["endpoint [https://www.duckdns.org]:", ""],
       ["not shown", TOKEN],
       ["enable ddns.path", "n"],
     ]);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseUnits, statusCommand } from "../../src/cli/status.js";
+import { parseTimers, parseUnits, statusCommand } from "../../src/cli/status.js";
 import type { Runtime } from "../../src/cli/runtime.js";
 import { runDdns } from "../helpers/ddns.js";
 
@@ -72,6 +72,33 @@ describe("CLI - status", () => {
     const t = parseUnits("ExecMainStartTimestamp=@1764936000\nExecMainStatus=75\nResult=exit-code\n\nNextElapseUSecRealtime=@1764939600\nLastTriggerUSec=@1764935999\n");
     assert.deepEqual(t, { lastStart: 1764936000000, lastStatus: 75, lastResult: "exit-code", nextTimer: 1764939600000, lastTimer: 1764935999000 });
     assert.deepEqual(parseUnits("ExecMainStartTimestamp=\nExecMainStatus=0\nResult=success\n\nNextElapseUSecRealtime=\nLastTriggerUSec=\n"), {});
+  });
+
+  it("real bin/ddns outside the service/credentials not read: no $CREDENTIALS_DIRECTORY, an unreadable secret file → still exit 0; a bad secret path still 78", async () => {
+    const dir = await world();
+    const toml = join(dir, "cred.toml");
+    await writeFile(toml, `[providers.home]\ntype = "cloudflare"\ntoken_credential = "ddns-cloudflare-home"\n[providers.noip]\ntype = "noip"\nusername = "u"\npassword_file = "${join(dir, "missing")}"\n[[records]]\nname = "home.example.org"\nprovider = "home"\n[[records]]\nname = "nas.example.org"\nprovider = "noip"\nfamilies = ["ipv4"]\n`);
+    const r = await runDdns(["status", "--config", toml, "--state-dir", join(dir, "state")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /home\.example\.org/);
+    // check still reads them: it is how a user finds a missing secret.
+    assert.equal((await runDdns(["check", "--config", toml])).code, 78);
+    await writeFile(toml, `[providers.home]\ntype = "cloudflare"\ntoken_file = "relative/path"\n[[records]]\nname = "home.example.org"\nprovider = "home"\n`);
+    const bad = await runDdns(["status", "--config", toml, "--state-dir", join(dir, "state")]);
+    assert.equal(bad.code, 78);
+    assert.match(bad.stderr, /must be an absolute path/);
+  });
+
+  it("systemctl list-timers -o json/next and last in ms; never triggered, other units, no JSON give nothing", () => {
+    // As systemd 252 prints it for a started ddns.timer that never fired (captured in the booted test systemd).
+    const real = '[{"next":1796491368734278,"left":1796491368734278,"last":0,"passed":0,"unit":"ddns.timer","activates":"ddns.service"}]';
+    assert.deepEqual(parseTimers(real), { nextTimer: 1796491368734 });
+    assert.deepEqual(parseTimers('[{"next":1796491368734278,"last":1796490000000001,"unit":"ddns.timer"}]'), { nextTimer: 1796491368734, lastTimer: 1796490000000 });
+    assert.deepEqual(parseTimers('[{"next":5,"unit":"other.timer"}]'), {});
+    assert.deepEqual(parseTimers("NEXT LEFT LAST PASSED UNIT ACTIVATES\n"), {});
+    assert.deepEqual(parseTimers(""), {});
+    // show prints NextElapseUSecRealtime as a local date whatever --timestamp says: not taken for a time.
+    assert.deepEqual(parseUnits("Result=success\nExecMainStartTimestamp=\nExecMainStatus=0\n\nNextElapseUSecRealtime=Sat 2026-12-05 17:31:56 UTC\nLastTriggerUSec=\n"), {});
   });
 
   it("real bin/ddns without systemd/the records and the last pushing run, no systemd lines, exit 0", async () => {
