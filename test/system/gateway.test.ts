@@ -286,7 +286,10 @@ EOF`,
     );
     const took = Date.now() - t0;
     assert.match(silent.stdout, /ipv4: unavailable \(gateway: .*router 10\.9\.9\.9: NAT-PMP: no answer in \d+ ms; PCP: no answer in \d+ ms; UPnP: no SSDP answer/, silent.stdout + silent.stderr);
-    assert.ok(took < 5000, `gave up after ${took} ms`);
+    // The schedule itself ends after 250+500 ms per UDP protocol and 1 s of SSDP (3.1-4.7 s
+    // for the whole process on a quiet machine); 8 s leaves room for a loaded one and still
+    // fails a wait for the 10 s HTTP or 90 s run deadline.
+    assert.ok(took < 8000, `gave up after ${took} ms`);
     console.log(`# silent gateway: gave up after ${took} ms (whole ddns detect)`);
   });
 
