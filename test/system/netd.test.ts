@@ -386,6 +386,14 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     await converged("networkd DHCPv4 change while routable", "eth1", t0, "192.0.2.53");
   });
 
+  it("systemd-networkd static address changed + networkctl reload/IPv6 keeps the link routable/the new address", async () => {
+    writeFileSync(join(m!.merged, "etc/systemd/network/eth1.network"), "[Match]\nName=eth1\n[Network]\nAddress=192.0.2.80/24\nGateway=192.0.2.1\nIPv6AcceptRA=yes\n");
+    const t0 = Date.now();
+    ok(m!.exec(["networkctl", "reload"]), "networkctl reload");
+    const k = await converged("networkd static + reload", "eth1", t0, "192.0.2.80");
+    assert.match(k.ipv6[0]!, /^2001:db8:2:/);
+  });
+
   it("every dispatch/replayed through the installed hooks/no link-local address, nothing for lo", () => {
     const all = dispatches();
     assert.ok(all.length > 0);
