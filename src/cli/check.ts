@@ -25,11 +25,18 @@ export async function checkCommand(opts: GlobalOptions, online: boolean, rt: Run
       rt.out(`provider "${entry.name}" (${entry.type}): no read-only check exists for this protocol; the first update will tell`);
       continue;
     }
-    const r = await provider.verify(AbortSignal.timeout(20_000));
-    if (r.ok) rt.out(`provider "${entry.name}" (${entry.type}): credentials accepted`);
-    else {
+    const ttls = config.records.filter((rec) => rec.provider === entry.name && rec.ttl !== undefined).map((rec) => ({ name: rec.name, ttl: rec.ttl!, line: rec.ttlLine ?? rec.line }));
+    const r = await provider.verify(AbortSignal.timeout(20_000), ttls);
+    if (r.ok) {
+      rt.out(`provider "${entry.name}" (${entry.type}): credentials accepted`);
+      // A TTL only the account can judge (deSEC's minimum_ttl): a config error, at file:line: key.
+      for (const t of r.ttl ?? []) {
+        rt.out(`${config.file}:${t.line}: records.ttl: ${t.reason}`);
+        code = EXIT.config;
+      }
+    } else {
       rt.out(redact(`provider "${entry.name}" (${entry.type}): ${r.reason}`));
-      code = EXIT.permanent;
+      if (code === EXIT.ok) code = EXIT.permanent;
     }
   }
   return code;

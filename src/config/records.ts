@@ -119,7 +119,10 @@ export function readRecords(
       verify: mode,
       verifyIntervalS: intervalS,
     };
-    if (ttl !== undefined) record.ttl = ttl;
+    if (ttl !== undefined) {
+      record.ttl = ttl;
+      Object.defineProperty(record, "ttlLine", { get: () => p.lineOf([...path, "ttl"]), enumerable: false });
+    }
     if (ipv6Host !== undefined) {
       record.ipv6Host = ipv6Host;
       record.ipv6PrefixLength = prefixLength ?? 64;

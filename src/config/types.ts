@@ -71,6 +71,8 @@ export interface RecordConfig {
   provider: string;
   families: Family[];
   ttl?: number;
+  /** Config line of the `ttl` key (messages about it name its own line). */
+  readonly ttlLine?: number;
   line: number;
   /** Drift check (issue 17): `verify`, from the record or the top level (default "auto"). */
   verify: VerifyMode;

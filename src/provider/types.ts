@@ -104,8 +104,26 @@ export interface DnsProvider {
    * through the zone's authoritative servers instead (src/verify/).
    */
   readRecords?(records: RecordRead[], signal: AbortSignal): Promise<Map<string, ReadOutcome>>;
-  /** Read-only credential check for `ddns check --online`. */
-  verify?(signal: AbortSignal): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * Read-only credential check for `ddns check --online`. `ttls` are the entry's records
+   * with a configured TTL: a provider whose TTL bound is per account (deSEC's
+   * minimum_ttl) answers `ttl` problems for them, without changing anything.
+   */
+  verify?(signal: AbortSignal, ttls?: readonly RecordTtl[]): Promise<{ ok: true; ttl?: TtlFinding[] } | { ok: false; reason: string }>;
+}
+
+/** A record's configured TTL, for `ddns check --online`. */
+export interface RecordTtl {
+  name: string;
+  ttl: number;
+  /** Config line of the record. */
+  line: number;
+}
+
+/** A configured TTL the account refuses (below deSEC's minimum_ttl for its domain). */
+export interface TtlFinding {
+  line: number;
+  reason: string;
 }
 
 /** What a provider implementation is built from. */

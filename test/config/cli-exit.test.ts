@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertNoSecrets } from "../helpers/secrets.js";
@@ -15,6 +15,19 @@ async function ddns(args: string[]): Promise<{ status: number | null; out: strin
   const r = spawnSync(process.execPath, [join(root, "bin/ddns"), ...args], { env, encoding: "utf8", timeout: 20_000 });
   await assertNoSecrets(SECRETS, { stdout: r.stdout, stderr: r.stderr, errors: r.error === undefined ? [] : [r.error] });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** bin/ddns without blocking this process (a loopback mock in it must answer); output scanned for SECRETS. */
+async function ddnsAsync(args: string[]): Promise<{ status: number | null; out: string }> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C" };
+  const child = spawn(process.execPath, [join(root, "bin/ddns"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  await assertNoSecrets(SECRETS, { stdout, stderr });
+  return { status, out: `${stdout}${stderr}` };
 }
 
 describe("Config - exit status through the CLI", () => {
@@ -53,6 +66,24 @@ describe("Config - exit status through the CLI", () => {
       assert.match(r.out, new RegExp(`${file}:7: records\\.ttl: cloudflare takes a TTL from 60 to 86400 or 1, not 30`));
     } finally {
       await t.done();
+    }
+  });
+
+  it("ttl below deSEC's minimum_ttl/check --online against a loopback deSEC/exit 78 at file:line: records.ttl; without --online valid", async () => {
+    const { startDesec } = await import("../helpers/desec-server.js");
+    const mock = await startDesec(SECRET, { "example.dedyn.io": 3600 });
+    const t = await tempDir();
+    try {
+      const file = await t.write("desec.toml", `[providers.d]\ntype = "desec"\ntoken = "${SECRET}"\nendpoint = "${mock.url}/api/v1"\n[[records]]\nname = "home.example.dedyn.io"\nprovider = "d"\nttl = 300\n`);
+      assert.equal((await ddns(["check", "--config", file])).status, 0);
+      // The mock answers from this process: the CLI runs without blocking it.
+      const r = await ddnsAsync(["check", "--online", "--config", file]);
+      assert.equal(r.status, 78, r.out);
+      assert.match(r.out, new RegExp(`${file}:8: records\\.ttl: desec's minimum TTL for example\\.dedyn\\.io is 3600`));
+      assert.deepEqual(mock.violations, []);
+    } finally {
+      await t.done();
+      await mock.close();
     }
   });
 

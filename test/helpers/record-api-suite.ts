@@ -97,7 +97,7 @@ export function scanned(p: DnsProvider, secrets: readonly string[]): DnsProvider
   const readRecords = p.readRecords?.bind(p);
   return {
     push: (updates, signal) => guard(() => p.push(updates, signal), (out) => [out, ...[...out.values()].map(reasonOf)]),
-    ...(verify === undefined ? {} : { verify: (signal: AbortSignal) => guard(() => verify(signal), (r) => [r, r.ok ? "" : r.reason]) }),
+    ...(verify === undefined ? {} : { verify: (signal: AbortSignal, ttls?: Parameters<typeof verify>[1]) => guard(() => verify(signal, ttls), (r) => [r, r.ok ? "" : r.reason]) }),
     ...(readRecords === undefined
       ? {}
       : { readRecords: (records: RecordRead[], signal: AbortSignal) => guard(() => readRecords(records, signal), (out) => [out, ...[...out.values()].map((o) => (o.kind === "unknown" ? o.reason : ""))]) }),

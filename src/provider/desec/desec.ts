@@ -300,12 +300,25 @@ export function createDesec(settings: ProviderSettings, deps: ProviderDeps): Dns
   return {
     push,
     readRecords,
-    async verify(signal) {
+    async verify(signal, ttls = []) {
       const c = ctx("the account");
       const r = await send(deps.http, { method: "GET", url: `${base}/domains/`, headers }, signal, c);
       if (!r.ok) return { ok: false, reason: r.failure.reason };
       const f = classifyStatus(r.value, c, detail(r.value));
-      return f ? { ok: false, reason: f.reason } : { ok: true };
+      if (f) return { ok: false, reason: f.reason };
+      // The TTL bound is per domain (docs/dns/domains.rst minimum_ttl, read-only: "Smallest TTL
+      // that can be used in an RRset"), so a configured ttl is checked against the domain the
+      // listing says holds the name (the longest suffix), without writing anything.
+      const j = parseJson(r.value.body);
+      const domains = Array.isArray(j) ? j.filter((d): d is { name: string; minimum_ttl: number } => isObject(d) && typeof d["name"] === "string" && typeof d["minimum_ttl"] === "number") : [];
+      const ttl = [];
+      for (const t of ttls) {
+        const owner = domains.filter((d) => relativeName(t.name, d.name.toLowerCase()) !== null).sort((a, b) => b.name.length - a.name.length)[0];
+        if (owner !== undefined && t.ttl < owner.minimum_ttl) {
+          ttl.push({ line: t.line, reason: `desec's minimum TTL for ${owner.name} is ${owner.minimum_ttl} (the domain's minimum_ttl), not ${t.ttl}: set ttl = ${owner.minimum_ttl} or more, or leave it out` });
+        }
+      }
+      return ttl.length > 0 ? { ok: true, ttl } : { ok: true };
     },
   };
 }

@@ -210,3 +210,24 @@ describe("Provider - desec read (drift check, issue 17)", () => {
     assert.equal(mock.requests.length, 1);
   });
 });
+
+describe("Provider - desec TTL against the domain's minimum_ttl (ddns check --online, issue 14)", () => {
+  it("ttl below one domain's minimum_ttl/verify with the entry's TTLs/one GET, a finding for that record only, nothing written", async () => {
+    mock = await startDesec(TOKEN, { "example.dedyn.io": 3600, "low.example.org": 60 });
+    const r = await provider().verify!(signal(), [
+      { name: "home.example.dedyn.io", ttl: 300, line: 12 },
+      { name: "nas.low.example.org", ttl: 60, line: 17 },
+      { name: "example.dedyn.io", ttl: 3600, line: 21 },
+    ]);
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.ok ? r.ttl : undefined, [
+      { line: 12, reason: "desec's minimum TTL for example.dedyn.io is 3600 (the domain's minimum_ttl), not 300: set ttl = 3600 or more, or leave it out" },
+    ]);
+    assert.deepEqual(seen(), ["GET /api/v1/domains/"]);
+  });
+
+  it("no ttl configured/verify/no finding", async () => {
+    mock = await startDesec(TOKEN, { "example.dedyn.io": 3600 });
+    assert.deepEqual(await provider().verify!(signal(), []), { ok: true });
+  });
+});
