@@ -55,7 +55,9 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     // while the network is there; the booted machine has loopback only.
     const archives: Array<[string, string]> = [[`${cache}/apt-archives`, "/var/cache/apt/archives"]];
     // curl: the router push test's client (installed after the package).
-    const download = ["apt-get", "install", "--download-only", "-y", "-q", "--no-install-recommends", `/root/${deb}`, "curl"];
+    // With recommends, as the install below (and a user's `apt install`) takes them:
+    // nodejs recommends nodejs-doc, which must be in the cache for the offline install.
+    const download = ["apt-get", "install", "--download-only", "-y", "-q", `/root/${deb}`, "curl"];
     let dl = m.chroot(download, archives);
     if (dl.status !== 0) {
       // The cached package lists may name versions the mirror has dropped.
