@@ -55,8 +55,13 @@ export async function detectCommand(opts: GlobalOptions, json: boolean, rt: Runt
   return EXIT.ok;
 }
 
-/** The sources that need no configuration, in the order they are shown. */
-const UNCONFIGURED: readonly SourceName[] = ["interface", "http", "dns"];
+/**
+ * The sources that need no configuration, in the order they are shown. `gateway` asks
+ * the default route's router (NAT-PMP, PCP, UPnP: at most ~2.5 s by its own schedule,
+ * at once without a default route); all run in parallel, so the survey takes as long
+ * as its slowest source, bounded by the default 5 s timeout.
+ */
+const UNCONFIGURED: readonly SourceName[] = ["interface", "gateway", "http", "dns"];
 
 export interface SurveyResult {
   config: null;
@@ -69,7 +74,7 @@ export async function surveyAll(file: string, rt: Runtime, list: () => NodeJS.Di
   let http: Promise<HttpClient> | undefined;
   const getHttp = () => (http ??= import("../net/http.js").then((m) => m.createHttpClient({ userAgent: rt.userAgent })));
   const signal = AbortSignal.timeout(30_000);
-  const deps = { events: [], http: getHttp, networkInterfaces: list, procIfInet6: rt.procIfInet6, signal };
+  const deps = { events: [], http: getHttp, networkInterfaces: list, procIfInet6: rt.procIfInet6, procNetRoute: "/proc/net/route", signal };
   const one = async (f: Family) => {
     const cfg: FamilyConfig = defaultFamily(f);
     let candidates: Candidate[] = [];
@@ -99,7 +104,15 @@ async function survey(file: string, json: boolean, rt: Runtime): Promise<number>
     rt.out("  interface addresses:");
     if (fam.candidates.length === 0) rt.out("    (none)");
     for (const c of fam.candidates) rt.out(`    ${c.iface} ${c.address}: ${c.dropped === null ? "usable" : `dropped: ${c.dropped}`}`);
-    for (const s of fam.sources) rt.out(`  ${s.source}: ${s.kind === "found" ? s.addresses.join(" ") : `nothing (${s.reason})`}`);
+    for (const s of fam.sources) {
+      rt.out(`  ${s.source}: ${s.kind === "found" ? s.addresses.join(" ") : `nothing (${s.reason})`}`);
+      // What the router said, by which protocol, in how many ms (as detect with a config prints it).
+      if (s.gateway !== undefined) {
+        const said = s.gateway.attempts.map((a) => `${NAMES[a.protocol]} said ${a.said} in ${a.ms} ms`).join("; ");
+        rt.out(`    router ${s.gateway.router} (${s.gateway.iface}): ${said || "not asked (out of time)"}`);
+      }
+      if (s.nat !== undefined) rt.out(`    warning: ${natSentence(s.nat, s)}`);
+    }
     rt.out(`  needs configuration: ${fam.needsConfig.join("; ")}`);
   }
   return EXIT.ok;

@@ -76,12 +76,16 @@ describe("Detect - ddns detect without a config, through the real bin/ddns", { s
     assert.match(r.stdout, /^ {4}eth0 fe80::1: dropped: link-local$/m);
     assert.match(r.stdout, /^ {2}interface: 2a01::aa$/m);
     assert.match(r.stdout, /^ {2}http: nothing \(/m);
+    // The gateway source runs without configuration: here no default route, so no router to ask (at once).
+    assert.match(r.stdout, /^ {2}gateway: nothing \(no default IPv4 route: no router to ask\)$/m);
+    assert.match(r.stdout, /^ {2}gateway: nothing \(the gateway source is IPv4 only/m);
     assert.match(r.stdout, /^ {2}dns: nothing \(/m);
     const j = await ddnsOffline(["detect", "--json", "--config", join(dir, "missing.toml")], env);
     assert.equal(j.code, 0, j.stderr);
     const doc = JSON.parse(j.stdout);
     assert.equal(doc.config, null);
-    assert.deepEqual(doc.families.ipv6.sources.map((s: { source: string }) => s.source), ["interface", "http", "dns"]);
+    assert.deepEqual(doc.families.ipv6.sources.map((s: { source: string }) => s.source), ["interface", "gateway", "http", "dns"]);
+    assert.deepEqual(doc.families.ipv4.sources.map((s: { source: string }) => s.source), ["interface", "gateway", "http", "dns"]);
     assert.equal(doc.families.ipv6.sources[0].kind, "found");
   });
 

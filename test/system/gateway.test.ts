@@ -303,4 +303,32 @@ EOF`,
     await assertNoSecrets([TOKEN], { journal: [j.stdout], texts: [...seen, st.stdout] });
     assert.deepEqual((await mockState()).violations, []);
   });
+  // After the packet count: the unconfigured survey also runs http and dns, which try the
+  // internet (their packets end in the wan namespace made here). The resolver is the booted
+  // system's loopback, where nothing listens: a resolver that never answers would keep the
+  // process alive after its 5 s deadline until glibc gives up (10 s here; getaddrinfo cannot be
+  // cancelled), which measures glibc, not the survey.
+  it("no config/ddns detect on a fresh install/the gateway source runs unconfigured: NAT-PMP's answer with its time; bounded", async () => {
+    await sys.sh("mv /etc/ddns/ddns.toml /etc/ddns/ddns.toml.away && echo 'nameserver 127.0.0.1' > /etc/resolv.conf");
+    try {
+      const t0 = Date.now();
+      const r = await sys.run(["ddns", "detect"]);
+      const took = Date.now() - t0;
+      seen.push(r.stdout, r.stderr);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^no config at \/etc\/ddns\/ddns\.toml/, r.stdout);
+      assert.match(r.stdout, new RegExp(`^  gateway: ${WAN_1.replaceAll(".", "\\.")}$`, "m"), r.stdout);
+      assert.match(r.stdout, new RegExp(`^    router ${ROUTER_LAN.replaceAll(".", "\\.")} \\(lr0\\): NAT-PMP said ${WAN_1.replaceAll(".", "\\.")} in \\d+ ms$`, "m"), r.stdout);
+      assert.match(r.stdout, /^  gateway: nothing \(the gateway source is IPv4 only/m);
+      // Every source runs at once: the slowest (http, dns: nothing answers them here) bounds it.
+      assert.ok(took < 8_000, `ddns detect took ${took} ms\n${r.stdout}`);
+      console.log(`# unconfigured survey with a real router: ${took} ms`);
+      const j = await sys.run(["ddns", "detect", "--json"]);
+      const doc = JSON.parse(j.stdout) as { families: { ipv4: { sources: Array<{ source: string; kind: string; addresses?: string[]; gateway?: { attempts: Array<{ protocol: string }> } }> } } };
+      const gw = doc.families.ipv4.sources.find((x) => x.source === "gateway");
+      assert.deepEqual([gw?.kind, gw?.addresses, gw?.gateway?.attempts.map((a) => a.protocol)], ["found", [WAN_1], ["natpmp"]]);
+    } finally {
+      await sys.sh("mv /etc/ddns/ddns.toml.away /etc/ddns/ddns.toml");
+    }
+  });
 });
