@@ -13,12 +13,18 @@ import { rmSync, chmodSync, copyFileSync, existsSync, mkdtempSync, writeFileSync
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
+
+// DDNS_PACKAGE_BUILD=1 (debian/rules): no npm. Debian's esbuild program through
+// scripts/esbuild-cli.mjs, the runtime modules from vendor/, and no type check: the
+// check stays in CI, since Debian 13's node-typescript 4.9 cannot check this code
+// (TypeScript 5.x options and syntax); esbuild only strips the types.
+const packageBuild = process.env.DDNS_PACKAGE_BUILD === "1";
+const { build } = await import(packageBuild ? "./esbuild-cli.mjs" : "esbuild");
 
 const root = new URL("..", import.meta.url).pathname;
 rmSync(root + "build", { recursive: true, force: true });
 rmSync(root + "dist", { recursive: true, force: true });
-execFileSync(process.execPath, [root + "node_modules/typescript/bin/tsc", "-p", root + "tsconfig.json"], { stdio: "inherit" });
+if (!packageBuild) execFileSync(process.execPath, [root + "node_modules/typescript/bin/tsc", "-p", root + "tsconfig.json"], { stdio: "inherit" });
 
 const buildId = randomBytes(8).toString("hex");
 // The human CLI (yargs, ~120 KB) is its own bundle, loaded only when argv is not a
@@ -43,7 +49,9 @@ for (const [name, entry] of Object.entries(programs)) {
     // Native addons stay outside the bundle; both are optional at run time.
     external: ["sd-notify", "systemd-journald"],
     // Sources are ESM and use import.meta.url (createRequire for the addons).
-    define: { "import.meta.url": "__ddnsModuleUrl", __DDNS_BUILD_ID__: JSON.stringify(buildId) },
+    // __DDNS_ADDON_DIR__: where the installed program finds the native addons (src/log/native.ts);
+    // debian/rules sets it, other builds leave it empty (node_modules).
+    define: { "import.meta.url": "__ddnsModuleUrl", __DDNS_BUILD_ID__: JSON.stringify(buildId), __DDNS_ADDON_DIR__: JSON.stringify(process.env.DDNS_ADDON_DIR ?? "") },
     // The build id ties the bundle to its code cache (bin/launch.cjs).
     // import.meta.url: ddns's own code only hands it to createRequire, which takes a
     // path as well, and pathToFileURL would load node:url (~1 ms) on every run; yargs

@@ -1,8 +1,13 @@
 /** ddns's version (package.json, debian/changelog and this agree; a test checks). */
 export const VERSION = "0.1.0";
 
-/** Where the people behind ddns can be reached (No-IP asks every client to name one). */
-export const CONTACT = "https://salsa.debian.org/ddns-team/ddns";
+/**
+ * Where the people behind ddns can be reached (No-IP asks every client to name one):
+ * the Maintainer address of debian/control, the one contact the project publishes (it
+ * has no public repository or home page, so debian/control names no Vcs-* or Homepage;
+ * a test keeps the two in step).
+ */
+export const CONTACT = "maintainers@users.noreply.r-seed-ab706e0f.example";
 
 /**
  * The User-Agent of every HTTP request ddns makes, built here only. No-IP's rule

@@ -7,6 +7,7 @@ import { claimEvents } from "../ip-source/events.js";
 import { detectAll } from "../ip-source/detect.js";
 import { createLogger } from "../log/create.js";
 import type { Logger } from "../log/types.js";
+import { loadAddon, type SdNotify } from "../log/native.js";
 import type { HttpClient } from "../net/types.js";
 import { loadProvider, providerSpec } from "../provider/registry.js";
 import type { DnsProvider } from "../provider/types.js";
@@ -219,16 +220,22 @@ export function secretsOf(config: Config): string[] {
   return out;
 }
 
+/**
+ * STATUS= through sd_notify(3) from this process (ddns.service has NotifyAccess=main):
+ * `systemctl status ddns` shows the text while a run is slow and after it. The sd-notify
+ * addon is loaded on the first status only; without it there is no status text.
+ */
 function notifyStatus(rt: Runtime, text: string): void {
   if (!rt.notify) return;
+  sdNotify ??= loadAddon("sd-notify") ?? null;
   try {
-    // Loaded on this path only (process.getBuiltinModule: Node >= 20.16).
-    const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);
-    (require("sd-notify") as { sendStatus(s: string): void }).sendStatus(text);
+    sdNotify?.sendState(`STATUS=${text.replace(/\n/g, " ")}`);
   } catch {
-    // The addon is optional (not in the Debian package): STATUS= is a nicety.
+    // STATUS= is a nicety: a failing addon changes nothing else.
   }
 }
+
+let sdNotify: SdNotify | null | undefined;
 
 /** The parts of a secret URL that would leak it if shown alone: its path and query. */
 function urlSecretParts(u: string): string[] {

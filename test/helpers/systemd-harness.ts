@@ -10,8 +10,9 @@
  * /tmp, no enabled unit at all, and a minimal target. Capabilities that reach past
  * the namespaces (modules, raw I/O, the clock) are dropped from the bounding set.
  * ddns is installed the way the package does: units, sysusers.d, tmpfiles.d, hooks,
- * and /usr/bin/ddns running this checkout's build (bin/ and dist/ only: no
- * node_modules, so no native addon, as in the Debian package).
+ * and /usr/bin/ddns running this checkout's build (bin/ and dist/, and the native
+ * addons sd-notify and systemd-journald from node_modules, as the Debian package
+ * ships them; BootOptions.addons = false leaves them out).
  *
  * `stop()` powers the system off (SIGKILL after a deadline), kills what it started
  * in the network namespace, and removes the cgroup it made. Every mount lives and
@@ -93,12 +94,17 @@ const SIGRTMIN = 34;
 const DEFAULT_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
 /** The shell script run inside the new namespaces; it ends by exec'ing systemd. */
-function innerScript(opts: { repo: string; node: string; systemd: string; extra: string }): string {
+function innerScript(opts: { repo: string; node: string; systemd: string; extra: string; addons: boolean }): string {
   const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
   const repo = q(opts.repo);
   // node must be on systemd's default PATH (#!/usr/bin/env node) and outside /root and /home (ProtectHome=).
   const nodeDir = dirname(opts.node);
   const bindNode = DEFAULT_PATH.includes(nodeDir) ? "" : `touch /usr/local/bin/node && mount --bind ${q(opts.node)} /usr/local/bin/node`;
+  // The native addons as npm built them for this node (the package builds its own
+  // against Debian's): the bundle finds them in node_modules beside dist/.
+  const addonMounts = ["sd-notify", "systemd-journald"]
+    .map((p) => `mkdir -p /usr/lib/ddns/node_modules/${p} && mount --bind ${repo}/node_modules/${p} /usr/lib/ddns/node_modules/${p} && mount -o remount,bind,ro /usr/lib/ddns/node_modules/${p}`)
+    .join("\n");
   return `#!/bin/sh
 set -eu
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
@@ -160,6 +166,7 @@ install -m 0755 ${repo}/packaging/networkmanager/90-ddns /usr/lib/NetworkManager
 install -m 0755 ${repo}/packaging/networkd-dispatcher/90-ddns /usr/lib/networkd-dispatcher/routable.d/90-ddns
 ln -sf ../routable.d/90-ddns /usr/lib/networkd-dispatcher/configured.d/90-ddns
 for d in bin dist; do mount --bind ${repo}/$d /usr/lib/ddns/$d; mount -o remount,bind,ro /usr/lib/ddns/$d; done
+${opts.addons ? addonMounts : "# No native addon: ddns's fallbacks (BootOptions.addons)."}
 ln -sf /usr/lib/ddns/bin/ddns /usr/bin/ddns
 ${bindNode}
 systemd-sysusers
@@ -177,6 +184,11 @@ exec env -i container=ddns-test ${opts.systemd} --system --unit=ddns-test.target
 export interface BootOptions {
   /** Extra shell run inside just before systemd starts (files to place, units to mask). */
   extra?: string;
+  /**
+   * Install the native addons sd-notify and systemd-journald as the Debian package does
+   * (default true); false boots ddns without them, to test the fallbacks.
+   */
+  addons?: boolean;
   /** How long to wait for `systemctl is-system-running` (default 20 s). */
   bootTimeoutMs?: number;
 }
@@ -185,6 +197,9 @@ export interface BootOptions {
 export async function bootSystemd(opts: BootOptions = {}): Promise<BootedSystemd> {
   const reason = systemdUnavailable() ?? missingPrerequisite();
   if (reason !== undefined) throw new Error(`cannot boot systemd: ${reason}`);
+  for (const f of ["sd-notify/build/Release/notify.node", "systemd-journald/build/Release/journal_send.node"]) {
+    if ((opts.addons ?? true) && !existsSync(join(REPO, "node_modules", f))) throw new Error(`cannot boot systemd with the native addons: node_modules/${f} is missing (npm ci builds it)`);
+  }
   const cgRoot = cgroup2Mount()!;
   const work = mkdtempSync(join(tmpdir(), "ddns-systemd-"));
   // A sibling of the host's own top-level cgroups: no controller is enabled for it,
@@ -194,7 +209,7 @@ export async function bootSystemd(opts: BootOptions = {}): Promise<BootedSystemd
   const inner = join(work, "inner.sh");
   writeFileSync(
     inner,
-    innerScript({ repo: REPO.replace(/\/$/, ""), node: process.execPath, systemd: systemdBinary()!, extra: opts.extra ?? "" }),
+    innerScript({ repo: REPO.replace(/\/$/, ""), node: process.execPath, systemd: systemdBinary()!, extra: opts.extra ?? "", addons: opts.addons ?? true }),
     { mode: 0o755 },
   );
   const log = join(work, "boot.log");

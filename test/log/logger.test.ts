@@ -14,9 +14,8 @@ const SHORTER = "hunter2";
 
 /**
  * A child process that logs through createLogger({ journal, secrets }) a transition and
- * a warning, each quoting both secrets. Journal mode goes through a fake `logger` on
- * PATH (its stdin is kept in `entries`); the native addon is made unresolvable so that
- * nothing reaches this machine's journal.
+ * a warning, each quoting both secrets. The native addon is made unresolvable so that
+ * nothing reaches this machine's journal: journal mode writes "<N>" lines on stderr.
  */
 function logInChild(journal: boolean, dir: string): { stdout: string; stderr: string; status: number | null } {
   const create = new URL("../../src/log/create.js", import.meta.url).href;
@@ -24,7 +23,7 @@ function logInChild(journal: boolean, dir: string): { stdout: string; stderr: st
 import Module from "node:module";
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  if (request === "systemd-journald") throw Object.assign(new Error("not in this test"), { code: "MODULE_NOT_FOUND" });
+  if (request.startsWith("systemd-journald")) throw Object.assign(new Error("not in this test"), { code: "MODULE_NOT_FOUND" });
   return resolve.call(this, request, ...rest);
 };
 const { createLogger } = await import(${JSON.stringify(create)});
@@ -65,59 +64,53 @@ describe("Log - every line and entry", () => {
     await assertNoSecrets([SECRET, SHORTER], { stdout: r.stdout, stderr: r.stderr, dirs: [dir] });
   });
 
-  it("secrets configured, journal/transition and warning/every entry redacted", async (t) => {
+  it("secrets configured, journal without the addon/transition and warning/every stream line redacted", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "ddns-log-"));
     t.after(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, "logger"), `#!/bin/sh\n[ "$1" = --journald ] || exit 9\ncat > "$(mktemp -p ${join(dir, "entries")})"\n`);
-    await mkdir(join(dir, "entries"));
-    await chmod(join(dir, "logger"), 0o755);
     const r = logInChild(true, dir);
     assert.equal(r.status, 0, r.stderr);
-    const names = await readdir(join(dir, "entries"));
-    const entries = await Promise.all(names.map((n) => readFile(join(dir, "entries", n), "utf8")));
-    assert.equal(entries.length, 3, entries.join("\n--\n"));
-    assert.ok(entries.some((e) => /^MESSAGE=a\.example\.org: refused token \[secret\] \(\[secret\]\)$/m.test(e)), entries.join("\n--\n"));
-    assert.ok(entries.some((e) => /^MESSAGE=odd answer: \[secret\]$/m.test(e)), entries.join("\n--\n"));
-    await assertNoSecrets([SECRET, SHORTER], { stdout: r.stdout, stderr: r.stderr, journal: entries, dirs: [dir] });
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, "<4>a.example.org: refused token [secret] ([secret])\n<5>a.example.org now 198.51.100.7 via [secret]\n<4>odd answer: [secret]\n");
+    await assertNoSecrets([SECRET, SHORTER], { stdout: r.stdout, stderr: r.stderr, dirs: [dir] });
   });
 });
 
 describe("Log - journal", () => {
-  it("transition/logger --journald/one entry with MESSAGE_ID and DDNS_ fields on stdin", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "ddns-log-"));
-    const fake = join(dir, "logger");
-    const out = join(dir, "entry");
-    await writeFile(fake, `#!/bin/sh\n[ "$1" = --journald ] || exit 9\ncat > ${out}\n`);
-    await chmod(fake, 0o755);
+  it("no addon/transition/one <N> line on the journal stream, newlines folded", async () => {
     const lines: string[] = [];
-    const log = createJournalLogger((l) => lines.push(l), { loggerPath: fake, addon: () => undefined });
+    const log = createJournalLogger((l) => lines.push(l), { addon: () => undefined });
     log.transition({ kind: "record-updated", priority: 5, message: "a.example.org (ipv4) now points to 198.51.100.7\nx", record: "a.example.org", family: "ipv4", provider: "home", old: "", new: "198.51.100.7" });
-    await log.close();
-    const text = await readFile(out, "utf8");
-    assert.match(text, new RegExp(`^MESSAGE_ID=${MESSAGE_IDS["record-updated"]}$`, "m"));
-    assert.match(text, /^MESSAGE=a\.example\.org \(ipv4\) now points to 198\.51\.100\.7 x$/m);
-    assert.match(text, /^DDNS_RECORD=a\.example\.org$/m);
-    assert.match(text, /^DDNS_NEW=198\.51\.100\.7$/m);
-    assert.match(text, /^PRIORITY=5$/m);
-    assert.deepEqual(lines, []);
-  });
-  it("addon present/transition/fields upper-cased by the addon get our names", async () => {
-    const seen: Array<[string, string, Record<string, string>]> = [];
-    const rec = (level: string) => (msg: string, f?: Record<string, string>) => void seen.push([level, msg, f ?? {}]);
-    const log = createJournalLogger(() => assert.fail("no stderr"), {
-      addon: () => ({ err: rec("err"), warning: rec("warning"), notice: rec("notice"), info: rec("info") }),
-    });
-    log.transition({ kind: "record-latched", priority: 3, message: "refused", record: "a.example.org" });
-    await log.close();
-    assert.equal(seen[0]?.[0], "err");
-    assert.equal(seen[0]?.[2]["message_id"], MESSAGE_IDS["record-latched"]);
-    assert.equal(seen[0]?.[2]["ddns_record"], "a.example.org");
-  });
-  it("logger missing and no addon/transition/<N> line on stderr", async () => {
-    const lines: string[] = [];
-    const log = createJournalLogger((l) => lines.push(l), { loggerPath: "/nonexistent/logger", addon: () => undefined });
     log.warn("something odd");
     await log.close();
-    assert.deepEqual(lines, ["<4>something odd"]);
+    assert.deepEqual(lines, ["<5>a.example.org (ipv4) now points to 198.51.100.7 x", "<4>something odd"]);
+  });
+  it("addon present/transition/one sd_journal_sendv entry with MESSAGE_ID and the DDNS_ fields, nothing on stderr", async () => {
+    const seen: Array<[number, string[]]> = [];
+    let loads = 0;
+    const log = createJournalLogger(() => assert.fail("no stderr"), {
+      addon: () => (loads++, { send: (p: number, ...f: string[]) => (seen.push([p, f]), 0) }),
+    });
+    log.transition({ kind: "record-latched", priority: 3, message: "refused", record: "a.example.org", family: "ipv6", provider: "home" });
+    log.transition({ kind: "record-updated", priority: 5, message: "now", record: "b.example.org", old: "192.0.2.1", new: "192.0.2.2" });
+    await log.close();
+    assert.equal(loads, 1, "loaded once");
+    assert.deepEqual(seen[0], [3, ["MESSAGE=refused", "SYSLOG_IDENTIFIER=ddns", `MESSAGE_ID=${MESSAGE_IDS["record-latched"]}`, "DDNS_RECORD=a.example.org", "DDNS_FAMILY=ipv6", "DDNS_PROVIDER=home"]]);
+    assert.deepEqual(seen[1], [5, ["MESSAGE=now", "SYSLOG_IDENTIFIER=ddns", `MESSAGE_ID=${MESSAGE_IDS["record-updated"]}`, "DDNS_RECORD=b.example.org", "DDNS_OLD=192.0.2.1", "DDNS_NEW=192.0.2.2"]]);
+  });
+  it("addon fails to send (-ENOENT) or throws/transition/the <N> line on the stream instead", async () => {
+    const lines: string[] = [];
+    let calls = 0;
+    const log = createJournalLogger((l) => lines.push(l), {
+      addon: () => ({
+        send: () => {
+          if (++calls === 1) return -2;
+          throw new TypeError("Arguments must be strings");
+        },
+      }),
+    });
+    log.warn("first");
+    log.warn("second");
+    await log.close();
+    assert.deepEqual(lines, ["<4>first", "<4>second"]);
   });
 });

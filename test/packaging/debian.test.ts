@@ -9,15 +9,36 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 const read = (p: string) => readFileSync(join(root, p), "utf8");
 
 describe("Packaging - debian/", () => {
-  it("package-lock runtime modules/bundled into the .deb/each named in debian/copyright", () => {
-    const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
+  it("package-lock runtime modules/vendored for the offline package build/each at the pinned version, with its licence in debian/copyright", () => {
+    const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, { dev?: boolean; optional?: boolean; version: string }> };
     const copyright = read("debian/copyright");
-    // Optional modules are the native addons, which the package does not ship.
+    // Optional modules are the native addons, vendored as C++ sources (below).
     const bundled = Object.entries(lock.packages)
       .filter(([path, p]) => path !== "" && p.dev !== true && p.optional !== true)
-      .map(([path]) => path.replace(/^.*node_modules\//, ""));
-    assert.ok(bundled.includes("toml"));
-    for (const name of new Set(bundled)) assert.match(copyright, new RegExp(`[\\s,]${name.replace(/[/@.-]/g, "\\$&")}[\\s,(]`), name);
+      .map(([path, p]) => [path.replace(/^node_modules\//, ""), p.version] as const);
+    assert.ok(bundled.some(([name]) => name === "toml"));
+    for (const [name, version] of bundled) {
+      const pkg = JSON.parse(read(`vendor/${name}/package.json`)) as { version: string };
+      assert.equal(pkg.version, version, `vendor/${name} is ${pkg.version}, package-lock.json pins ${version}: run node scripts/vendor.mjs`);
+      // Its own Files: pattern, or its parent's (wrap-ansi/node_modules/string-width: same
+      // holder and licence as wrap-ansi, and lintian calls a second pattern redundant).
+      const listed = (n: string): boolean => new RegExp(`[\\s]vendor/${n.replace(/[/@.-]/g, "\\$&")}/\\*`).test(copyright);
+      assert.ok(listed(name) || listed(name.split("/node_modules/")[0] ?? name), `debian/copyright: Files: vendor/${name}/*`);
+    }
+    for (const [addon, source] of [["sd-notify", "notify.cc"], ["systemd-journald", "src/journal_send.cc"]] as const) {
+      assert.equal((JSON.parse(read(`vendor/${addon}/package.json`)) as { version: string }).version, lock.packages[`node_modules/${addon}`]?.version, addon);
+      assert.ok(existsSync(join(root, "vendor", addon, source)) && existsSync(join(root, "vendor", addon, "binding.gyp")), `${addon}: sources vendored`);
+      assert.match(copyright, new RegExp(`Files: vendor/${addon}/\\*`), addon);
+    }
+  });
+
+  it("contact/User-Agent, debian/control/one contact, the Maintainer's; no Vcs-* or Homepage that does not exist", () => {
+    const control = read("debian/control");
+    const maintainer = /^Maintainer: .*<([^>]+)>$/m.exec(control)?.[1];
+    assert.ok(maintainer, "debian/control names a Maintainer");
+    assert.match(read("src/version.ts"), new RegExp(`CONTACT = "${maintainer.replace(/[.]/g, "\\.")}"`), "the User-Agent's contact is the Maintainer");
+    assert.doesNotMatch(control, /^(Homepage|Vcs-[A-Za-z]+):/m, "no home page or repository is published");
+    for (const f of ["README.md", "src/version.ts", "debian/copyright", "man/ddns.8"]) assert.doesNotMatch(read(f), /salsa\.debian\.org/, f);
   });
 
   it("versions/changelog, package.json, src/version.ts and Depends/agree", () => {

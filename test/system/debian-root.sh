@@ -5,6 +5,8 @@
 #   test/system/debian-root.sh install   # minbase + systemd + man-db: the "clean system"
 #   test/system/debian-root.sh build     # minbase + what dpkg-buildpackage and lintian need
 #   test/system/debian-root.sh netd      # minbase + NetworkManager, networkd-dispatcher, dnsmasq, radvd, nodejs
+#   test/system/debian-root.sh pkgbuild  # minbase + build-essential + apt-get build-dep (debian/control)
+#   test/system/debian-root.sh lint      # minbase + lintian
 #
 # Roots live outside git in $DDNS_TEST_CACHE (default /var/cache/ddns-test) and are
 # never written by a test: tests mount an overlay (tmpfs-backed upper) on top.
@@ -13,7 +15,7 @@
 # the mirror only for the package lists apt already has.
 set -euo pipefail
 
-kind=${1:?usage: debian-root.sh install|build|netd}
+kind=${1:?usage: debian-root.sh install|build|netd|pkgbuild|lint}
 cache=${DDNS_TEST_CACHE:-/var/cache/ddns-test}
 suite=trixie
 
@@ -27,11 +29,27 @@ case "$kind" in
   # of systemd); dnsmasq and radvd serve DHCP and router advertisements from a peer
   # namespace, run from this root so the host needs neither.
   netd) include="systemd systemd-sysv dbus network-manager networkd-dispatcher dnsmasq-base radvd nodejs iproute2" ;;
-  *) echo "debian-root.sh: unknown kind '$kind' (install|build|netd)" >&2; exit 2 ;;
+  # What a Debian builder's chroot holds: build-essential and what `apt-get build-dep`
+  # installs for debian/control's Build-Depends, nothing else (no npm, no git, no
+  # lintian): test/system/debian-build.sh builds the package in it. Keyed by the
+  # Build-Depends field, so that a change makes a new root (and branches with
+  # different Build-Depends do not rebuild each other's).
+  pkgbuild)
+    control="$(cd "$(dirname "$0")/../.." && pwd)/debian/control"
+    builddeps=$(awk '/^Build-Depends/ { f = 1; print; next } f && /^[ \t]/ { print; next } { f = 0 }' "$control")
+    include="build-essential" ;;
+  # lintian alone, to check what pkgbuild built (lintian is no build dependency).
+  lint) include="lintian" ;;
+  *) echo "debian-root.sh: unknown kind '$kind' (install|build|netd|pkgbuild|lint)" >&2; exit 2 ;;
 esac
 
 recipe="v2 $suite minbase $include"
 root="$cache/$suite-$kind"
+if [ "$kind" = pkgbuild ]; then
+  # shellcheck disable=SC2116,SC2086 # echo without quotes folds the field onto one line
+  recipe="v3 $suite minbase $include build-dep: $(echo $builddeps)"
+  root="$cache/$suite-pkgbuild-$(printf '%s' "$recipe" | sha256sum | cut -c1-12)"
+fi
 stamp="$root/.ddns-test-recipe"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ]; then
@@ -86,9 +104,26 @@ chmod 755 "$tmp/usr/sbin/policy-rc.d"
 mount -t proc proc "$tmp/proc"
 mount --bind "$cache/apt-archives" "$tmp/var/cache/apt/archives"
 trap 'umount "$tmp/var/cache/apt/archives" "$tmp/proc" 2>/dev/null; rm -rf --one-file-system "$tmp"' EXIT
+# apt-get in the root. The archive cache is shared with other roots and suites; while
+# another apt holds its lock, wait (up to 10 minutes) instead of failing.
+apt_in_root() {
+  local deadline=$((SECONDS + 600)) out
+  while :; do
+    out=$(DEBIAN_FRONTEND=noninteractive chroot "$tmp" apt-get "$@" 2>&1) && { echo "$out" >>"$log"; return 0; }
+    echo "$out" >>"$log"
+    grep -q "Could not get lock" <<<"$out" && [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 5
+  done
+}
 # shellcheck disable=SC2086 # $include is a list of package names
-DEBIAN_FRONTEND=noninteractive chroot "$tmp" apt-get install -y -q --no-install-recommends $include >>"$log" 2>&1 ||
-  fail "apt-get install $include"
+apt_in_root install -y -q --no-install-recommends $include || fail "apt-get install $include"
+if [ "$kind" = pkgbuild ]; then
+  # apt-get build-dep reads the source tree's debian/control (and changelog).
+  mkdir -p "$tmp/tmp/ddns-build-dep/debian"
+  cp "$control" "$(dirname "$control")/changelog" "$tmp/tmp/ddns-build-dep/debian/"
+  apt_in_root build-dep -y -q --no-install-recommends /tmp/ddns-build-dep || fail "apt-get build-dep"
+  rm -rf "$tmp/tmp/ddns-build-dep"
+fi
 umount "$tmp/var/cache/apt/archives" "$tmp/proc"
 rm -f "$tmp/usr/sbin/policy-rc.d"
 echo "ddns-test" >"$tmp/etc/hostname"

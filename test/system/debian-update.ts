@@ -189,6 +189,10 @@ async function update(m: DebianMachine): Promise<void> {
   const after5 = requests(m);
   assert.equal(after5.length, 4, `one update for the pushed address: ${JSON.stringify(after5)}`);
   assert.deepEqual(after5[3]?.query, { hostname: "home.example.org", myip: "203.0.113.10" });
+  // STATUS= through the packaged sd-notify addon: systemctl status shows it after the
+  // update run. (A later run that the idle seal answers sends none, and a start clears it.)
+  assert.equal(m.exec(["systemctl", "show", "-P", "StatusText", "ddns.service"]).stdout.trim(), "records current");
+  assert.match(m.exec(["systemctl", "status", "--no-pager", "ddns.service"]).stdout, /Status: "records current"/);
   assert.equal(push("203.0.113.10", "http://localhost", "--unix-socket", "/run/ddns-push.sock"), "nochg 203.0.113.10\n", logs());
   await settle(m);
   assert.equal(requests(m).length, 4, "the same pushed address again: no update");
@@ -207,6 +211,8 @@ async function update(m: DebianMachine): Promise<void> {
   assert.equal(e1?.["DDNS_PROVIDER"], "mock");
   assert.equal(e2?.["DDNS_OLD"], "203.0.113.7");
   assert.equal(e2?.["DDNS_NEW"], "203.0.113.8");
+  // Sent by ddns itself through the packaged systemd-journald addon: every one under -u.
+  for (const e of [e1, e2, e3, e4]) assert.equal(e?.["_SYSTEMD_UNIT"], "ddns.service", "journalctl -u ddns.service finds it");
   const journal = m.exec(["journalctl", "-q", "--no-pager", "-o", "export"]).stdout;
   for (const secret of [SECRET, PUSH_SECRET]) assert.ok(!journal.includes(secret), "no secret in the journal");
   const status = ok(m.exec(["ddns", "status"]), "ddns status");

@@ -93,12 +93,30 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     assert.deepEqual(missing, [], "units in systemd/ missing from the .deb");
   });
 
+  it("the .deb/native addons/sd-notify and systemd-journald under /usr/lib/<triplet>/ddns, Depends on the nodejs ABI", () => {
+    const contents = spawnSync("dpkg-deb", ["-c", join(out, deb)], { encoding: "utf8" }).stdout;
+    for (const f of ["notify.node", "journal_send.node"]) assert.match(contents, new RegExp(`\\./usr/lib/[a-z0-9_]+-linux-[a-z0-9_]+/ddns/${f.replace(".", "\\.")}\\n`), f);
+    const field = (name: string) => spawnSync("dpkg-deb", ["-f", join(out, deb), name], { encoding: "utf8" }).stdout.trim();
+    assert.notEqual(field("Architecture"), "all");
+    // libnode115: the ABI the addons were built for (from ${shlibs:Depends}), and libsystemd0.
+    assert.match(field("Depends"), /\blibnode\d+ \(/);
+    assert.match(field("Depends"), /\blibsystemd0\b/);
+  });
+
   it("a clean Debian 13/apt install ./ddns_VERSION_ARCH.deb/installs with nodejs from Debian 13", async () => {
     const r = await aptInstall(m!, [`/root/${deb}`]);
     ok(r, "apt-get install");
     const node = ok(m!.exec(["dpkg-query", "-W", "-f=${Version}", "nodejs"]), "dpkg-query nodejs");
     assert.match(node, /^20\.19\./, "nodejs comes from Debian 13");
     assert.doesNotMatch(r.stdout + r.stderr, /^(E|W): /m, "apt and the maintainer scripts complain about nothing");
+  });
+
+  it("after install/the native addons/load in Debian 13's node", () => {
+    // /usr/lib/<triplet>/ddns, whatever this machine's triplet.
+    const dir = ok(m!.exec(["sh", "-c", "ls -d /usr/lib/*-linux-*/ddns"]), "the addon directory").trim();
+    const load = `const d=${JSON.stringify(dir)};
+      const n=require(d+"/notify.node"), j=require(d+"/journal_send.node"); process.stdout.write(typeof n.sendState+" "+typeof j.send);`;
+    assert.equal(ok(m!.exec(["node", "-e", load]), "require the addons"), "function function");
   });
 
   it("after install/ddns.path and ddns.timer/enabled and active", () => {
@@ -192,7 +210,7 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
   });
 
   it("loopback provider/NetworkManager and networkd-dispatcher hook events, a follow-up, then a router push to ddns-push.socket with curl/exactly one update each", { skip: providerSpec("dyndns2") ? false : "no dyndns2 provider yet" }, async () => {
-    ok(await aptInstall(m!, ["--no-install-recommends", "curl"]), "apt-get install curl");
+    ok(await aptInstall(m!, ["curl"]), "apt-get install curl");
     await runLoopbackUpdate(m!);
   });
 

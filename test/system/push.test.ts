@@ -113,6 +113,9 @@ describe("Push - socket activation in a real systemd", { skip: unavailable ?? fa
         `cp ${q(join(REPO, "systemd/ddns-push.socket"))} ${q(join(REPO, "systemd/ddns-push@.service"))} $U/`,
         // The package installs the bundle in /usr/share/ddns; the harness mounts it at /usr/lib/ddns/dist.
         "mkdir -p /usr/share && ln -sfn /usr/lib/ddns/dist /usr/share/ddns",
+        // The receiver's bundle, seen at /usr/share/ddns, looks for the native addons in
+        // node_modules above it (the package's build names /usr/lib/<triplet>/ddns instead).
+        "ln -sfn /usr/lib/ddns/node_modules /usr/share/node_modules",
       ].join("\n"),
     });
     ({ sys, recorded } = recording(booted));
@@ -202,9 +205,8 @@ password_file = "/etc/ddns/push.password"
     // Between requests nothing of ddns runs: no node process in the whole system.
     const ps = await sys.sh("ps -e -o args=");
     assert.ok(!/\bnode\b|ddns-push|\/usr\/bin\/ddns/.test(ps), ps);
-    // One structured journal entry for the push (the push-received transition). It goes
-    // through `logger --journald`: journald names the unit only when logger still exists
-    // as it reads /proc (not always under load; test/system/systemd.test.ts, entriesOf).
+    // One structured journal entry for the push (the push-received transition), sent by
+    // the receiver itself through the systemd-journald addon.
     const journal = await sys.journal([`MESSAGE_ID=${MESSAGE_IDS["push-received"]}`]);
     assert.deepEqual(
       journal.map((e) => [e.MESSAGE, e.PRIORITY, e.DDNS_RECORD, e.DDNS_NEW, e._SYSTEMD_UNIT === undefined || e._SYSTEMD_UNIT.startsWith("ddns-push@")]),
