@@ -190,7 +190,34 @@ describe("System - ddns setup under a real systemd (systemd-creds, LoadCredentia
     assert.match(text.stdout, new RegExp(`next timer run: ${new Date(Math.floor(next / 1000)).toISOString().slice(0, 4)}`));
   });
 
-  it("6. the secret appears nowhere/setup, check and status output, the journal, state and run directories", async () => {
+  it("6. a run started by ddns.timer/status says timer (LastTriggerUSec from list-timers against the run's start), next run still the calendar's", async () => {
+    const startOf = async () => (await sys.sh("systemctl show ddns.service --timestamp=unix -p ExecMainStartTimestamp")).trim();
+    const before = await startOf();
+    // A calendar time 3 s ahead, besides 2199-01-01 (after test-quiet.conf, which clears OnCalendar=; OnActiveSec= is not re-armed by a restart in
+    // systemd 252, and a fresh start with Persistent=yes already sets LastTriggerUSec to the start).
+    const soon = new Date(Date.now() + 3000).toISOString().replace("T", " ").slice(0, 19);
+    await sys.write("/etc/systemd/system/ddns.timer.d/zz-test-once.conf", `[Timer]\nOnCalendar=${soon} UTC\nAccuracySec=1us\n`);
+    await sys.sh("systemctl daemon-reload && systemctl restart ddns.timer");
+    await waitFor("the timer's run to end", async () => {
+      const t = (JSON.parse(await sys.sh("systemctl list-timers --all -o json ddns.timer")) as Array<{ last: number }>)[0];
+      const shown = await sys.sh("systemctl show ddns.service -p ActiveState -p Job");
+      const idle = /^ActiveState=inactive$/m.test(shown) && /^Job=$/m.test(shown);
+      return t !== undefined && t.last > 0 && idle && (await startOf()) !== before ? true : undefined;
+    }, 12_000, 100).catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${await sys.sh("systemctl list-timers --all -o json ddns.timer; systemctl cat ddns.timer | tail -4; systemctl show ddns.service --timestamp=unix -p ExecMainStartTimestamp -p ActiveState -p Job; journalctl --no-pager -u ddns.timer -u ddns.service -o short-precise | tail -8; date -u")}\nbefore: ${before}`);
+    });
+    const st = await sys.run(["ddns", "status", "--json"]);
+    outputs.push(st.stdout, st.stderr);
+    const j = JSON.parse(st.stdout) as { systemd: Record<string, unknown> };
+    assert.equal(j.systemd["lastRunStartedBy"], "timer", st.stdout);
+    assert.equal(j.systemd["lastRunStatus"], 0);
+    assert.match(String(j.systemd["nextTimer"]), /^2199-01-01T/);
+    const text = await sys.run(["ddns", "status"]);
+    outputs.push(text.stdout, text.stderr);
+    assert.match(text.stdout, /^last run: .*started by timer$/m, text.stdout);
+  });
+
+  it("7. the secret appears nowhere/setup, check and status output, the journal, state and run directories", async () => {
     if (recorded === undefined) return;
     const seen = await systemSeen(sys, recorded, outputs);
     await assertNoSecrets([PASSWORD], seen);
