@@ -194,7 +194,7 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     t0: number,
     ipv4: string,
     families: Array<keyof Addresses> = ["ipv4", "ipv6"],
-    timeoutMs = 45_000,
+    timeoutMs = 60_000, // past the last follow-up (40 s after the last event) under load
   ): Promise<Addresses> {
     let k: Addresses = { ipv4: [], ipv6: [] };
     let held: { ipv4?: string; ipv6?: string } | undefined;
