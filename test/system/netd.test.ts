@@ -220,7 +220,8 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     }
     const ctx =
       m!.sh(
-        `ls -A /run/ddns/events; systemctl list-timers --all --no-pager 'ddns*'; journalctl --no-pager -n 40 -u ddns.service -t ddns; ` +
+        `ls -A /run/ddns/events; systemctl status --no-pager ddns.service ddns.path; systemctl list-timers --all --no-pager 'ddns*'; ` +
+          `journalctl --no-pager -n 40 -u ddns.service -t ddns; ` +
           `journalctl --no-pager -n 30 -u systemd-networkd -u NetworkManager`,
       ).stdout + `\ndnsmasq:\n${dnsmasqLog.slice(-3000)}`;
     assert.fail(`${what}: the provider holds ${JSON.stringify(held)}, ${iface} has ${JSON.stringify(k)} after ${timeoutMs} ms\n${ctx}`);
