@@ -172,7 +172,8 @@ await once(dynUp.run);
 dynUp.save();
 dynUp.write(staticV4("203.0.113.9"));
 count("dyndns2 change", await counted(dyn, async () => { dynUp.restore(); await once(dynUp.run); }), 1);
-const ua = `ddns/0.1.0 https://salsa.debian.org/ddns-team/ddns`;
+// The floor sends the User-Agent ddns sends (src/version.ts), byte for byte.
+const { USER_AGENT: ua } = await import(join(root, "build/src/version.js"));
 const dynGet = ["GET", `${dyn.url}/nic/update?hostname=h1.example.net&myip=203.0.113.9`, JSON.stringify({ authorization: `Basic ${Buffer.from(`bench:${PASSWORD}`).toString("base64")}`, "user-agent": ua })];
 await budgeted("update run, dyndns2 (1 GET) vs node:http", {
   a: [process.execPath, join(root, "bench/baseline-request.cjs"), ...dynGet],
