@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, openSync, closeSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, openSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -81,7 +81,13 @@ export class DebianMachine {
     for (const [from, to] of binds) args.push(`--bind=${from}:${to}`);
     const log = openSync(`${this.base}/nspawn.log`, "w");
     // The host runs a hybrid cgroup layout; systemd 257 needs the unified one.
-    this.nspawn = spawn("systemd-nspawn", args, {
+    // nspawn starts in a cgroup of its own (one per hierarchy): with --keep-unit the
+    // container's tree is made below the caller's cgroup, and on this host every
+    // process is in the root one, so two machines booted at once would share one tree
+    // and each systemd would remove the other's unit cgroups ("Failed to spawn
+    // executor: No such file or directory"; issue 13's note). As systemd-harness.ts does.
+    const enter = CGROUP_HIERARCHIES.map((h) => `if [ -d ${h} ]; then mkdir -p ${h}/${this.name} && echo $$ > ${h}/${this.name}/cgroup.procs || exit 97; fi`).join("\n");
+    this.nspawn = spawn("sh", ["-c", `${enter}\nexec systemd-nspawn "$@"`, "sh", ...args], {
       stdio: ["ignore", log, log],
       detached: true,
       env: { PATH, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" },
@@ -157,5 +163,25 @@ export class DebianMachine {
     rmSync(this.base, { recursive: true, force: true });
     // nspawn leaves its (empty) mount propagation directory behind when interrupted.
     run("rmdir", [`/run/systemd/nspawn/propagate/${this.name}`]);
+    for (const h of CGROUP_HIERARCHIES) removeTree(`${h}/${this.name}`);
+  }
+}
+
+/** The hierarchies a machine gets its own cgroup in (hybrid host: v2 under unified/, v1 name=systemd). */
+const CGROUP_HIERARCHIES = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd"];
+
+/** Removes an (empty of processes) cgroup directory tree, deepest first; best effort. */
+function removeTree(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return;
+  }
+  for (const e of entries) removeTree(`${dir}/${e}`);
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still busy or already gone
   }
 }

@@ -113,14 +113,7 @@ interface Report {
   addresses: Record<string, { ipv4?: string; ipv6?: string }>;
 }
 
-// Opt-in (DDNS_NETD=1) until its flakiness is understood: on 2026-12-05, 3 of 6 full runs
-// failed one or two scenarios (NetworkManager lease moves / static + reapply, or the two
-// networkd scenarios after NetworkManager stops): event files stayed in /run/ddns/events and
-// no ddns run published for 45 s, while the same scenarios passed in the other runs. The
-// cause is not found (ddns.service's start limit raised to 120/min did not change it).
-// Issue 13 stays open on it; `DDNS_NETD=1 node --test build/test/system/netd.test.js` runs it.
-const netdSkip = !isRoot ? "needs root" : process.env["DDNS_NETD"] === "1" ? false : "opt-in (DDNS_NETD=1): flaky, see the comment above";
-describe("Real network daemons - NetworkManager and networkd-dispatcher on Debian 13", { skip: netdSkip, timeout: 600_000 }, () => {
+describe("Real network daemons - NetworkManager and networkd-dispatcher on Debian 13", { skip: isRoot ? false : "needs root", timeout: 600_000 }, () => {
   let m: DebianMachine | undefined;
   let provider: ChildProcess | undefined;
   let dnsmasq: ChildProcess | undefined;
