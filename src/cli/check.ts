@@ -8,10 +8,14 @@ import { EXIT, type GlobalOptions, type Runtime } from "./runtime.js";
 export async function checkCommand(opts: GlobalOptions, online: boolean, rt: Runtime): Promise<number> {
   const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir });
   const fams = (["ipv4", "ipv6"] as const).filter((f) => config.families[f].enabled);
+  const warnings = config.warnings ?? [];
   rt.out(
     `${config.file}: valid — ${config.records.length} record(s), ${config.providers.size} provider(s), families: ${fams.join(", ") || "none"}` +
-      (config.push ? `, push receiver for ${config.push.names.length} name(s)` : ""),
+      (config.push ? `, push receiver for ${config.push.names.length} name(s)` : "") +
+      (warnings.length > 0 ? `, ${warnings.length} warning(s)` : ""),
   );
+  // Accepted, so exit 0 when nothing else is wrong; each names file, line and key like an error.
+  for (const w of warnings) rt.out(`warning: ${w.text}`);
   if (!online) return EXIT.ok;
   const redact = redactor(secretsOf(config));
   const { createHttpClient } = await import("../net/http.js");

@@ -13,7 +13,8 @@ export function recordsWords(s: ProviderSpec): string {
 
 /** The TTL rule in words: "60..86400 or 1", "30, 120, ...", "none (...)". */
 export function ttlWords(r: TtlRule): string {
-  if (r.fixed !== undefined) return `none: ${r.fixed}`;
+  // A ttl there was always accepted and ignored: `ddns check` warns, it does not refuse.
+  if (r.fixed !== undefined) return `none: ${r.fixed} (a configured ttl is ignored, with a warning)`;
   if (r.values !== undefined) return `only ${r.values.join(", ")}`;
   return `${r.min ?? 1}..${r.max ?? 86400}${r.also !== undefined && r.also.length > 0 ? ` or ${r.also.join(", ")}` : ""}`;
 }

@@ -158,6 +158,7 @@ async function dryRun(config: Config, opts: RunOptions, rt: Runtime): Promise<nu
       signal: () => AbortSignal.timeout(RUN_DEADLINE_MS),
       gatewayMemo: state.gateway,
     });
+  for (const w of config.warnings ?? []) rt.err(`warning: ${w.text}`);
   const p = await preview({ config, state, detect, now: rt.now, force: opts.force });
   for (const line of describePlan(p)) rt.out(line);
   return EXIT.ok;

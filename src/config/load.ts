@@ -103,6 +103,7 @@ export async function parseConfigText(text: string, file: string, opts: ParseOpt
   const config: Config = { file: path, families, providers: providers.entries, records, verifyResolvers: verify.resolvers };
   if (push !== undefined) config.push = push;
   if (notify !== undefined) config.notify = notify;
+  if (p.warnings.length > 0) config.warnings = p.sortedWarnings();
   return config;
 }
 

@@ -1,4 +1,5 @@
 import { DdnsError } from "../errors.js";
+import type { ConfigWarning } from "./types.js";
 import type { KeyPath, LineIndex } from "./line-index.js";
 import { nearest } from "./suggest.js";
 
@@ -17,6 +18,8 @@ const MAX_REPORTED = 20;
 /** Collects every problem of one config, then throws them as one DdnsError. */
 export class Problems {
   readonly list: Problem[] = [];
+  /** Accepted, but told: `ddns check` prints them, `ddns run` logs each once. */
+  readonly warnings: ConfigWarning[] = [];
 
   private built: LineIndex | undefined;
 
@@ -35,6 +38,20 @@ export class Problems {
 
   add(path: KeyPath, message: string, secretRead = false): void {
     this.list.push({ line: this.lines().lineOf(path), key: displayKey(path), message, secretRead });
+  }
+
+  /** A warning at the line of `path`: the config stays valid. */
+  warn(path: KeyPath, message: string, record?: string): void {
+    const line = this.lines().lineOf(path);
+    const key = displayKey(path);
+    const w: ConfigWarning = { line, key, message, text: `${this.file}:${line}: ${oneLine(key)}: ${oneLine(message)}` };
+    if (record !== undefined) w.record = record;
+    this.warnings.push(w);
+  }
+
+  /** The warnings in line order, at most as many as errors are reported. */
+  sortedWarnings(): ConfigWarning[] {
+    return [...this.warnings].sort((a, b) => a.line - b.line).slice(0, MAX_REPORTED);
   }
 
   lineOf(path: KeyPath): number {

@@ -9,7 +9,7 @@ import type { SecretContext } from "./secrets.js";
 import { readSecret, secretKeyNames } from "./secrets.js";
 import { didYouMean } from "./suggest.js";
 import { normalizeHostname } from "./values.js";
-import { ttlProblem } from "./ttl.js";
+import { ttlVerdict } from "./ttl.js";
 import { parseIpv6Host } from "../ip-source/ipv6-host.js";
 import { VERIFY_RECORD_KEYS, readVerifyInterval, readVerifyMode, verifyModeProblem, type VerifyDefaults } from "./verify.js";
 
@@ -66,8 +66,14 @@ export function readRecords(
     let ttl: number | undefined;
     if (t.ttl !== undefined) ttl = readInteger(p, [...path, "ttl"], t.ttl, 1, 86400);
     if (ttl !== undefined && spec !== undefined) {
-      const why = ttlProblem(spec.ttl, ttl, spec.type);
-      if (why !== undefined) p.add([...path, "ttl"], why);
+      const v = ttlVerdict(spec.ttl, ttl, spec.type);
+      if (v?.kind === "error") p.add([...path, "ttl"], v.message);
+      else if (v?.kind === "ignored") {
+        // Accepted and ignored, as it always was (550737a briefly refused it): a warning, and the
+        // record carries no ttl, so nothing downstream can act on it.
+        p.warn([...path, "ttl"], v.message, name);
+        ttl = undefined;
+      }
     }
 
     let prefixLength: number | undefined;

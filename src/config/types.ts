@@ -14,6 +14,27 @@ export interface Config {
   verifyResolvers: string[];
   /** `[notify]`: absent unless configured (notifications are opt-in). */
   notify?: NotifyConfig;
+  /**
+   * What is accepted but deserves a word (absent: none): a key the provider type
+   * ignores, say. `ddns check` prints them and exits 0; `ddns run` logs each once.
+   */
+  warnings?: ConfigWarning[];
+}
+
+/**
+ * A config problem that does not stop ddns (issue 14: a `ttl` on a protocol that
+ * carries none has always been accepted and ignored, so it must keep working).
+ * Like an error it names the line and the key; `text` is the whole
+ * "FILE:LINE: key: what" sentence. Never holds a secret.
+ */
+export interface ConfigWarning {
+  line: number;
+  key: string;
+  message: string;
+  /** The record it is about, when it is about one (the journal's DDNS_RECORD). */
+  record?: string;
+  /** "FILE:LINE: key: message", one line. */
+  text: string;
 }
 
 export interface FamilyConfig {

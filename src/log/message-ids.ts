@@ -13,4 +13,5 @@ export const MESSAGE_IDS: Record<TransitionKind, string> = {
   "record-repaired": "e1404848c3ae4fb3a3577b987901fef0",
   "behind-nat": "4e1c7d0a9b2f4a6c8d35f0e6b7a91c24",
   "nat-cleared": "a7f3b95e12d84c0f9e6a2b7c5d4e8f13",
+  "config-warning": "87a13063c6b54b8499dc447dbe0e89d8",
 };

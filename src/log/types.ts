@@ -16,7 +16,8 @@ export type TransitionKind =
   | "push-received" // a router pushed an address (issue 8)
   | "record-repaired" // a drift check found the provider serving other addresses; ours were put back (issue 17)
   | "behind-nat" // the router's own WAN address is not public (CGNAT, double NAT) (issue 16)
-  | "nat-cleared"; // the router has a public WAN address again (issue 16)
+  | "nat-cleared" // the router has a public WAN address again (issue 16)
+  | "config-warning"; // the config holds something accepted but ignored (issue 14), logged once
 
 export interface Transition {
   kind: TransitionKind;

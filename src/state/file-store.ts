@@ -168,6 +168,9 @@ export function validate(text: string): State | string {
   if (isObject(nat) && (nat["kind"] === "cgnat" || nat["kind"] === "double-nat" || nat["kind"] === "no-public") && typeof nat["router"] === "string" && isProtocol(nat["protocol"])) {
     out.nat = { kind: nat["kind"], router: nat["router"], protocol: nat["protocol"], ...(typeof nat["wan"] === "string" ? { wan: nat["wan"] } : {}) };
   }
+  // What the journal was told of config warnings: a malformed list is dropped (they are said again).
+  const warned = raw["configWarnings"];
+  if (Array.isArray(warned) && warned.length <= 20 && warned.every((w) => typeof w === "string")) out.configWarnings = [...(warned as string[])];
   return out;
 }
 

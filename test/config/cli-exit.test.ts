@@ -69,6 +69,31 @@ describe("Config - exit status through the CLI", () => {
     }
   });
 
+  it("ttl on a protocol without TTL (dyndns2)/check and run/exit 0 with a warning at file:line: records.ttl; run logs it once (issue 14)", async () => {
+    const t = await tempDir();
+    try {
+      // Port 9 on loopback: nothing listens, so the push fails fast (75) and the next run waits out the backoff.
+      const file = await t.write(
+        "noip.toml",
+        `[ipv4]\nsources = ["static"]\naddress = "203.0.113.7"\n[ipv6]\nenabled = false\n[providers.n]\ntype = "dyndns2"\nendpoint = "http://127.0.0.1:9"\nusername = "me"\npassword = "${SECRET}"\n[[records]]\nname = "home.example.org"\nprovider = "n"\nttl = 300\n`,
+      );
+      const warning = new RegExp(`warning: ${file}:14: records\\.ttl: dyndns2 takes no TTL: the dyndns2 protocol carries no TTL .*; this ttl is ignored`);
+      const c = await ddns(["check", "--config", file]);
+      assert.equal(c.status, 0, c.out);
+      assert.match(c.out, /valid — 1 record\(s\), 1 provider\(s\), families: ipv4, 1 warning\(s\)/);
+      assert.match(c.out, warning);
+      const run = ["run", "--config", file, "--state-dir", join(t.dir, "state"), "--events-dir", join(t.dir, "ev")];
+      const first = await ddns(run);
+      assert.equal(first.status, 75, first.out);
+      assert.match(first.out, new RegExp(warning.source.replace("warning: ", "")));
+      const second = await ddns(run);
+      assert.equal(second.status, 0, second.out);
+      assert.doesNotMatch(second.out, /records\.ttl/, "told once, not on every run");
+    } finally {
+      await t.done();
+    }
+  });
+
   it("ttl below deSEC's minimum_ttl/check --online against a loopback deSEC/exit 78 at file:line: records.ttl; without --online valid", async () => {
     const { startDesec } = await import("../helpers/desec-server.js");
     const mock = await startDesec(SECRET, { "example.dedyn.io": 3600 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parse, refusedAt } from "./helpers.js";
+import { FILE, parse, refusedAt } from "./helpers.js";
 import { providerSpecs } from "../../src/provider/registry.js";
-import { ttlProblem } from "../../src/config/ttl.js";
+import { ttlProblem, ttlVerdict } from "../../src/config/ttl.js";
 
 /** One record with `ttl` (on line 4) and a provider table of `type` with its required secrets. */
 function withTtl(type: string, ttl: number): string {
@@ -28,14 +28,43 @@ describe("Config - ttl against the provider's documented range (issue 14)", () =
     ["porkbun", 300, /^porkbun takes a TTL from 600 to 86400, not 300$/],
     ["gandi", 60, /^gandi takes a TTL from 300 to 86400, not 60$/],
     ["linode", 600, /^linode takes only the TTLs 30, 120, 300, 3600, .* \(it would round 600 up to 3600\): use one of them$/],
-    ["duckdns", 60, /^duckdns takes no TTL: DuckDNS sets its own TTL .*; remove "ttl"$/],
-    ["noip", 300, /^noip takes no TTL: the dyndns2 protocol carries no TTL \(No-IP sets its own\); remove "ttl"$/],
   ];
   for (const [type, ttl, what] of refusedCases) {
     it(`${type} ttl ${ttl}/parse/refused at line 4, key records.ttl`, async () => {
       await refusedAt(withTtl(type, ttl), 4, "records.ttl", what);
     });
   }
+
+  // A ttl on a protocol without one was always accepted and ignored: configs that
+  // worked must keep working after an upgrade, so it is a warning (issue 14), not exit 78.
+  const ignoredCases: [string, number, RegExp][] = [
+    ["duckdns", 60, /^duckdns takes no TTL: DuckDNS sets its own TTL .*; this ttl is ignored \(remove "ttl" to silence this warning\)$/],
+    ["noip", 300, /^noip takes no TTL: the dyndns2 protocol carries no TTL \(No-IP sets its own\); this ttl is ignored/],
+  ];
+  for (const [type, ttl, what] of ignoredCases) {
+    it(`${type} ttl ${ttl}/parse/valid, one warning at line 4, key records.ttl, the record carries no ttl`, async () => {
+      const c = await parse(withTtl(type, ttl));
+      assert.equal(c.records.length, 1);
+      assert.equal(c.records[0]?.ttl, undefined, "nothing downstream sees an ignored ttl");
+      assert.equal(c.warnings?.length, 1);
+      const w = c.warnings![0]!;
+      assert.equal(w.line, 4);
+      assert.equal(w.key, "records.ttl");
+      assert.equal(w.record, "home.example.org");
+      assert.match(w.message, what);
+      assert.equal(w.text, `${FILE}:4: records.ttl: ${w.message}`);
+    });
+  }
+
+  it("a ttl out of range beside an ignored one/parse/the error stops the config, the warning does not hide it", async () => {
+    const text = `${withTtl("duckdns", 60)}[providers.cf]\ntype = "cloudflare"\ntoken = "tok-errors-case"\n[[records]]\nname = "b.example.org"\nprovider = "cf"\nttl = 30\n`;
+    await refusedAt(text, 14, "records.ttl", /^cloudflare takes a TTL from 60 to 86400 or 1, not 30$/);
+  });
+
+  it("a valid config/parse/no warnings at all (the field is absent)", async () => {
+    const c = await parse(withTtl("cloudflare", 300));
+    assert.equal(c.warnings, undefined);
+  });
 
   const accepted: [string, number][] = [
     ["cloudflare", 1],
@@ -61,8 +90,11 @@ describe("Config - ttl against the provider's documented range (issue 14)", () =
     }
   });
 
-  it("rule shapes/ttlProblem/fixed refuses all, values name the rounding, ranges name the bounds", () => {
-    assert.match(ttlProblem({ fixed: "no TTL here", unset: "", source: "x" }, 300, "t") ?? "", /takes no TTL: no TTL here/);
+  it("rule shapes/ttlVerdict/fixed ignores any (a warning), values name the rounding, ranges name the bounds", () => {
+    assert.deepEqual(ttlVerdict({ fixed: "no TTL here", unset: "", source: "x" }, 300, "t")?.kind, "ignored");
+    assert.match(ttlVerdict({ fixed: "no TTL here", unset: "", source: "x" }, 300, "t")?.message ?? "", /takes no TTL: no TTL here; this ttl is ignored/);
+    assert.equal(ttlVerdict({ min: 60, max: 86400, unset: "", source: "x" }, 30, "t")?.kind, "error");
+    assert.equal(ttlVerdict({ min: 60, max: 86400, unset: "", source: "x" }, 60, "t"), undefined);
     assert.equal(ttlProblem({ values: [300, 3600], unset: "", source: "x" }, 300, "t"), undefined);
     assert.match(ttlProblem({ values: [300, 3600], unset: "", source: "x" }, 86400, "t") ?? "", /only the TTLs 300, 3600: use one of them$/);
     assert.equal(ttlProblem({ min: 0, max: 86400, unset: "", source: "x" }, 1, "t"), undefined);

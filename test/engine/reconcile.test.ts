@@ -140,4 +140,52 @@ describe("Engine - reconcile", () => {
     await reconcile(w.deps).catch(() => undefined);
     assert.deepEqual(w.log.slice(-2), ["finish", "release"]);
   });
+
+  describe("config warnings (issue 14): logged once, not on every run", () => {
+    const W = { line: 7, key: "records.ttl", message: "duckdns takes no TTL: ...; this ttl is ignored", record: "a.example.org", text: "/etc/ddns/ddns.toml:7: records.ttl: duckdns takes no TTL: ...; this ttl is ignored" };
+
+    it("a warning not yet told/idle run/one config-warning transition (priority 4, the record), remembered in the state, sealed", async () => {
+      const w = world({ state: { kind: "ok", state: published("198.51.100.7") } });
+      w.deps.config.warnings = [W];
+      await reconcile(w.deps);
+      const told = w.logger.transitions.filter((t) => t.kind === "config-warning");
+      assert.equal(told.length, 1);
+      assert.equal(told[0]!.message, W.text);
+      assert.equal(told[0]!.priority, 4);
+      assert.equal(told[0]!.record, "a.example.org");
+      assert.equal(w.store.saves.length, 1);
+      assert.deepEqual(w.store.saves[0]!.configWarnings, [W.text]);
+      assert.equal(w.seals.length, 1, "the next quiet run is sealed and parses nothing");
+    });
+
+    it("the same warning already told/idle run/nothing logged, nothing saved", async () => {
+      const w = world({ state: { kind: "ok", state: { ...published("198.51.100.7"), configWarnings: [W.text] } } });
+      w.deps.config.warnings = [W];
+      await reconcile(w.deps);
+      assert.equal(w.logger.transitions.length, 0);
+      assert.equal(w.store.saves.length, 0);
+    });
+
+    it("the warning moved to another line/run/told again; gone from the config/forgotten, so it is told if it comes back", async () => {
+      const moved = { ...W, line: 9, text: W.text.replace(":7:", ":9:") };
+      const w = world({ state: { kind: "ok", state: { ...published("198.51.100.7"), configWarnings: [W.text] } } });
+      w.deps.config.warnings = [moved];
+      await reconcile(w.deps);
+      assert.deepEqual(w.logger.transitions.map((t) => t.message), [moved.text]);
+      assert.deepEqual(w.store.saves.at(-1)!.configWarnings, [moved.text]);
+
+      const gone = world({ state: { kind: "ok", state: { ...published("198.51.100.7"), configWarnings: [W.text] } } });
+      await reconcile(gone.deps);
+      assert.equal(gone.logger.transitions.length, 0);
+      assert.equal(gone.store.saves.at(-1)!.configWarnings, undefined);
+    });
+
+    it("a pushing run/warning told, and kept with the pushed state", async () => {
+      const w = world({ state: { kind: "ok", state: published("198.51.100.7") }, detected: found("198.51.100.8") });
+      w.deps.config.warnings = [W];
+      await reconcile(w.deps);
+      assert.equal(w.logger.transitions.filter((t) => t.kind === "config-warning").length, 1);
+      assert.deepEqual(w.store.saves.at(-1)!.configWarnings, [W.text]);
+    });
+  });
 });

@@ -31,6 +31,15 @@ describe("State - file store", () => {
     assert.deepEqual(r.state, sample);
   });
 
+  it("config warnings told/save and load/round-trip; a malformed list is dropped, not a corrupt state", async () => {
+    const { validate } = await import("../../src/state/file-store.js");
+    const told: State = { ...sample, configWarnings: ["/etc/ddns/ddns.toml:7: records.ttl: duckdns takes no TTL"] };
+    assert.deepEqual(validate(JSON.stringify(told)), told);
+    const bad = validate(JSON.stringify({ ...sample, configWarnings: [1, 2] }));
+    assert.ok(typeof bad !== "string");
+    assert.equal(bad.configWarnings, undefined);
+  });
+
   for (const [what, text] of [
     ["truncated JSON", '{"version":1,"records":{"a'],
     ["wrong version", '{"version":9,"records":{}}'],
