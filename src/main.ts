@@ -53,7 +53,21 @@ function readText(path: string): string | undefined {
   }
 }
 
+/**
+ * Bounds glibc's name lookups unless the operator has set RES_OPTIONS.
+ *
+ * A lookup (getaddrinfo in libuv's thread pool) cannot be abandoned, and Node joins
+ * that pool when the process exits: with glibc's defaults (5 s x 2 attempts per
+ * nameserver) a silent nameserver kept `ddns detect` alive 10.7 s for a 2.5 s
+ * deadline (measured: a netns whose only nameserver never answers). Two tries of
+ * 2 s per nameserver end each lookup within ~4 s; a resolver that answers at all
+ * answers well inside that. glibc reads the variable when a thread first resolves,
+ * so it is set before anything can resolve.
+ */
+export const RES_OPTIONS = "timeout:2 attempts:2";
+
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (env["RES_OPTIONS"] === undefined) env["RES_OPTIONS"] = RES_OPTIONS;
   const rt = runtime(env);
   const defs = runDefaults(env);
   try {

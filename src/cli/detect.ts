@@ -43,7 +43,8 @@ export async function detectCommand(opts: GlobalOptions, json: boolean, rt: Runt
     const d = detected[f];
     if (d.kind === "disabled") rt.out(`${f}: disabled`);
     else if (d.kind === "found") rt.out(`${f}: ${d.addresses.join(" ")} (from ${d.source})`);
-    else rt.out(`${f}: unavailable (${d.source}: ${d.reason})`);
+    // The reason names each source it asked ("gateway: ...; http: ...").
+    else rt.out(`${f}: unavailable (${d.reason})`);
     if (d.kind === "disabled") continue;
     // What the router said, by which protocol, in how many ms (the gateway source).
     if (d.gateway !== undefined) {
