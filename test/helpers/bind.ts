@@ -29,6 +29,8 @@ export interface BindServer {
   keys: Record<string, BindKey>;
   /** The addresses BIND answers for name/type, sorted ([] for none). */
   query(name: string, type: "A" | "AAAA"): Promise<string[]>;
+  /** The TTL BIND serves for the RRset (dig, no recursion), or undefined when there is none. */
+  ttl(name: string, type: "A" | "AAAA"): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -140,6 +142,14 @@ export async function startBind(keyAlgorithms: Record<string, string>, zones: Bi
     dir,
     keys,
     query: (name, type) => ask(name, type),
+    ttl: (name, type) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        execFile(DIG, ["+noall", "+answer", "+norec", "+time=2", "+tries=1", "-p", String(port), `@${address}`, name, type], (err, stdout) => {
+          if (err) return reject(err);
+          const rr = stdout.split("\n").map((l) => l.split(/\s+/)).find((f) => f[3] === type);
+          resolve(rr === undefined ? undefined : Number(rr[1]));
+        });
+      }),
     async stop() {
       process.off("exit", reap);
       if (child.exitCode === null) child.kill("SIGKILL");

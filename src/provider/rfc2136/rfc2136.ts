@@ -7,30 +7,42 @@
  * costs a process, a runtime dependency on bind9-dnsutils, and the secret on its
  * command line or in a temp file. One UPDATE message carries every due record of the
  * provider entry: for each, "delete the RRset" then "add" its addresses (the
- * sequence nsupdate sends), so a change costs one round trip and no read.
+ * sequence nsupdate sends).
+ *
+ * TTL (issue 14): an added RR must carry a TTL, and the server gives the whole RRset
+ * the added records' TTL (RFC 2181 §5.2), so an UPDATE cannot "leave the TTL alone".
+ * A record without `ttl` therefore first asks the primary (the same server, signed
+ * with the same key, RD clear) for the RRset and reuses the TTL it serves; only when
+ * the name has no such RRset does the documented default (300) apply. Those queries
+ * go out together, before the UPDATE: a change costs two round trips without `ttl`,
+ * one with it.
  */
 import { randomInt } from "node:crypto";
 import type { DnsProvider, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "../types.js";
 import {
   CLASS,
+  OPCODE_QUERY,
   OPCODE_UPDATE,
   TYPE,
   WireError,
   addressBytes,
+  buildQuery,
   canonicalName,
   encodeHeader,
   encodeName,
   encodeRR,
   parseMessage,
   rcodeName,
+  type ParsedMessage,
 } from "../../net/dns/message.js";
 import { parseTsigKey, signMessage, verifyResponse, type TsigKey } from "./tsig.js";
 import { exchange, formatServer, parseServer, type DnsServer } from "../../net/dns/exchange.js";
 import { isDdnsError } from "../../errors.js";
 
-const DEFAULT_TTL = 300;
+/** The TTL of an RRset ddns creates when the record has no `ttl` (ddns.toml(5), PROVIDER TYPES). */
+export const DEFAULT_TTL = 300;
 const DEADLINE_MS = 10_000;
-const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NOTIMP: 4, REFUSED: 5, NOTAUTH: 9, NOTZONE: 10 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, NOTAUTH: 9, NOTZONE: 10 } as const;
 const TSIG_BADTIME = 18;
 
 interface Setup {
@@ -60,13 +72,91 @@ export function createRfc2136(settings: ProviderSettings, deps: ProviderDeps): D
   const ready = setup(settings);
   const label = `rfc2136 provider "${settings.name}"`;
 
+  type Failure = { kind: "transient" | "permanent"; reason: string };
+
+  /**
+   * Sends one signed message (an UPDATE or a query) and returns its answer, or the
+   * failure of the exchange itself: no answer, a malformed one, the wrong opcode, a
+   * TSIG error. `doing` names the act for messages ("the update of x (A)").
+   */
+  async function signedExchange(
+    s: Setup,
+    body: Buffer,
+    opcode: number,
+    doing: string,
+    signal: AbortSignal,
+  ): Promise<{ kind: "answer"; parsed: ParsedMessage; wire: Buffer; signedOk: boolean; unsignedWhy: string } | Failure> {
+    const where = formatServer(s.server);
+    const signed = signMessage(body, s.key, deps.now() / 1000);
+    let wire: Buffer;
+    try {
+      wire = await exchange(s.server, signed.wire, { tcp: s.tcp, deadlineMs: DEADLINE_MS, signal });
+    } catch (e) {
+      const why = isDdnsError(e) ? e.message : "the exchange failed";
+      return { kind: "transient", reason: `${doing} to ${where} failed: ${why}; will retry` };
+    }
+    let parsed;
+    try {
+      parsed = parseMessage(wire);
+    } catch (e) {
+      const why = e instanceof WireError ? e.message : "it does not parse";
+      return { kind: "transient", reason: `${where} sent a malformed answer to ${doing} (${why}); will retry` };
+    }
+    const h = parsed.header;
+    if (!h.qr || h.opcode !== opcode) {
+      return { kind: "transient", reason: `${where} answered ${doing} with something other than ${opcode === OPCODE_UPDATE ? "an UPDATE" : "a QUERY"} answer; will retry` };
+    }
+    const check = verifyResponse(wire, parsed, s.key, signed.mac, deps.now() / 1000);
+    const keyText = `TSIG key "${s.key.name}" (${s.key.algorithm})`;
+    if (check.kind === "error") {
+      const err = rcodeName(check.error);
+      if (check.error === TSIG_BADTIME) {
+        return { kind: "transient", reason: `${where} refused ${doing}: ${rcodeName(h.rcode)}(${err}), the clocks differ by more than 5 minutes: check this machine's time` };
+      }
+      return {
+        kind: "permanent",
+        reason: `${where} rejected ${keyText} for ${doing}: ${rcodeName(h.rcode)}(${err}); check key_name, key_secret and key_algorithm against the server's key statement`,
+      };
+    }
+    return { kind: "answer", parsed, wire, signedOk: check.kind === "valid", unsignedWhy: check.kind === "unsigned" ? "the answer is not signed" : check.kind === "invalid" ? check.why : "" };
+  }
+
+  /**
+   * The TTL the primary serves for the RRset (owner, type), or null when the name has
+   * no such RRset (NXDOMAIN, or NOERROR without it): then the default applies.
+   */
+  async function servedTtl(s: Setup, owner: string, type: number, what: string, signal: AbortSignal): Promise<{ kind: "ttl"; ttl: number | null } | Failure> {
+    const where = formatServer(s.server);
+    const doing = `the query for the TTL of ${what}`;
+    const r = await signedExchange(s, buildQuery(randomInt(65536), owner, type, false), OPCODE_QUERY, doing, signal);
+    if (r.kind !== "answer") return r;
+    const rcode = r.parsed.header.rcode;
+    if (rcode === RCODE.REFUSED) {
+      return {
+        kind: "permanent",
+        reason: `${where} refused ${doing} (REFUSED): a record without ttl keeps the TTL its RRset has, so ddns asks the primary first; check that ${where} serves zone ${s.zone} and that its allow-query admits this host or the key, or set ttl for the record`,
+      };
+    }
+    if (rcode !== RCODE.NOERROR && rcode !== RCODE.NXDOMAIN) {
+      return { kind: "transient", reason: `${where} could not answer ${doing} (${rcodeName(rcode)}); will retry` };
+    }
+    if (!r.signedOk) return { kind: "transient", reason: `${where} answered ${doing} but ${r.unsignedWhy}: not trusting it; will retry` };
+    // AA: the primary's own data, with the TTL as configured (a cache would count it down).
+    if ((r.wire.readUInt16BE(2) & 0x0400) === 0) {
+      return { kind: "permanent", reason: `${where} is not authoritative for ${what} (its answer lacks the AA bit): server must be the primary of zone ${s.zone}` };
+    }
+    if (rcode === RCODE.NXDOMAIN) return { kind: "ttl", ttl: null };
+    const rr = (r.parsed.records[0] ?? []).find((x) => x.type === type && x.cls === CLASS.IN && canonicalName(x.name) === owner);
+    return { kind: "ttl", ttl: rr === undefined ? null : rr.ttl };
+  }
+
   /** Sends one signed UPDATE; returns the classification for everything in it. */
   async function send(
     s: Setup,
     updateSection: Buffer[],
     what: string,
     signal: AbortSignal,
-  ): Promise<{ kind: "ok" } | { kind: "transient" | "permanent"; reason: string }> {
+  ): Promise<{ kind: "ok" } | Failure> {
     const where = formatServer(s.server);
     const body = Buffer.concat([
       encodeHeader({ id: randomInt(65536), qr: false, opcode: OPCODE_UPDATE, tc: false, rcode: 0, counts: [1, 0, updateSection.length, 0] }),
@@ -74,43 +164,13 @@ export function createRfc2136(settings: ProviderSettings, deps: ProviderDeps): D
       Buffer.from([0, TYPE.SOA, 0, CLASS.IN]),
       ...updateSection,
     ]);
-    const signed = signMessage(body, s.key, deps.now() / 1000);
-    let wire: Buffer;
-    try {
-      wire = await exchange(s.server, signed.wire, { tcp: s.tcp, deadlineMs: DEADLINE_MS, signal });
-    } catch (e) {
-      const why = isDdnsError(e) ? e.message : "the exchange failed";
-      return { kind: "transient", reason: `the update of ${what} to ${where} failed: ${why}; will retry` };
-    }
-    let parsed;
-    try {
-      parsed = parseMessage(wire);
-    } catch (e) {
-      const why = e instanceof WireError ? e.message : "it does not parse";
-      return { kind: "transient", reason: `${where} sent a malformed answer to the update of ${what} (${why}); will retry` };
-    }
-    const h = parsed.header;
-    if (!h.qr || h.opcode !== OPCODE_UPDATE) {
-      return { kind: "transient", reason: `${where} answered the update of ${what} with something other than an UPDATE answer; will retry` };
-    }
-    const check = verifyResponse(wire, parsed, s.key, signed.mac, deps.now() / 1000);
+    const r = await signedExchange(s, body, OPCODE_UPDATE, `the update of ${what}`, signal);
+    if (r.kind !== "answer") return r;
+    const h = r.parsed.header;
     const keyText = `TSIG key "${s.key.name}" (${s.key.algorithm})`;
-    if (check.kind === "error") {
-      const err = rcodeName(check.error);
-      if (check.error === TSIG_BADTIME) {
-        return { kind: "transient", reason: `${where} refused the update of ${what}: ${rcodeName(h.rcode)}(${err}), the clocks differ by more than 5 minutes: check this machine's time` };
-      }
-      return {
-        kind: "permanent",
-        reason: `${where} rejected ${keyText} for ${what}: ${rcodeName(h.rcode)}(${err}); check key_name, key_secret and key_algorithm against the server's key statement`,
-      };
-    }
     switch (h.rcode) {
       case RCODE.NOERROR:
-        if (check.kind !== "valid") {
-          const why = check.kind === "unsigned" ? "the answer is not signed" : check.why;
-          return { kind: "transient", reason: `${where} answered the update of ${what} but ${why}: not trusting it; will retry` };
-        }
+        if (!r.signedOk) return { kind: "transient", reason: `${where} answered the update of ${what} but ${r.unsignedWhy}: not trusting it; will retry` };
         return { kind: "ok" };
       case RCODE.REFUSED:
         return {
@@ -137,8 +197,7 @@ export function createRfc2136(settings: ProviderSettings, deps: ProviderDeps): D
         for (const u of updates) out.set(u.key, { kind: "permanent", reason: `${label} cannot update ${u.name}: ${ready}` });
         return out;
       }
-      const section: Buffer[] = [];
-      const sent: RecordUpdate[] = [];
+      const due: { u: RecordUpdate; owner: string; type: number; rdatas: Buffer[]; what: string }[] = [];
       for (const u of updates) {
         const type = u.family === "ipv4" ? TYPE.A : TYPE.AAAA;
         const rdatas = u.addresses.map((a) => addressBytes(a, u.family));
@@ -151,11 +210,24 @@ export function createRfc2136(settings: ProviderSettings, deps: ProviderDeps): D
           out.set(u.key, { kind: "permanent", reason: `${label} cannot update ${u.name}: "${bad ?? ""}" is not an ${u.family} address` });
           continue;
         }
-        const owner = canonicalName(u.name);
-        section.push(encodeRR(owner, type, CLASS.ANY, 0));
-        for (const rd of rdatas) section.push(encodeRR(owner, type, CLASS.IN, u.ttl ?? DEFAULT_TTL, rd!));
-        sent.push(u);
+        due.push({ u, owner: canonicalName(u.name), type, rdatas: rdatas as Buffer[], what: `${u.name} (${u.family === "ipv4" ? "A" : "AAAA"})` });
       }
+      // Without ttl: the TTL the RRset has now (asked together), the default only for a new RRset.
+      const ttls = await Promise.all(
+        due.map((d) => (d.u.ttl !== undefined ? Promise.resolve({ kind: "ttl" as const, ttl: d.u.ttl }) : servedTtl(ready, d.owner, d.type, d.what, signal))),
+      );
+      const section: Buffer[] = [];
+      const sent: RecordUpdate[] = [];
+      due.forEach((d, i) => {
+        const t = ttls[i]!;
+        if (t.kind !== "ttl") {
+          out.set(d.u.key, t.kind === "transient" ? { kind: "transient", reason: t.reason } : { kind: "permanent", reason: t.reason });
+          return;
+        }
+        section.push(encodeRR(d.owner, d.type, CLASS.ANY, 0));
+        for (const rd of d.rdatas) section.push(encodeRR(d.owner, d.type, CLASS.IN, t.ttl ?? DEFAULT_TTL, rd));
+        sent.push(d.u);
+      });
       if (sent.length === 0) return out;
       const what = sent.map((u) => `${u.name} (${u.family === "ipv4" ? "A" : "AAAA"})`).join(", ");
       const result = await send(ready, section, what, signal);

@@ -8,7 +8,9 @@ export const rfc2136Spec: ProviderSpec = {
   ttl: {
     min: 0,
     max: 86400,
-    unset: "300 (the RRset is replaced as a whole: delete and add in one UPDATE)",
+    unset:
+      "an existing RRset keeps its TTL (ddns asks the primary for it with a signed query, then replaces the RRset with that TTL); a new RRset gets 300",
+    note: "an UPDATE that adds RRs must carry a TTL and the RRset takes it (RFC 2181 section 5.2), hence the query first; a server that refuses the query is a permanent failure unless ttl is set",
     source: "RFC 2136 section 2.5.1 (Add To An RRset): the TTL travels with every added RR; RFC 2181 section 8: 0..2147483647",
   },
   // Not HTTP: the server is the `server` key; `endpoint` is not used by this type.

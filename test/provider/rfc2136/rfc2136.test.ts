@@ -58,6 +58,7 @@ describe("Provider - rfc2136 against BIND", () => {
       [
         { name: "example.net", policy: 'allow-update { key "k-sha256"; key "k-sha512"; key "k-sha384"; key "k-sha224"; key "k-sha1"; key "k-md5"; };' },
         { name: "limited.test", policy: 'update-policy { grant "k-limited" zonesub A; };' },
+        { name: "noquery.test", policy: 'allow-update { key "k-sha256"; }; allow-query { none; };' },
       ],
     );
     for (const k of Object.values(bind.keys)) known.add(k.secret);
@@ -79,6 +80,42 @@ describe("Provider - rfc2136 against BIND", () => {
     const out = await p.push([upd("swap.example.net", "ipv4", ["192.0.2.3"], 60)], signal());
     assert.equal(only(out, "swap.example.net/ipv4").kind, "updated");
     assert.deepEqual(await bind.query("swap.example.net", "A"), ["192.0.2.3"]);
+  });
+
+  it("ttl unset, RRset served with TTL 3600/push new address/TTL 3600 kept (read from the primary first)", async () => {
+    const p = provider(keyValues("k-sha256"));
+    await p.push([upd("keep.example.net", "ipv4", ["192.0.2.31"], 3600)], signal());
+    assert.equal(await bind.ttl("keep.example.net", "A"), 3600);
+    const out = await p.push([upd("keep.example.net", "ipv4", ["192.0.2.32"])], signal());
+    assert.deepEqual(only(out, "keep.example.net/ipv4"), { kind: "updated" });
+    assert.deepEqual(await bind.query("keep.example.net", "A"), ["192.0.2.32"]);
+    assert.equal(await bind.ttl("keep.example.net", "A"), 3600, "the operator's TTL is left alone");
+  });
+
+  it("ttl unset, no RRset of that type (the name holds only AAAA)/push A/created with the default 300, the AAAA's TTL untouched", async () => {
+    const p = provider(keyValues("k-sha256"));
+    await p.push([upd("new.example.net", "ipv6", ["2001:db8::31"], 7200)], signal());
+    const out = await p.push([upd("new.example.net", "ipv4", ["192.0.2.33"]), upd("fresh.example.net", "ipv4", ["192.0.2.34"])], signal());
+    assert.deepEqual([...out.values()].map((o) => o.kind), ["updated", "updated"]);
+    assert.equal(await bind.ttl("new.example.net", "A"), 300);
+    assert.equal(await bind.ttl("fresh.example.net", "A"), 300, "NXDOMAIN: the default");
+    assert.equal(await bind.ttl("new.example.net", "AAAA"), 7200);
+  });
+
+  it("ttl set/push/that TTL replaces the served one, no query needed", async () => {
+    const p = provider(keyValues("k-sha256"));
+    await p.push([upd("set.example.net", "ipv4", ["192.0.2.35"], 3600)], signal());
+    await p.push([upd("set.example.net", "ipv4", ["192.0.2.36"], 120)], signal());
+    assert.equal(await bind.ttl("set.example.net", "A"), 120);
+  });
+
+  it("zone that refuses queries/push without ttl/permanent naming allow-query and ttl, no UPDATE tried", async () => {
+    // (BIND also refuses UPDATEs from a client its allow-query refuses, so ttl alone would not help here.)
+    const p = provider(keyValues("k-sha256", { zone: "noquery.test" }));
+    const o = only(await p.push([upd("h.noquery.test", "ipv4", ["192.0.2.37"])], signal()), "h.noquery.test/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(o.kind === "permanent" ? o.reason : "", /refused the query for the TTL of h\.noquery\.test \(A\) \(REFUSED\).*allow-query.*or set ttl/);
+    assert.doesNotMatch(o.kind === "permanent" ? o.reason : "", /update of/);
   });
 
   it("same addresses again/push/still updated and the zone unchanged", async () => {
@@ -236,7 +273,7 @@ describe("Provider - rfc2136 failures without BIND", () => {
 
   it("unsigned NOERROR answer/push/transient, not trusted", async () => {
     udpReply = (m) => answer(m, 0);
-    const out = await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal());
+    const out = await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal());
     const o = only(out, "h.example.net/ipv4");
     assert.equal(o.kind, "transient");
     assert.match(o.kind === "transient" ? o.reason : "", /not signed/);
@@ -246,7 +283,7 @@ describe("Provider - rfc2136 failures without BIND", () => {
     const key = parseTsigKey("k", "hmac-sha256", secret) as TsigKey;
     // A replayed or forged answer: signed like a request, so its MAC does not cover ours.
     udpReply = (m) => signMessage(answer(m, 0), key, Date.now() / 1000).wire;
-    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "transient");
     assert.match(o.kind === "transient" ? o.reason : "", /signature does not match/);
   });
@@ -254,21 +291,21 @@ describe("Provider - rfc2136 failures without BIND", () => {
   it("answer signed with another key/push/transient, not trusted", async () => {
     const other = parseTsigKey("other", "hmac-sha256", secret) as TsigKey;
     udpReply = (m) => signMessage(answer(m, 0), other, Date.now() / 1000).wire;
-    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "transient");
     assert.match(o.kind === "transient" ? o.reason : "", /another key/);
   });
 
   it("SERVFAIL/push/transient", async () => {
     udpReply = (m) => answer(m, 2);
-    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "transient");
     assert.match(o.kind === "transient" ? o.reason : "", /SERVFAIL/);
   });
 
   it("malformed answer with the right ID/push/transient", async () => {
     udpReply = (m) => Buffer.concat([answer(m, 0).subarray(0, 4), Buffer.from([0, 5, 0, 0, 0, 0, 0, 0, 3, 97])]);
-    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "transient");
     assert.match(o.kind === "transient" ? o.reason : "", /malformed/);
   });
@@ -277,7 +314,7 @@ describe("Provider - rfc2136 failures without BIND", () => {
     udpReply = (m) => answer(m, 0, true);
     tcpReply = (m) => answer(m, 2);
     const before = tcpConnections;
-    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.equal(tcpConnections, before + 1);
     assert.equal(o.kind, "transient");
   });
@@ -285,7 +322,7 @@ describe("Provider - rfc2136 failures without BIND", () => {
   it("server silent/push/transient when the signal ends", async () => {
     udpReply = () => null;
     const o = only(
-      await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], AbortSignal.timeout(300)),
+      await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], AbortSignal.timeout(300)),
       "h.example.net/ipv4",
     );
     assert.equal(o.kind, "transient");
@@ -296,7 +333,7 @@ describe("Provider - rfc2136 failures without BIND", () => {
     await new Promise<void>((res) => sock.bind(0, "127.0.0.1", res));
     const closed = sock.address().port;
     sock.close();
-    const o = only(await provider(base(`127.0.0.1:${closed}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o = only(await provider(base(`127.0.0.1:${closed}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "transient");
   });
 
@@ -305,7 +342,7 @@ describe("Provider - rfc2136 failures without BIND", () => {
     await new Promise<void>((res) => six.bind(0, "::1", res));
     six.on("message", (msg, rinfo) => six.send(answer(msg, 2), rinfo.port, rinfo.address));
     try {
-      const o = only(await provider(base(`[::1]:${six.address().port}`)).push([upd("h.example.net", "ipv6", ["2001:db8::1"])], signal()), "h.example.net/ipv6");
+      const o = only(await provider(base(`[::1]:${six.address().port}`)).push([upd("h.example.net", "ipv6", ["2001:db8::1"], 300)], signal()), "h.example.net/ipv6");
       assert.equal(o.kind, "transient");
       assert.match(o.kind === "transient" ? o.reason : "", /\[::1\]:\d+ could not apply.*SERVFAIL/);
     } finally {
@@ -314,18 +351,54 @@ describe("Provider - rfc2136 failures without BIND", () => {
   });
 
   it("server given as a name/push/permanent config problem", async () => {
-    const o = only(await provider(base("ns1.example.net")).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o = only(await provider(base("ns1.example.net")).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "permanent");
     assert.match(o.kind === "permanent" ? o.reason : "", /IP address/);
   });
 
   it("secret not base64 or unknown algorithm/push/permanent, secret not echoed", async () => {
     const bad = { ...base(`127.0.0.1:${port}`), key_secret: "not base64!!" };
-    const o = only(await provider(bad).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o = only(await provider(bad).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.equal(o.kind, "permanent");
     const alg = { ...base(`127.0.0.1:${port}`), key_algorithm: "hmac-sha3" };
-    const o2 = only(await provider(alg).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    const o2 = only(await provider(alg).push([upd("h.example.net", "ipv4", ["192.0.2.1"], 300)], signal()), "h.example.net/ipv4");
     assert.match(o2.kind === "permanent" ? o2.reason : "", /key_algorithm/);
+  });
+
+  // Without ttl the provider first asks for the RRset's TTL (issue 14); these are that query's failures.
+  const opcodeOf = (m: Buffer): number => (m.readUInt16BE(2) >> 11) & 0xf;
+  /** A QUERY answer (QR, AA, `rcode`) to the request `m`, no records. */
+  const queryAnswer = (m: Buffer, rcode: number): Buffer => {
+    const h = answer(m, rcode);
+    h.writeUInt16BE(0x8000 | 0x0400 | rcode, 2);
+    return h;
+  };
+
+  it("ttl unset, the query answered unsigned/push/transient, no UPDATE sent", async () => {
+    const opcodes: number[] = [];
+    udpReply = (m) => (opcodes.push(opcodeOf(m)), opcodeOf(m) === 0 ? queryAnswer(m, 3) : answer(m, 0));
+    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    assert.equal(o.kind, "transient");
+    assert.match(o.kind === "transient" ? o.reason : "", /query for the TTL of h\.example\.net \(A\).*not signed/);
+    assert.deepEqual(opcodes, [0], "a query, and no UPDATE after it");
+  });
+
+  it("ttl unset, the query answered SERVFAIL/push/transient; REFUSED/permanent naming allow-query and ttl", async () => {
+    udpReply = (m) => (opcodeOf(m) === 0 ? queryAnswer(m, 2) : answer(m, 0));
+    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    assert.equal(o.kind, "transient");
+    assert.match(o.kind === "transient" ? o.reason : "", /SERVFAIL/);
+    udpReply = (m) => (opcodeOf(m) === 0 ? queryAnswer(m, 5) : answer(m, 0));
+    const r = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], signal()), "h.example.net/ipv4");
+    assert.equal(r.kind, "permanent");
+    assert.match(r.kind === "permanent" ? r.reason : "", /refused the query for the TTL .*allow-query.*or set ttl/);
+  });
+
+  it("ttl unset, server silent/push/transient when the signal ends", async () => {
+    udpReply = () => null;
+    const o = only(await provider(base(`127.0.0.1:${port}`)).push([upd("h.example.net", "ipv4", ["192.0.2.1"])], AbortSignal.timeout(300)), "h.example.net/ipv4");
+    assert.equal(o.kind, "transient");
+    assert.match(o.kind === "transient" ? o.reason : "", /query for the TTL/);
   });
 
   it("spec/keys/server, zone, key_name, key_secret required; secret kind", () => {
