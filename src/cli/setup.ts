@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import toml from "toml";
 import { createInterface } from "node:readline/promises";
 import { dirname, join } from "node:path";
 import { parseConfigText } from "../config/load.js";
@@ -66,7 +67,18 @@ export async function setupCommand(opts: SetupOptions, rt: Runtime): Promise<num
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  const provName = uniqueName(old, a.type);
+  // A second `ddns setup` for a name already set up by the same type with the same
+  // credential replaces the secret (token rotation) and leaves ddns.toml alone; any
+  // other record of that name is the operator's: refused, nothing written.
+  const existing = recordNamed(old, a.name);
+  if (existing !== undefined && (existing.type !== a.type || existing.credential !== `${a.secretKey}:${credName}`)) {
+    rt.err(
+      `${configPath}: ${a.name} already has a record (provider "${existing.provider}"${existing.type === undefined ? "" : `, type ${existing.type}`}); ` +
+        `edit or remove it there, or choose another name; nothing was written`,
+    );
+    return EXIT.usage;
+  }
+  const provName = existing?.provider ?? uniqueName(old, a.type);
   const block = [
     "",
     `# added by ddns setup`,
@@ -81,7 +93,8 @@ export async function setupCommand(opts: SetupOptions, rt: Runtime): Promise<num
     `families = [${a.families.map((f) => JSON.stringify(f)).join(", ")}]`,
     "",
   ].join("\n");
-  const text = (old === "" ? "# /etc/ddns/ddns.toml: see man ddns.toml\n" : old.endsWith("\n") ? old : `${old}\n`) + block;
+  const text =
+    existing !== undefined ? old : (old === "" ? "# /etc/ddns/ddns.toml: see man ddns.toml\n" : old.endsWith("\n") ? old : `${old}\n`) + block;
 
   // Validate and check before anything is written: the secret sits in a private
   // temporary directory (0700) as the credential the service will get.
@@ -133,6 +146,11 @@ export async function setupCommand(opts: SetupOptions, rt: Runtime): Promise<num
     rt.err("systemctl daemon-reload failed: run it before the next ddns run, or that run cannot read the secret");
   }
 
+  if (existing !== undefined) {
+    rt.out(`${configPath}: unchanged — ${a.name} was already set up via [providers.${provName}]; its secret was replaced (edit the file to change anything else)`);
+    if (opts.enable) await enableUnits(rt);
+    return EXIT.ok;
+  }
   try {
     await stat(configPath);
     await copyFile(configPath, `${configPath}.bak`);
@@ -340,6 +358,34 @@ async function hidden(q: string): Promise<string> {
     stdin.pause();
     process.stdout.write("\n");
   }
+}
+
+/**
+ * The record of `name` in a config text, with its provider table's type and which
+ * `*_credential` key names which credential ("token:ddns-duckdns-x"); undefined when
+ * there is none or the text does not parse (validation then says why).
+ */
+function recordNamed(text: string, name: string): { provider: string; type?: string; credential?: string } | undefined {
+  let doc: unknown;
+  try {
+    doc = toml.parse(text);
+  } catch {
+    return undefined;
+  }
+  const d = doc as { records?: unknown; providers?: unknown };
+  if (!Array.isArray(d.records)) return undefined;
+  for (const r of d.records as unknown[]) {
+    const rec = r as { name?: unknown; provider?: unknown };
+    if (typeof rec.name !== "string" || typeof rec.provider !== "string") continue;
+    const n = normalizeHostname(rec.name, { wildcard: true, minLabels: 1 });
+    if (!n.ok || n.name !== name) continue;
+    const table = (d.providers as Record<string, unknown> | undefined)?.[rec.provider] as Record<string, unknown> | undefined;
+    const type = typeof table?.["type"] === "string" ? (table["type"] as string) : undefined;
+    const creds = Object.entries(table ?? {}).filter(([k, v]) => k.endsWith("_credential") && typeof v === "string");
+    const credential = creds.length === 1 ? `${creds[0]![0].slice(0, -"_credential".length)}:${creds[0]![1] as string}` : undefined;
+    return { provider: rec.provider, ...(type === undefined ? {} : { type }), ...(credential === undefined ? {} : { credential }) };
+  }
+  return undefined;
 }
 
 function uniqueName(text: string, base: string): string {

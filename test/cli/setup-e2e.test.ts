@@ -100,6 +100,30 @@ describe("CLI - ddns setup through the real bin/ddns", () => {
     await assertNoSecrets([TOKEN], { stdout: x.stdout + y.stdout + check.stdout, stderr: x.stderr + y.stderr + check.stderr, files: [join(r, "etc/ddns/ddns.toml")] });
   });
 
+  it("run again/same name and type: the secret is replaced, ddns.toml and its backup untouched; another type for that name: exit 2, nothing written", async () => {
+    const { r } = await root();
+    await writeFile(join(r, "tok"), TOKEN + "\n");
+    const args = ["setup", "--root", r, "--provider", "duckdns", "--name", "myhost.duckdns.org", "--families", "ipv4", "--no-check"];
+    assert.equal((await runDdns([...args, "--token-file", join(r, "tok")])).code, 0);
+    const config = await readFile(join(r, "etc/ddns/ddns.toml"), "utf8");
+    const backup = await readFile(join(r, "etc/ddns/ddns.toml.bak"), "utf8");
+    const rotated = "duck-rotated-token-51c0d2";
+    await writeFile(join(r, "tok2"), rotated + "\n");
+    // The name as typed differently (case, trailing dot) is the same record.
+    const again = await runDdns(["setup", "--root", r, "--provider", "duckdns", "--name", "MyHost.DuckDNS.org.", "--no-check", "--token-file", join(r, "tok2")]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /unchanged — myhost\.duckdns\.org was already set up via \[providers\.duckdns\]; its secret was replaced/);
+    assert.equal(await readFile(join(r, "etc/ddns/ddns.toml"), "utf8"), config, "one provider table and one record, as before");
+    assert.equal(await readFile(join(r, "etc/ddns/ddns.toml.bak"), "utf8"), backup);
+    assert.equal(await readFile(join(r, "etc/ddns/credentials/ddns-duckdns-myhost-duckdns-org"), "utf8"), `${rotated}\n`);
+    const other = await runDdns(["setup", "--root", r, "--provider", "dynv6", "--name", "myhost.duckdns.org", "--no-check", "--token-file", join(r, "tok2")]);
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(other.stderr, /myhost\.duckdns\.org already has a record \(provider "duckdns", type duckdns\); edit or remove it there, or choose another name; nothing was written/);
+    assert.equal(await readFile(join(r, "etc/ddns/ddns.toml"), "utf8"), config);
+    await assert.rejects(stat(join(r, "etc/ddns/credentials/ddns-dynv6-myhost-duckdns-org")));
+    await assertNoSecrets([TOKEN, rotated], { stdout: again.stdout + other.stdout, stderr: again.stderr + other.stderr, files: [join(r, "etc/ddns/ddns.toml")] });
+  });
+
   it("bad flags/an unknown type or a bad name is refused before anything is written", async () => {
     const { r, kept } = await root();
     await writeFile(join(r, "tok"), TOKEN);
