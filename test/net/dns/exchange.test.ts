@@ -29,14 +29,19 @@ function scenario(q: DnsQuery): Buffer | Buffer[] | null {
   }
 }
 
-describe("net/dns - exchange", () => {
+// A bound on the whole suite: a hang (seen once under load) fails with a name
+// instead of holding the test run.
+describe("net/dns - exchange", { timeout: 60_000 }, () => {
   let udp: DnsServer;
   let tcp: Server;
   const tcpQuestions: string[] = [];
+  const sockets = new Set<import("node:net").Socket>();
   before(async () => {
     udp = await startDnsServer("127.0.0.1", scenario);
     // The same port over TCP, for the truncation fallback (RFC 1035 §4.2.2 framing).
     tcp = createServer((sock) => {
+      sockets.add(sock);
+      sock.on("close", () => sockets.delete(sock));
       let buf = Buffer.alloc(0);
       sock.on("data", (d: Buffer) => {
         buf = Buffer.concat([buf, d]);
@@ -54,6 +59,9 @@ describe("net/dns - exchange", () => {
   });
   after(async () => {
     await udp.close();
+    // server.close() waits for open connections: a client that did not close its
+    // side must not hold the suite.
+    for (const sock of sockets) sock.destroy();
     await new Promise((r) => tcp.close(r));
   });
 
