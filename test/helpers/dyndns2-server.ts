@@ -21,7 +21,12 @@ import { isIPv4, isIPv6 } from "node:net";
  *   list"); a family left out is filled from the connection's source address.
  * - "dynu": IPv6 in `myipv6` (https://www.dynu.com/DynamicDNS/IP-Update-Protocol);
  *   `myip=no` / `myipv6=no` keep a family, else it is filled from the source address
- *   (ddclient/ddclient#964).
+ *   (ddclient/ddclient#964). A host below a custom domain (`aliasZones`) is named
+ *   `hostname=<domain>&alias=<label>`: ddclient 126797c, nic_dynu_update: "Dynu requires
+ *   hostname=zone&alias=subdomain for custom domains (e.g. zone=example.com, alias=host
+ *   for host.example.com)"; Dynu's page lists `alias` among its parameters but its table
+ *   was not readable here, so what Dynu answers to the whole FQDN of such a host is
+ *   UNVERIFIED: this mock answers `nohost`, as for a host it does not know.
  * - "he": one family per request; the combined form answers `badip`
  *   (https://dns.he.net/docs.html: "When making updates, you will need to make a
  *   separate update for ipv4 and ipv6.").
@@ -32,6 +37,9 @@ import { isIPv4, isIPv6 } from "node:net";
  *   /api/update?zone=&token=&ipv4=&ipv6=, "If empty or unset, the current IPv4 address
  *   is kept unchanged"; answers by HTTP status (401 bad token, 404 unknown zone), body
  *   "addresses updated" / "addresses unchanged" (the wording is peers' observation).
+ * Redirects: `force({status: 301, headers: {location}})`; Infomaniak's infomaniak.com
+ * answers 301 to www.infomaniak.com (ddclient/ddclient#589: "HTTP/2 301 ... location:
+ * https://www.infomaniak.com/ip.php/"; Infomaniak's own FAQ was not in the stored corpus).
  * Styles: "dyndns2" answers 200 always; "infomaniak" answers errors with HTTP 400;
  * "selfhost" answers with HTTP status codes (204 no change, 401 auth...).
  * Free of node:test so plain scripts (benchmarks) can use it too.
@@ -53,6 +61,8 @@ export interface Dyndns2ServerOptions {
   ipv6Param?: string;
   /** The service's dual-stack rule (see the header); "kept" unless given. */
   dual?: "dyn" | "noip" | "dynu" | "he" | "selfhost" | "kept" | "dynv6";
+  /** Dynu: custom domains of the account, whose hosts are named hostname=<domain>&alias=<label>. */
+  aliasZones?: string[];
   /** Hosts per request before `numhost` (20). Set 1 for services that take one host. */
   maxHosts?: number;
   /** Starting addresses. */
@@ -92,7 +102,7 @@ export interface Dyndns2Server {
   close(): Promise<void>;
 }
 
-const KNOWN_QUERY = new Set(["hostname", "myip", "myipv6", "wildcard", "mx", "backmx", "offline", "system"]);
+const KNOWN_QUERY = new Set(["hostname", "alias", "myip", "myipv6", "wildcard", "mx", "backmx", "offline", "system"]);
 /** No-IP's User-Agent form: "NameOfProgram/Version maintainer-contact". */
 const AGENT = /^\S+\/\S+ \S+/;
 
@@ -173,7 +183,17 @@ export async function startDyndns2Server(opts: Dyndns2ServerOptions): Promise<Dy
 
     const hostname = query["hostname"];
     if (hostname === undefined || hostname === "") return accountError("notfqdn", "no hostname");
-    const hosts = hostname.split(",").map((h) => h.trim().toLowerCase());
+    let hosts = hostname.split(",").map((h) => h.trim().toLowerCase());
+    const zones = (opts.aliasZones ?? []).map((z) => z.toLowerCase());
+    const alias = query["alias"];
+    if (alias !== undefined) {
+      if (dual !== "dynu") violations.push("alias sent to a service that does not document it");
+      if (hosts.length !== 1 || !zones.includes(hosts[0] ?? "")) violations.push(`alias=${alias} with hostname=${hostname}, which is not a custom domain of the account`);
+      if (alias === "" || alias.includes(",")) violations.push(`alias=${alias} is not one label path`);
+      hosts = [`${alias.toLowerCase()}.${hosts[0] ?? ""}`];
+    }
+    // A host below a custom domain named whole (without alias): not found, as far as this mock knows.
+    const needsAlias = (h: string): boolean => alias === undefined && dual === "dynu" && zones.some((z) => h.endsWith(`.${z}`));
     if (hosts.length > maxHosts) return accountError("numhost", maxHosts === 1 ? "several hosts sent to a one-host service" : `more than ${maxHosts} hosts`);
 
     // What the request carries per family; "keep" where the service was told to keep it.
@@ -225,7 +245,7 @@ export async function startDyndns2Server(opts: Dyndns2ServerOptions): Promise<Dy
         if (style === "infomaniak") status = 400;
         continue;
       }
-      if (!account.hosts.map((x) => x.toLowerCase()).includes(h)) {
+      if (!account.hosts.map((x) => x.toLowerCase()).includes(h) || needsAlias(h)) {
         lines.push("nohost");
         if (style === "infomaniak") status = 400;
         if (style === "selfhost") status = 409;

@@ -57,6 +57,8 @@ interface Job {
   /** Parameters that keep a family the request leaves out (Dynu's "no"). */
   keep: Array<[string, string]>;
   pin?: 4 | 6;
+  /** Dynu's custom-domain form: hostname=<zone>&alias=<label> (one host per request). */
+  alias?: { zone: string; label: string };
   /** Due updates per host, in `hosts` order. */
   due: RecordUpdate[][];
 }
@@ -78,6 +80,19 @@ class Dyndns2Provider implements DnsProvider {
     this.password = pw;
     const user = settings.values["username"];
     this.username = typeof user === "string" && user !== "" ? user : preset.defaultUsername;
+    const zone = settings.values["zone"];
+    if (preset.alias !== undefined && typeof zone === "string" && zone !== "") this.zone = zone.toLowerCase().replace(/\.$/, "");
+  }
+
+  /** `zone` (Dynu): the custom domain whose hosts go as hostname=<zone>&alias=<label>. */
+  private readonly zone: string | undefined;
+
+  /** The alias form for a host below `zone`; undefined for the zone itself and names outside it. */
+  private aliasOf(host: string): Job["alias"] {
+    if (this.zone === undefined) return undefined;
+    const h = host.toLowerCase().replace(/\.$/, "");
+    if (!h.endsWith(`.${this.zone}`)) return undefined;
+    return { zone: this.zone, label: h.slice(0, -(this.zone.length + 1)) };
   }
 
   async push(updates: RecordUpdate[], signal: AbortSignal): Promise<Map<string, PushOutcome>> {
@@ -154,6 +169,8 @@ class Dyndns2Provider implements DnsProvider {
         }
       }
       const job: Job = { hosts: [host], sent, keep: [], due: [us] };
+      const alias = this.aliasOf(host);
+      if (alias !== undefined) job.alias = alias;
       const families = Object.keys(sent) as Family[];
       if (families.length === 1 && dual.omitted === "source") {
         const only = families[0] === "ipv4" ? "ipv4" : "ipv6";
@@ -167,6 +184,11 @@ class Dyndns2Provider implements DnsProvider {
     const merged: Job[] = [];
     const open = new Map<string, Job>();
     for (const j of single) {
+      // The alias form names one host per request (hostname is the zone).
+      if (j.alias !== undefined) {
+        merged.push(j);
+        continue;
+      }
       const key = JSON.stringify([j.sent.ipv4, j.sent.ipv6, j.keep, j.pin]);
       const g = open.get(key);
       if (g !== undefined && g.hosts.length < MAX_HOSTS) {
@@ -191,7 +213,7 @@ class Dyndns2Provider implements DnsProvider {
       if (v6 !== undefined) q.push(["ipv6", v6]);
       return q;
     }
-    const q: Array<[string, string]> = [["hostname", job.hosts.join(",")]];
+    const q: Array<[string, string]> = job.alias !== undefined ? [["hostname", job.alias.zone], ["alias", job.alias.label]] : [["hostname", job.hosts.join(",")]];
     if (this.preset.dual.both === "param" && v6 !== undefined) {
       if (v4 !== undefined) q.push(["myip", v4]);
       q.push([this.preset.ipv6Param ?? "myipv6", v6]);
@@ -217,13 +239,39 @@ class Dyndns2Provider implements DnsProvider {
     if (job.pin !== undefined) req.family = job.pin;
     let res: HttpResponse;
     this.lastSent = this.deps.now();
+    let moved: string | undefined;
     try {
       res = await this.deps.http.request(req);
+      const to = res.status >= 300 && res.status < 400 ? this.sameSite(req.url, res.headers["location"]) : undefined;
+      if (to !== undefined) {
+        // Once, to the same scheme and the endpoint's own host or a subdomain of it (Infomaniak's www.).
+        moved = originOf(to);
+        res = await this.deps.http.request({ ...req, url: to });
+      }
     } catch (e) {
       if (!(e instanceof DdnsError)) throw e;
       return this.every(job, { kind: "transient", reason: `${this.preset.label} could not be reached to update ${names}: ${e.message}` });
     }
-    return dynv6 ? this.readDynv6(res, job) : this.read(res, job);
+    const out = dynv6 ? this.readDynv6(res, job) : this.read(res, job);
+    if (moved === undefined) return out;
+    const note = `${this.preset.label} redirected the update of ${names} to ${moved}: set endpoint = "${moved}" in [providers.${this.settings.name}] to save the extra request`;
+    return out.map((m) => new Map([...m].map(([f, o]) => [f, o.kind === "updated" ? { ...o, message: o.message ?? note } : o])));
+  }
+
+  /** The absolute URL a redirect may be followed to (sameSiteRedirect presets only), else undefined. */
+  private sameSite(from: string, location: string | undefined): string | undefined {
+    if (this.preset.sameSiteRedirect === undefined || location === undefined) return undefined;
+    try {
+      const a = new URL(from);
+      const b = new URL(location, from);
+      const host = a.hostname.toLowerCase();
+      const to = b.hostname.toLowerCase();
+      if (a.protocol !== b.protocol || (to !== host && !to.endsWith(`.${host}`))) return undefined;
+      if (b.username !== "" || b.password !== "") return undefined;
+      return b.href;
+    } catch {
+      return undefined;
+    }
   }
 
   private every(job: Job, o: PushOutcome): Array<Map<Family, PushOutcome>> {

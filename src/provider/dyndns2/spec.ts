@@ -43,6 +43,17 @@ export interface Dyndns2Preset {
   dual: DualStack;
   /** A protocol of its own instead of /nic/update (dynv6's Update API). */
   api?: "dynv6";
+  /**
+   * The service names a host below a custom domain as `hostname=<domain>&alias=<label>`
+   * (Dynu); the optional `zone` key gives the domain. `source`: the document.
+   */
+  alias?: { source: string };
+  /**
+   * A redirect the service is known to send (Infomaniak: infomaniak.com -> www.): followed
+   * once when it keeps the scheme and stays on the endpoint's host or a subdomain of it.
+   * Any other redirect is refused (credentials never go to another host).
+   */
+  sameSiteRedirect?: { source: string };
   usernameDoc: string;
   passwordDoc: string;
 }
@@ -107,6 +118,10 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
     ipv6Param: "myipv6", ipv6Extra: [["myip", "no"]],
     codes: { servererror: { cls: "transient", hint: "Dynu reports a server error" } },
     usernameDoc: "Dynu username", passwordDoc: "Dynu password or IP update password (plain, MD5 or SHA-256)",
+    alias: {
+      source:
+        "https://www.dynu.com/DynamicDNS/IP-Update-Protocol (parameters hostname, alias, location, myip, myipv6; notes/providers.md: alias is the sub-label when hostname is the domain; the page's parameter table was not readable here: UNVERIFIED in its own words); ddclient 126797c (2026-05, nic_dynu_update): \"Dynu requires hostname=zone&alias=subdomain for custom domains (e.g. zone=example.com, alias=host for host.example.com). Without zone, the full FQDN is used as hostname, which works for free Dynu subdomains\"",
+    },
     dual: { both: "param", omitted: "source", keep: { ipv4: ["myip", "no"], ipv6: ["myipv6", "no"] }, spacingMs: 0, pinFamily: false, source: "https://www.dynu.com/DynamicDNS/IP-Update-Protocol: nic/update?hostname=…&myip=<IPv4>&myipv6=<IPv6>; ddclient/ddclient#964: without myipv6=no \"dynu [auto-detects the] IPv6 address of client making the request\"" },
   },
   {
@@ -143,6 +158,10 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
       no_change: { cls: "nochg", hint: "" },
     },
     usernameDoc: "DynDNS user (not the account login)", passwordDoc: "DynDNS password",
+    sameSiteRedirect: {
+      source:
+        "Infomaniak's FAQ (faq.infomaniak.com/2376, /40) was not in the stored corpus: UNVERIFIED; ddclient/ddclient#589: infomaniak.com answered \"HTTP/2 301 ... location: https://www.infomaniak.com/ip.php/\", and ddclient#592 made ddclient follow redirects for Infomaniak (\"redirect=2\")",
+    },
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
   },
   {
@@ -191,7 +210,15 @@ function keysOf(p: Dyndns2Preset): KeySpec[] {
   const username: KeySpec = { name: "username", kind: "string", doc: p.usernameDoc };
   if (!optional) username.required = true;
   if (p.defaultUsername !== undefined) username.default = p.defaultUsername;
-  return [username, { name: "password", kind: "secret", required: true, doc: p.passwordDoc }];
+  const keys: KeySpec[] = [username, { name: "password", kind: "secret", required: true, doc: p.passwordDoc }];
+  if (p.alias !== undefined) {
+    keys.push({
+      name: "zone",
+      kind: "string",
+      doc: `a custom domain at ${p.label} (example.com): a record below it is sent as hostname=<zone>&alias=<label>, the form ${p.label} wants for custom domains; unset: every record name is sent whole as hostname (free ${p.label} names)`,
+    });
+  }
+  return keys;
 }
 
 function specOf(p: Dyndns2Preset): ProviderSpec {

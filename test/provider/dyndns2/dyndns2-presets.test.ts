@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { providerSpec } from "../../../src/provider/registry.js";
 import { DYNDNS2_PRESETS } from "../../../src/provider/dyndns2/spec.js";
 import { createDyndns2 } from "../../../src/provider/dyndns2/dyndns2.js";
-import { closeAfterEach, PASSWORD, push, reason, setupDyndns2, up } from "./dyndns2-fixture.js";
+import { closeAfterEach, HOSTS, PASSWORD, push, reason, setupDyndns2, up } from "./dyndns2-fixture.js";
 
 closeAfterEach();
 
@@ -12,7 +12,8 @@ describe("Provider - dyndns2 presets in the registry", () => {
     for (const p of DYNDNS2_PRESETS) {
       const spec = providerSpec(p.type);
       assert.ok(spec, p.type);
-      assert.deepEqual(spec.keys.map((k) => k.name), ["username", "password"]);
+      // Dynu alone also takes zone (custom domains: hostname=<zone>&alias=<label>).
+      assert.deepEqual(spec.keys.map((k) => k.name), p.type === "dynu" ? ["username", "password", "zone"] : ["username", "password"]);
       assert.equal(spec.keys[1]?.kind, "secret");
       assert.match(spec.defaultEndpoint, /^https:\/\/[a-z0-9.-]+$/);
     }
@@ -153,6 +154,63 @@ describe("Provider - dyndns2 preset quirks", () => {
       const out = await push(p, [up("a.example.org", "203.0.113.7"), up("a.example.org", "2001:db8::7")]);
       assert.deepEqual(out.map((o) => o.kind), ["updated", "updated"], type);
       assert.deepEqual(srv.requests.map((r) => r.query["myip"]), ["203.0.113.7", "2001:db8::7"], type);
+    }
+  });
+
+  it("dynu with zone/host below the custom domain/hostname=<zone>&alias=<label>, one host per request; the zone itself and a free name whole", async () => {
+    const { p, srv } = await setupDyndns2(
+      "dynu",
+      { ipv6Param: "myipv6", aliasZones: ["example.org"], accounts: [{ username: "me@example.org", password: PASSWORD, hosts: ["a.example.org", "b.example.org", "example.org", "me.dynu.net"] }] },
+      { username: "me@example.org", zone: "Example.org." },
+    );
+    const out = await push(p, [up("a.example.org", "203.0.113.7"), up("b.example.org", "203.0.113.7"), up("example.org", "203.0.113.7"), up("me.dynu.net", "203.0.113.7")]);
+    assert.deepEqual(out.map((o) => o.kind), ["updated", "updated", "updated", "updated"]);
+    const asked = srv.requests.map((r) => `${r.query["hostname"]}|${r.query["alias"] ?? ""}`).sort();
+    assert.deepEqual(asked, ["example.org,me.dynu.net|", "example.org|a", "example.org|b"]);
+    assert.equal(srv.addresses()["a.example.org"]?.ipv4, "203.0.113.7");
+  });
+
+  it("dynu without zone/host below a custom domain/sent whole, which Dynu does not take for custom domains (nohost): zone is the fix", async () => {
+    const { p } = await setupDyndns2("dynu", { aliasZones: ["example.org"] });
+    const [o] = await push(p, [up("a.example.org", "203.0.113.7")]);
+    assert.equal(o?.kind, "permanent");
+    assert.match(reason(o), /nohost/);
+  });
+
+  it("dynu/spec/zone is an optional key; no other preset takes it", async () => {
+    const { dyndns2Specs } = await import("../../../src/provider/dyndns2/spec.js");
+    for (const s of dyndns2Specs) {
+      const zone = s.keys.find((k) => k.name === "zone");
+      assert.equal(zone !== undefined, s.type === "dynu", s.type);
+      assert.notEqual(zone?.required, true);
+    }
+  });
+
+  it("infomaniak/infomaniak.com redirects to a subdomain/followed once, credentials kept on the site, updated with a note naming the endpoint", async () => {
+    const { startDyndns2Server } = await import("../../helpers/dyndns2-server.js");
+    const www = await startDyndns2Server({ accounts: [{ username: "me@example.org", password: PASSWORD, hosts: HOSTS }], style: "infomaniak", maxHosts: 1 });
+    try {
+      const { p, srv } = await setupDyndns2("infomaniak", { style: "infomaniak", maxHosts: 1 });
+      srv.force({ status: 301, body: "", headers: { location: `${www.url}/nic/update?hostname=a.example.org&myip=203.0.113.7` } });
+      const [o] = await push(p, [up("a.example.org", "203.0.113.7")]);
+      assert.equal(o?.kind, "updated");
+      assert.match(o?.kind === "updated" ? (o.message ?? "") : "", new RegExp(`redirected the update of a\\.example\\.org to ${www.url.replace(/[.]/g, "\\.")}: set endpoint`));
+      assert.equal(www.count(), 1);
+      assert.equal(www.requests[0]?.headers["authorization"], "Basic " + Buffer.from(`me@example.org:${PASSWORD}`).toString("base64"));
+      assert.deepEqual(www.violations(), []);
+    } finally {
+      await www.close();
+    }
+  });
+
+  it("infomaniak/redirect to another host or scheme/permanent, not followed, nothing sent there", async () => {
+    for (const location of ["http://localhost:9/nic/update", "https://127.0.0.1/nic/update", "http://evil.example/nic/update"]) {
+      const { p, srv } = await setupDyndns2("infomaniak", { style: "infomaniak", maxHosts: 1 });
+      srv.force({ status: 302, body: "", headers: { location } });
+      const [o] = await push(p, [up("a.example.org", "203.0.113.7")]);
+      assert.equal(o?.kind, "permanent", location);
+      assert.match(reason(o), /redirected the update .*set endpoint/);
+      assert.equal(srv.count(), 1);
     }
   });
 
