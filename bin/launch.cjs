@@ -24,8 +24,11 @@ module.exports = function launch(bundle) {
   } catch {
     // no cache: compile as usual
   }
-  const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const training = process.env.DDNS_WRITE_CODE_CACHE;
+  // A training run (scripts/build.mjs) names the script where the bundle will be
+  // installed: V8 keeps the name in the cache, and runs from the cache report it.
+  const filename = (training && process.env.DDNS_CODE_CACHE_NAME) || bundle;
+  const script = new vm.Script(Module.wrap(source), { filename, ...(cachedData ? { cachedData } : {}) });
   if (training && id) {
     process.on("exit", () => fs.writeFileSync(training, Buffer.concat([Buffer.from(`ddns-build:${id}\n`, "latin1"), script.createCachedData()])));
   }

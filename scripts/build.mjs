@@ -9,8 +9,8 @@
 // evaluated unless that path runs.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { connect, createServer as createNetServer } from "node:net";
-import { rmSync, chmodSync, copyFileSync, existsSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { rmSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -26,7 +26,15 @@ rmSync(root + "build", { recursive: true, force: true });
 rmSync(root + "dist", { recursive: true, force: true });
 if (!packageBuild) execFileSync(process.execPath, [root + "node_modules/typescript/bin/tsc", "-p", root + "tsconfig.json"], { stdio: "inherit" });
 
-const buildId = randomBytes(8).toString("hex");
+// The build id names the code of this build: the idle seal is trusted only by the
+// same build (src/version.ts) and a code cache is used only with the bundle it was
+// made from (bin/launch.cjs). It is a digest of the bundles themselves, so that two
+// builds of the same source give the same files (reproducible .debs): the bundles
+// are made with a placeholder id, then the placeholder is replaced by the first 16
+// hex digits of the SHA-256 of all of them.
+const placeholder = "d0d0d0d0d0d0d0d0";
+const buildId = placeholder;
+const bundles = [];
 // The human CLI (yargs, ~120 KB) is its own bundle, loaded only when argv is not a
 // plain `ddns run`: a no-op run then compiles and maps less (PERFORMANCE.md).
 // dist/ddns-quick.cjs is the idle-seal check bin/ddns makes first (src/quick.ts):
@@ -61,6 +69,17 @@ for (const [name, entry] of Object.entries(programs)) {
     },
     logLevel: "warning",
   });
+  bundles.push(`${root}dist/${name}.cjs`);
+}
+{
+  const texts = bundles.map((file) => readFileSync(file, "latin1")); // latin1: byte for byte
+  const digest = createHash("sha256");
+  for (const [i, text] of texts.entries()) digest.update(`${bundles[i].slice(root.length)}\0${text.length}\0${text}`, "latin1");
+  const id = digest.digest("hex").slice(0, 16);
+  for (const [i, text] of texts.entries()) {
+    if (!text.startsWith(`/*ddns-build:${placeholder}*/`)) throw new Error(`${bundles[i]}: no build-id banner`);
+    writeFileSync(bundles[i], text.replaceAll(placeholder, id), "latin1");
+  }
 }
 chmodSync(root + "bin/ddns", 0o755);
 // The launcher beside the bundles too: ddns-push@.service starts
@@ -74,6 +93,19 @@ copyFileSync(root + "bin/launch.cjs", root + "dist/launch.cjs");
 // state saved. The HTTP answers come from scripts/train-stub.cjs inside the process (a
 // package build has no network). A run with nothing to do rarely gets this far (the
 // idle seal, src/quick.ts, answers it), so the cache is for the runs that work.
+//
+// Both caches are the same bytes in every build of the same source (reproducible .debs):
+// - V8 seeds its string hashing from its random number generator, and the seed
+//   shows in the serialized cache (hash-ordered tables): two trainings of the same
+//   bundle differed in most of their bytes. --random-seed fixes it, and --predictable
+//   keeps V8's own threads (concurrent compilation, GC) from varying what the cache
+//   holds. V8 leaves both flags out of the flag hash a cache must match, so a plain
+//   `node` accepts the cache (a flag that counts, e.g. --hash-seed, gets it rejected).
+// - V8 records the script's name in the cache, and a run from the cache reports that
+//   name in stack traces: the training names each bundle where it will be installed
+//   (DDNS_INSTALL_DIR: /usr/share/ddns in the package), not by the build tree's path.
+const trainFlags = ["--random-seed=1", "--predictable"];
+const installDir = process.env.DDNS_INSTALL_DIR ?? root + "dist";
 const train = mkdtempSync(join(tmpdir(), "ddns-train-"));
 const api = "http://127.0.0.1:9";
 try {
@@ -101,8 +133,8 @@ try {
     new Promise((resolve) =>
       execFile(
         process.execPath,
-        ["--require", root + "scripts/train-stub.cjs", root + "bin/ddns", "run", "--config", join(train, "ddns.toml"), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
-        { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache" } },
+        [...trainFlags, "--require", root + "scripts/train-stub.cjs", root + "bin/ddns", "run", "--config", join(train, "ddns.toml"), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
+        { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache", DDNS_CODE_CACHE_NAME: `${installDir}/ddns.cjs` } },
         (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
       ),
     );
@@ -146,8 +178,8 @@ try {
   client.on("data", (d) => (answer += d));
   const child = spawn(
     process.execPath,
-    [root + "bin/ddns-push", "--config", join(ptrain, "ddns.toml"), "--events-dir", join(ptrain, "events"), "--push-dir", join(ptrain, "push")],
-    { stdio: [conn, "ignore", "pipe"], env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns-push.cjs.cache" } },
+    [...trainFlags, root + "bin/ddns-push", "--config", join(ptrain, "ddns.toml"), "--events-dir", join(ptrain, "events"), "--push-dir", join(ptrain, "push")],
+    { stdio: [conn, "ignore", "pipe"], env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns-push.cjs.cache", DDNS_CODE_CACHE_NAME: `${installDir}/ddns-push.cjs` } },
   );
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));

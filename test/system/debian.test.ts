@@ -1,5 +1,6 @@
-// The Debian package, proven on a clean Debian 13: build it from a fresh clone
-// (dpkg-buildpackage -us -uc -b in a Debian 13 build root), lintian it, install it
+// The Debian package, proven on a clean Debian 13: build it from `git archive` in a
+// Debian 13 build root as Debian's buildds do, and once more varied (debian-build.sh),
+// compare the two builds' .debs byte for byte, lintian it, install it
 // with apt into a minimal Debian 13 booted with systemd-nspawn (loopback only),
 // drive it as a user would, purge it and look for leftovers.
 // Needs root, debootstrap, systemd-nspawn and the Debian mirror of this
@@ -84,6 +85,30 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     process.stderr.write(`# lintian --pedantic --display-info --display-experimental:\n${log.replace(/^/gm, "#   ")}\n`);
     assert.doesNotMatch(log, /^[EW]: /m);
     assert.equal(readFileSync(join(out, "lintian.status"), "utf8").trim(), "0");
+  });
+
+  it("built as Debian's buildds build/from the .dsc, not root, HOME missing, no network, -B/a binary-only amd64 upload", () => {
+    // What dpkg-buildpackage itself recorded about the build (debian-build.sh step 2).
+    const buildinfo = readFileSync(join(out, readdirSync(out).find((f) => /^ddns_.*_amd64\.buildinfo$/.test(f)) ?? "missing.buildinfo"), "utf8");
+    assert.match(buildinfo, /^Build-Path: \/build\/reproducible-path\/ddns$/m);
+    assert.match(buildinfo, /^ DEB_BUILD_OPTIONS="parallel=2"$/m, "with the tests (no nocheck), in parallel");
+    assert.match(buildinfo, /^ SOURCE_DATE_EPOCH="\d+"$/m);
+    const changes = readFileSync(join(out, readdirSync(out).find((f) => /^ddns_.*_amd64\.changes$/.test(f)) ?? "missing.changes"), "utf8");
+    assert.match(changes, /^Architecture: amd64$/m, "-B: binaries only, no source");
+    assert.match(changes, /^Binary: ddns ddns-dbgsym$/m);
+    const log = readFileSync(join(out, "build.log"), "utf8");
+    assert.match(log, /setpriv --reuid=sbuild .*HOME=\/sbuild-nonexistent .*dpkg-buildpackage -us -uc -B/s);
+    assert.doesNotMatch(log, /^dpkg-buildpackage: warning: /m);
+  });
+
+  it("reproducible/a second build from the .dsc (another path, user, umask, TZ, locale, parallelism)/byte-identical .debs", () => {
+    const log = readFileSync(join(out, "reproducible.log"), "utf8");
+    process.stderr.write(`# two builds' .debs:\n${log.replace(/^/gm, "#   ")}\n`);
+    const digests = new Map<string, string[]>();
+    for (const [, sum, file] of log.matchAll(/^([0-9a-f]{64})  (?:second\/)?(\S+)$/gm)) digests.set(file!, [...(digests.get(file!) ?? []), sum!]);
+    assert.deepEqual([...digests.keys()].sort(), [deb.replace(/^ddns_/, "ddns-dbgsym_"), deb].sort(), "both builds' ddns and ddns-dbgsym .debs compared");
+    for (const [file, sums] of digests) assert.ok(sums.length === 2 && sums[0] === sums[1], `${file} differs between the builds:\n${log}`);
+    assert.equal(readFileSync(join(out, "reproducible.status"), "utf8").trim(), "0");
   });
 
   it("the .deb/its contents/every unit in systemd/ under /usr/lib/systemd/system", () => {
