@@ -28,7 +28,7 @@ function value(v) {
 }
 
 function renderSpec(spec) {
-  const out = [`.SS ${spec.type}`, text(spec.summary.replace(/\.?$/, ".")), ".br", `Families: ${spec.families.join(", ")}.`];
+  const out = [`.SS ${spec.type}`, text(spec.summary.replace(/\.?$/, ".")), ".br", text(`Families: ${spec.families.join(", ")}: ${spec.dualStack}.`)];
   if (spec.defaultEndpoint) out.push(".br", `Default \\fBendpoint\\fR: \\fI${text(spec.defaultEndpoint)}\\fR`);
   out.push(".br", text(`TTL: ${ttlWords(spec.ttl)}; without ttl: ${spec.ttl.unset}${spec.ttl.note ? ` (${spec.ttl.note})` : ""}.`));
   out.push(".br", text(`Other records at the name: ${recordsWords(spec)}.`));

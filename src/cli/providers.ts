@@ -19,12 +19,13 @@ export function ttlWords(r: TtlRule): string {
   return `${r.min ?? 1}..${r.max ?? 86400}${r.also !== undefined && r.also.length > 0 ? ` or ${r.also.join(", ")}` : ""}`;
 }
 
-/** `ddns providers [--json]`: each type, what it is, its families, TTL rule, multi-record behaviour and keys. */
+/** `ddns providers [--json]`: each type, what it is, its families and how both travel, TTL rule, multi-record behaviour and keys. */
 export async function providersCommand(json: boolean, rt: Runtime): Promise<number> {
   const specs = providerSpecs().map((s) => ({
     type: s.type,
     summary: s.summary,
     families: s.families,
+    dualStack: s.dualStack,
     ttl: { ...s.ttl, words: ttlWords(s.ttl) },
     records: recordsWords(s),
     endpoint: s.defaultEndpoint,
@@ -39,6 +40,7 @@ export async function providersCommand(json: boolean, rt: Runtime): Promise<numb
   }
   for (const s of specs) {
     rt.out(`${s.type} — ${s.summary} [${s.families.join(", ")}]`);
+    rt.out(`    families: ${s.families.join(", ")}: ${s.dualStack}`);
     rt.out(`    ttl: ${s.ttl.words}; without ttl: ${s.ttl.unset}${s.ttl.note !== undefined ? ` (${s.ttl.note})` : ""}`);
     rt.out(`    records: ${s.records}`);
     for (const k of s.keys) {

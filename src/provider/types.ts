@@ -163,6 +163,11 @@ export interface ProviderSpec {
   summary: string;
   /** Families the protocol can update. */
   families: Family[];
+  /**
+   * How both families travel and what happens to the one a request leaves out (issue 14),
+   * for `ddns providers` and ddns.toml(5): one sentence, from the provider's document.
+   */
+  dualStack: string;
   /** Keys besides `type` (and `endpoint`, which every type takes). */
   keys: KeySpec[];
   /** Default API base URL (what `endpoint` replaces). */

@@ -118,6 +118,6 @@ describe("CLI - ddns providers states TTL, families and other records per type (
     lines.length = 0;
     assert.equal(await providersCommand(false, rt), 0);
     const text = lines.join("\n");
-    assert.match(text, /^porkbun — .*\n    ttl: 600\.\.86400; without ttl: existing records' TTL is read and written back/m);
+    assert.match(text, /^porkbun — .*\n    families: ipv4, ipv6: .*\n    ttl: 600\.\.86400; without ttl: existing records' TTL is read and written back/m);
   });
 });

@@ -4,6 +4,7 @@ export const cloudflareSpec: ProviderSpec = {
   type: "cloudflare",
   summary: "Cloudflare DNS (API v4, API token)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 60,
     max: 86400,

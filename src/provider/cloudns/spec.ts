@@ -4,6 +4,7 @@ export const cloudnsSpec: ProviderSpec = {
   type: "cloudns",
   summary: "ClouDNS (HTTP API, API user or sub-user and password)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 60,
     max: 86400,

@@ -4,6 +4,7 @@ export const desecSpec: ProviderSpec = {
   type: "desec",
   summary: "deSEC (desec.io REST API, token; dedyn.io names and your own domains)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 1,
     max: 86400,

@@ -4,6 +4,7 @@ export const digitaloceanSpec: ProviderSpec = {
   type: "digitalocean",
   summary: "DigitalOcean DNS (API v2, personal access token)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 1,
     max: 86400,

@@ -4,6 +4,7 @@ export const duckdnsSpec: ProviderSpec = {
   type: "duckdns",
   summary: "Duck DNS (https://www.duckdns.org/spec.jsp, account token)",
   families: ["ipv4", "ipv6"],
+  dualStack: "both families of a name in one request (ip=<v4>&ipv6=<v6>); a family not sent is kept, and sending ipv6= turns off Duck DNS's IPv4 autodetection (spec.jsp: \"if you specify this then the autodetection for ip is not used\")",
   ttl: {
     fixed: "DuckDNS sets its own TTL (60 s); its update URL takes none",
     unset: "DuckDNS's own (60 s)",

@@ -221,11 +221,28 @@ function keysOf(p: Dyndns2Preset): KeySpec[] {
   return keys;
 }
 
+/** Preset.dual in words, for `ddns providers` and ddns.toml(5). */
+export function dualWords(p: Dyndns2Preset): string {
+  if (p.families.length === 1) return p.families[0] === "ipv4" ? `IPv4 only (${p.label} takes no IPv6)` : `IPv6 only (${p.label} takes no IPv4)`;
+  const d = p.dual;
+  const both =
+    d.both === "comma" ? "both families in one request (myip=<v4>,<v6>)"
+    : d.both === "param" ? (p.api === "dynv6" ? "both families in one request (ipv4=<v4>&ipv6=<v6>)" : `both families in one request (myip=<v4>&${p.ipv6Param ?? "myipv6"}=<v6>)`)
+    : "one request per family (the combined form is not taken)";
+  const omitted =
+    d.omitted === "deleted" ? `a family a request leaves out is deleted by ${p.label}, so ddns sends the other family's published address along`
+    : d.omitted === "source"
+      ? `a family a request leaves out is filled by ${p.label} from the connection's source address, so ddns sends the other family's published address along, else ${d.keep !== undefined ? `${d.keep.ipv4.join("=")} / ${d.keep.ipv6.join("=")}` : "sends the request over the family it carries"}`
+      : "a family a request leaves out is kept";
+  return `${both}; ${omitted}`;
+}
+
 function specOf(p: Dyndns2Preset): ProviderSpec {
   const spec: ProviderSpec = {
     type: p.type,
     summary: p.summary,
     families: p.families,
+    dualStack: dualWords(p),
     keys: keysOf(p),
     defaultEndpoint: p.endpoint,
     ttl: p.api === "dynv6"

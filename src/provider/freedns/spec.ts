@@ -4,6 +4,7 @@ export const freednsSpec: ProviderSpec = {
   type: "freedns",
   summary: "FreeDNS (freedns.afraid.org, per-record update token)",
   families: ["ipv4", "ipv6"],
+  dualStack: "one request per family, each with its own record's update token (token for the A, ipv6_token for the AAAA); the other record is not touched",
   ttl: {
     fixed: "FreeDNS's update URL takes no TTL (set it at freedns.afraid.org)",
     unset: "the record's TTL as set at FreeDNS",

@@ -4,6 +4,7 @@ export const gandiSpec: ProviderSpec = {
   type: "gandi",
   summary: "Gandi LiveDNS (API v5, personal access token)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 300,
     max: 86400,

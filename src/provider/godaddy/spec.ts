@@ -4,6 +4,7 @@ export const godaddySpec: ProviderSpec = {
   type: "godaddy",
   summary: "GoDaddy DNS (Domains API v1, API key and secret)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 600,
     max: 86400,

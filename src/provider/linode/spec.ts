@@ -4,6 +4,7 @@ export const linodeSpec: ProviderSpec = {
   type: "linode",
   summary: "Linode (Akamai) DNS Manager (API v4, personal access token)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     values: [30, 120, 300, 3600, 7200, 14400, 28800, 57600, 86400],
     unset: "existing records keep theirs; new records get the domain's default (ttl_sec 0)",

@@ -4,6 +4,7 @@ export const namecheapSpec: ProviderSpec = {
   type: "namecheap",
   summary: "Namecheap dynamic DNS (per-domain Dynamic DNS password; A records only)",
   families: ["ipv4"],
+  dualStack: "IPv4 only: Namecheap's dynamic DNS update sets A records; AAAA records are not touched",
   ttl: {
     fixed: "Namecheap's dynamic DNS update takes no TTL (set it in Namecheap's Advanced DNS page)",
     unset: "the record's TTL as set at Namecheap",

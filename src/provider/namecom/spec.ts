@@ -4,6 +4,7 @@ export const namecomSpec: ProviderSpec = {
   type: "namecom",
   summary: "Name.com (API v4, username and API token)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 300,
     max: 86400,

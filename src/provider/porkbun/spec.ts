@@ -4,6 +4,7 @@ export const porkbunSpec: ProviderSpec = {
   type: "porkbun",
   summary: "Porkbun (API v3, API key and secret key)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 600,
     max: 86400,

@@ -4,6 +4,7 @@ export const powerdnsSpec: ProviderSpec = {
   type: "powerdns",
   summary: "PowerDNS Authoritative HTTP API (X-API-Key), for your own pdns_server",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 0,
     max: 86400,

@@ -4,6 +4,7 @@ export const route53Spec: ProviderSpec = {
   type: "route53",
   summary: "Amazon Route 53 (ChangeResourceRecordSets UPSERT, AWS Signature V4)",
   families: ["ipv4", "ipv6"],
+  dualStack: "A and AAAA are separate record sets: each family due is written on its own record set (several in one request where the API batches them); a family not due is not touched",
   ttl: {
     min: 0,
     max: 86400,
