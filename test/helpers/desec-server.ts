@@ -9,6 +9,13 @@
  * when an RRset is created), addresses per type, and answers with deSEC's (Django
  * REST framework) shapes: RRset objects, `{"detail": ...}` errors, a per-item error
  * list on 400, and 429 with Retry-After when `throttleSeconds` is set.
+ *
+ * Documents (https://github.com/desec-io/desec-stack/blob/main/docs/dns/rrsets.rst):
+ * ttl: "The smallest acceptable value is given by the domain's minimum TTL setting.
+ * The maximum value is 604800 (one week)."; "When using the PATCH method, only fields
+ * you would like to modify need to be provided." (so a PATCH without ttl keeps it);
+ * "Bulk operations are performed atomically"; creating: "type, records, and ttl are
+ * mandatory".
  */
 import { isIP } from "node:net";
 import { startMockApi, type MockApi, type MockReply } from "./mock-api.js";

@@ -6,6 +6,13 @@ import type { SuiteMock } from "./record-api-suite.js";
  * DigitalOcean API v2 domains and domain records, as digitalocean/openapi
  * (specification/resources/domains) describes them: Bearer auth, JSON bodies,
  * {"id","message"} errors, 201 on create, 204 on delete. Base path /v2.
+ *
+ * Document: https://docs.digitalocean.com/reference/api/ (domain records; the same text in
+ * https://docs.digitalocean.com/reference/pydo/reference/domains/patch_record/): "To update
+ * an existing record, send a PATCH request to /v2/domains/{domain_name}/records/
+ * {domain_record_id}. Any attribute valid for the record type can be set to a new value
+ * for the record." (a PATCH without ttl leaves it); ttl: "This value is the time to live
+ * for the record, in seconds." (no range given).
  */
 export interface DoRecord {
   id: number;

@@ -5,6 +5,9 @@ import { startMockApi, type MockApi } from "./mock-api.js";
  * Duck DNS as https://www.duckdns.org/spec.jsp documents it: GET /update with
  * domains, token, optional ip / ipv6, verbose=true; `KO` for a wrong token or an
  * unknown domain (HTTP 200), `OK\nV4\nV6\nUPDATED|NOCHANGE` when verbose.
+ * Dual stack, from spec.jsp: "ip - OPTIONAL - if left blank we detect IPv4 addresses";
+ * "ipv6 - OPTIONAL - a valid IPv6 address, if you specify this then the autodetection
+ * for ip is not used": a request with neither is refused here.
  */
 export interface DuckdnsMock extends MockApi {
   /** Current addresses per sub-name. */

@@ -5,6 +5,9 @@ import { startMockApi, type MockApi } from "./mock-api.js";
  * FreeDNS' token update URL as ddclient and public clients use it:
  * GET /dynamic/update.php?<token>&address=<ip>, 200 text answers. The wording of
  * the unknown-token error is as recalled from FreeDNS, not from a document.
+ *
+ * Document: https://freedns.afraid.org/dynamic/v2/ (not read here: UNVERIFIED in its own
+ * words); the v1 URL form follows ddclient's freedns protocol and public test fixtures.
  */
 export interface FreednsRecord {
   host: string;

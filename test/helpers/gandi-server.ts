@@ -7,6 +7,10 @@ import type { StoredRecord, SuiteMock } from "./record-api-suite.js";
  * RRsets by name ("@" apex) and type, PUT replacing or creating and answering 201
  * {"message":"DNS Record Created"}, errors {"code","message","object","cause"}.
  * Base path /v5/livedns. The 401 wording is illustrative.
+ *
+ * Document: https://api.gandi.net/docs/livedns/ (not readable here: UNVERIFIED in its own
+ * words; the 300 s TTL minimum and the PUT semantics follow notes/providers.md and
+ * lexicon's recorded sessions).
  */
 export async function startGandi(token: string, zone: string, seed: StoredRecord[]): Promise<SuiteMock> {
   const rrsets = new Map<string, { values: string[]; ttl: number }>();

@@ -8,6 +8,11 @@ import type { StoredRecord, SuiteMock } from "./record-api-suite.js";
  * replacing them and answering 200 with an empty body, errors {"code","message"
  * [,"fields"]}. The 401 code/wording is illustrative; `accessDenied` makes every call
  * answer the 403 ACCESS_DENIED that small accounts get since 2024.
+ *
+ * Document: https://developer.godaddy.com/doc/endpoint/domains (not readable here:
+ * UNVERIFIED in its own words); the 600 s TTL minimum follows lexicon (which clamps to
+ * 600..604800) and notes/providers.md §12; rate limit "60 requests per minute" per
+ * https://godaddy.com/legal/agreements/godaddy-api-terms-of-use (notes/providers.md).
  */
 export async function startGodaddy(key: string, secret: string, zone: string, seed: StoredRecord[], accessDenied = false): Promise<SuiteMock> {
   const records = seed.map((r) => ({ name: r.name === "" ? "@" : r.name, type: r.type, data: r.value, ttl: r.ttl ?? 3600 }));

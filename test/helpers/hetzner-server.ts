@@ -9,6 +9,13 @@ import type { StoredRecord, SuiteMock } from "./record-api-suite.js";
  * {"error":{"code","message","details"}}. Base path /v1. change_ttl as hcloud-go's
  * ZoneRRSetChangeTTLOpts sends it (POST .../rrsets/{name}/{type}/actions/change_ttl
  * {"ttl": N}, 201 with an action; hcloud/zone_rrset.go).
+ *
+ * Document: https://docs.hetzner.cloud/reference/cloud (Zone RRSet Actions), whose text
+ * reads: "Set Records of an RRSet: Overwrites the resource records (RRs) of an existing
+ * RRSet in the Zone."; "Change an RRSet's TTL: Changes the Time To Live (TTL) of an RRSet
+ * in the Zone."; both "Only applicable for Zones in primary mode" (422
+ * incorrect_zone_mode); the zone path parameter is "ID or Name of the Zone". (Read here
+ * through a mirror of the API reference, glama.ai's hcloud_zone_rrset_* listings.)
  */
 const ZONE_ID = 4711;
 

@@ -6,6 +6,13 @@ import { startMockApi, type MockApi, type MockReply } from "./mock-api.js";
  * HTTP 200 XML (declared utf-16 on failures, as seen in public fixtures). The
  * success and "Passwords do not match" / "Domain name not found" / "Invalid IP"
  * bodies follow public fixtures; the missing-host wording is illustrative.
+ *
+ * Document: Namecheap knowledgebase article 29 ("How do I use a browser to dynamically
+ * update the host's IP?", https://www.namecheap.com/support/knowledgebase/article.aspx/29/)
+ * — not readable here: UNVERIFIED in its own words. The URL form
+ * https://dynamicdns.park-your-domain.com/update?host=www&domain=example.com&password=…&ip=…
+ * is as third parties document it (pierschel.com DynDNS Service: "NameCheap.com expects
+ * ... the host name and the domain suffix in two separate parameters").
  */
 export interface NamecheapMock extends MockApi {
   /** host ("@" apex) -> address of the domain's A + Dynamic DNS records */

@@ -8,6 +8,10 @@ import type { StoredRecord, SuiteMock } from "./record-api-suite.js";
  * "answer","ttl"}, paged lists with nextPage/lastPage, create and update answer 200
  * with the record. Errors are {"message","details"}; TTL below 300 is refused.
  * Base path /v4.
+ *
+ * Document: https://www.name.com/api-docs (cited by ddns-updater; not read here:
+ * UNVERIFIED in its own words). Page size: "Max limit from the name.com API is 1000
+ * records - they paginate this" (acme.sh#5053); perPage above 1000 is refused here.
  */
 export async function startNamecom(username: string, token: string, zone: string, seed: StoredRecord[], perPage = 1000): Promise<SuiteMock> {
   let nextId = 178073566;

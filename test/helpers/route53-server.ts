@@ -6,6 +6,11 @@
  * XML body, and answers with Route 53's own shapes: ChangeResourceRecordSetsResponse,
  * ErrorResponse (InvalidClientTokenId, SignatureDoesNotMatch, NoSuchHostedZone,
  * Throttling) and the InvalidChangeBatch root.
+ *
+ * Document: https://docs.aws.amazon.com/Route53/latest/APIReference/API_Change.html:
+ * "UPSERT: If a resource record set doesn't already exist, Route 53 creates it. If a
+ * resource record set does exist, Route 53 updates it with the values in the request."
+ * (so an UPSERT without the record's TTL would not keep it: ddns reads it first).
  */
 import { startMockApi, type MockApi, type MockReply, type SeenRequest } from "./mock-api.js";
 import { signV4 } from "../../src/provider/route53/sigv4.js";

@@ -8,6 +8,11 @@ import type { StoredRecord, SuiteMock } from "./record-api-suite.js";
  * {"id" (uuid),"type","name" ("" apex),"data","priority","ttl"}, cursor paging in
  * meta.links, PATCH and DELETE answer 204 with no body, POST answers 201
  * {"record"}. Errors are {"error","status"}. Base path /v2.
+ *
+ * Document: https://www.vultr.com/api/#tag/dns (cited by ddns-updater) and docs.vultr.com
+ * (vultr-cli dns record list): "Number of items requested per page. Default is 100 and
+ * Max is 500." (per_page above 500 is refused here). The API reference's own pages were
+ * not read beyond that: the shapes follow lexicon's recorded sessions.
  */
 export async function startVultr(apiKey: string, zone: string, seed: StoredRecord[], pageSize = 500): Promise<SuiteMock> {
   const records = seed.map((r) => ({ id: randomUUID(), type: r.type, name: r.name, data: r.value, priority: -1, ttl: r.ttl ?? 300 }));
