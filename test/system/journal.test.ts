@@ -3,7 +3,8 @@
 // without them (ddns's fallback): ten address changes through the installed
 // NetworkManager hook give ten runs and exactly ten transition entries that journald
 // attributes to the unit. With the addons also STATUS= in `systemctl status`, while a
-// slow run is under way and after it.
+// slow run is under way and after it. A config warning (a ttl dyndns2 ignores) is logged
+// once over all those runs, at warning level.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
@@ -51,7 +52,10 @@ password_credential = "dyndns2"
 [[records]]
 name = "${RECORD}"
 provider = "home"
+ttl = 300               # dyndns2 carries no TTL: accepted and ignored, a config warning logged once (issue 14)
 `;
+/** The line of the ttl key in the config above. */
+const TTL_LINE = 14;
 
 for (const addons of [true, false]) {
   describe(`Journal - every transition under journalctl -u ddns.service, ${addons ? "with the native addons" : "without the native addons (fallback)"}`, { skip: systemdUnavailable() ?? false, timeout: 120_000 }, () => {
@@ -126,6 +130,17 @@ for (const addons of [true, false]) {
       } else {
         // The service's journal stream, which journald ties to the unit when it is connected.
         for (const e of updates) assert.equal(e["_TRANSPORT"], "stdout");
+      }
+      // The config warning: one entry over all the runs that parsed the config, at warning level.
+      const warnings = (await ddnsEntries()).filter((e) => /records\.ttl: dyndns2 takes no TTL/.test(e["MESSAGE"] ?? ""));
+      assert.equal(warnings.length, 1, `one config warning over ${N} runs:\n${warnings.map((e) => e["MESSAGE"]).join("\n")}`);
+      const w = warnings[0]!;
+      assert.match(w["MESSAGE"] ?? "", new RegExp(`^/etc/ddns/ddns\\.toml:${TTL_LINE}: records\\.ttl: dyndns2 takes no TTL: .*this ttl is ignored`));
+      assert.equal(w["PRIORITY"], "4");
+      assert.equal(w["_SYSTEMD_UNIT"], "ddns.service");
+      if (addons) {
+        assert.equal(w["MESSAGE_ID"], MESSAGE_IDS["config-warning"]);
+        assert.equal(w["DDNS_RECORD"], RECORD);
       }
       const everything = await sys.run(["journalctl", "-o", "json", "--no-pager"]);
       await assertNoSecrets([PASSWORD], { journal: everything.stdout.split("\n") });
