@@ -270,7 +270,7 @@ function reportLoad(loaded: LoadResult, path: string, logger: Logger): void {
  * the page cache is enough; a power cut that loses it leaves the state before the run
  * (or, on a file system that does not order data before renames, a file that loads as
  * corrupt and is rebuilt), and the next run looks up or resends as it would anyway.
- * Two fsyncs fewer per pushing run: 3-7 ms of an ~80 ms update (PERFORMANCE.md).
+ * One fsync fewer per pushing run (the final save keeps the file's: FileStore).
  */
 async function saveIntent(store: StateStore, state: State, p: Plan): Promise<boolean> {
   const records = { ...state.records };

@@ -57,14 +57,14 @@ export function createFileStore(dir: string, now: () => number): StateStore {
         }
         await rename(tmp, path);
         await removeLeftovers(dir);
-        if (durable) {
-          const dh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-          try {
-            await dh.sync();
-          } finally {
-            await dh.close();
-          }
-        }
+        // No fsync of the directory (issue 12): the file is on disk before the rename,
+        // so a power cut at any instant leaves a whole state, the old one or this one.
+        // What it can lose is the rename itself, until the file system's next commit
+        // (ext4: 5 s): the state from before this run comes back, and the next run
+        // resends (or looks up) each record this run pushed, once: one repeated
+        // request, as any client sends after a reboot, never a series. The directory
+        // fsync cost one more journal commit per pushing run (0.3-2 ms here, more on
+        // a busy disk); PERFORMANCE.md "Where a full run's time goes".
       } catch (e) {
         await unlink(tmp).catch(() => undefined);
         const code = (e as NodeJS.ErrnoException).code ?? String(e);

@@ -101,10 +101,13 @@ export type LoadResult =
 
 /**
  * Contract: `load` never throws for a bad file (it sets it aside and returns an
- * empty state); `save` writes atomically (temp, fsync, rename, fsync dir) and throws
- * DdnsError("STATE_UNWRITABLE") leaving the previous file intact. `durable: false`
- * (the pre-push intent) skips both fsyncs: the file is whole for any later process
- * (temp + rename), only a power cut may lose it, and the final save follows.
+ * empty state); `save` writes atomically (temp, fsync, rename) and throws
+ * DdnsError("STATE_UNWRITABLE") leaving the previous file intact. The directory is not
+ * fsynced: a power cut within the file system's commit interval may bring back the
+ * previous (whole) file, which costs one repeated request per pushed record.
+ * `durable: false` (the pre-push intent) skips the fsync too: the file is whole for
+ * any later process (temp + rename), only a power cut may lose it, and the final
+ * save follows.
  */
 export interface StateStore {
   readonly path: string;
