@@ -56,6 +56,8 @@ export interface BindZone {
   name: string;
   /** named.conf lines granting updates, e.g. `allow-update { key "k"; };` */
   policy: string;
+  /** Extra zone-file lines, e.g. `www IN CNAME example.net.` */
+  records?: string[];
 }
 
 /** Where named listens: 127.0.0.1 and a free port unless given (a second server on 127.0.0.2 and the same port stands in for another NS). */
@@ -85,7 +87,7 @@ export async function startBind(keyAlgorithms: Record<string, string>, zones: Bi
   for (const z of zones) {
     await writeFile(
       join(dir, `${z.name}.zone`),
-      `$TTL 300\n@ IN SOA ns1.${z.name}. admin.${z.name}. 1 3600 600 86400 300\n@ IN NS ns1.${z.name}.\nns1 IN A 192.0.2.53\n`,
+      `$TTL 300\n@ IN SOA ns1.${z.name}. admin.${z.name}. 1 3600 600 86400 300\n@ IN NS ns1.${z.name}.\nns1 IN A 192.0.2.53\n${(z.records ?? []).map((r) => `${r}\n`).join("")}`,
     );
     conf.push(`zone "${z.name}" { type primary; file "${dir}/${z.name}.zone"; ${z.policy} };`);
   }

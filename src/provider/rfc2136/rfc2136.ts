@@ -33,6 +33,7 @@ import {
   encodeRR,
   parseMessage,
   rcodeName,
+  readName,
   type ParsedMessage,
 } from "../../net/dns/message.js";
 import { parseTsigKey, signMessage, verifyResponse, type TsigKey } from "./tsig.js";
@@ -146,7 +147,18 @@ export function createRfc2136(settings: ProviderSettings, deps: ProviderDeps): D
       return { kind: "permanent", reason: `${where} is not authoritative for ${what} (its answer lacks the AA bit): server must be the primary of zone ${s.zone}` };
     }
     if (rcode === RCODE.NXDOMAIN) return { kind: "ttl", ttl: null };
-    const rr = (r.parsed.records[0] ?? []).find((x) => x.type === type && x.cls === CLASS.IN && canonicalName(x.name) === owner);
+    const answers = r.parsed.records[0] ?? [];
+    // A CNAME at the name: an address record cannot sit beside it, and BIND would ignore
+    // the add silently (RFC 2136 §3.4.2.2); it is not ddns's to delete (issue 14, item 9).
+    const cname = answers.find((x) => x.type === TYPE.CNAME && x.cls === CLASS.IN && canonicalName(x.name) === owner);
+    if (cname !== undefined) {
+      const target = readName(r.wire, cname.rdataStart)[0];
+      return {
+        kind: "permanent",
+        reason: `${where} holds CNAME ${owner} -> ${target}, and an address record cannot sit beside it; ddns does not delete records it did not create: remove the CNAME at the server or choose another name`,
+      };
+    }
+    const rr = answers.find((x) => x.type === type && x.cls === CLASS.IN && canonicalName(x.name) === owner);
     return { kind: "ttl", ttl: rr === undefined ? null : rr.ttl };
   }
 

@@ -5,7 +5,8 @@ export const rfc2136Spec: ProviderSpec = {
   summary: "DNS UPDATE (RFC 2136) signed with TSIG, to BIND, Knot, PowerDNS or any primary server",
   families: ["ipv4", "ipv6"],
   dualStack: "A and AAAA are separate RRsets: every due family of the entry goes in one signed UPDATE; a family not due is not touched",
-  records: "the name's A/AAAA RRset is replaced as a whole (delete and add in one UPDATE): give ddns a name of its own",
+  records:
+    "the name's A/AAAA RRset is replaced as a whole (delete and add in one UPDATE): give ddns a name of its own; a CNAME at the name is refused, naming it, when the record has no ttl (the TTL query sees it)",
   ttl: {
     min: 0,
     max: 86400,

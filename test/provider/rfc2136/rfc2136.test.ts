@@ -59,6 +59,7 @@ describe("Provider - rfc2136 against BIND", () => {
         { name: "example.net", policy: 'allow-update { key "k-sha256"; key "k-sha512"; key "k-sha384"; key "k-sha224"; key "k-sha1"; key "k-md5"; };' },
         { name: "limited.test", policy: 'update-policy { grant "k-limited" zonesub A; };' },
         { name: "noquery.test", policy: 'allow-update { key "k-sha256"; }; allow-query { none; };' },
+        { name: "alias.test", policy: 'allow-update { key "k-sha256"; };', records: ["www IN CNAME alias.test."] },
       ],
     );
     for (const k of Object.values(bind.keys)) known.add(k.secret);
@@ -116,6 +117,14 @@ describe("Provider - rfc2136 against BIND", () => {
     assert.equal(o.kind, "permanent");
     assert.match(o.kind === "permanent" ? o.reason : "", /refused the query for the TTL of h\.noquery\.test \(A\) \(REFUSED\).*allow-query.*or set ttl/);
     assert.doesNotMatch(o.kind === "permanent" ? o.reason : "", /update of/);
+  });
+
+  it("ttl unset, a CNAME at the name/push A/permanent naming the CNAME, nothing sent, the CNAME kept", async () => {
+    const p = provider(keyValues("k-sha256", { zone: "alias.test" }));
+    const o = only(await p.push([upd("www.alias.test", "ipv4", ["192.0.2.38"])], signal()), "www.alias.test/ipv4");
+    assert.equal(o.kind, "permanent");
+    assert.match(o.kind === "permanent" ? o.reason : "", /holds CNAME www\.alias\.test -> alias\.test, and an address record cannot sit beside it; ddns does not delete records it did not create/);
+    assert.deepEqual(await bind.query("www.alias.test", "A"), ["alias.test."], "dig +short shows the CNAME still there, no A");
   });
 
   it("same addresses again/push/still updated and the zone unchanged", async () => {
