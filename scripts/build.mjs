@@ -101,6 +101,9 @@ copyFileSync(root + "bin/launch.cjs", root + "dist/launch.cjs");
 //   keeps V8's own threads (concurrent compilation, GC) from varying what the cache
 //   holds. V8 leaves both flags out of the flag hash a cache must match, so a plain
 //   `node` accepts the cache (a flag that counts, e.g. --hash-seed, gets it rejected).
+// - what the run finds decides what it compiles: scripts/train-stub.cjs shows the same
+//   interfaces on every builder (IPv4 list and, through DDNS_PROC_IF_INET6, IPv6 table),
+//   and the training's environment holds nothing of the builder's;
 // - V8 records the script's name in the cache, and a run from the cache reports that
 //   name in stack traces: the training names each bundle where it will be installed
 //   (DDNS_INSTALL_DIR: /usr/share/ddns in the package), not by the build tree's path.
@@ -134,6 +137,11 @@ try {
       `[[records]]\nname = "cf.example.org"\nprovider = "c"\nfamilies = ["ipv4"]\n`,
     { mode: 0o600 },
   );
+  // The IPv6 table of the interfaces scripts/train-stub.cjs shows (not the build machine's).
+  writeFileSync(
+    join(train, "if_inet6"),
+    "00000000000000000000000000000001 01 80 10 80       lo\nfe80000000000000505400fffe123456 02 40 20 80     eth0\n",
+  );
   const old = { published: ["203.0.113.7"], failures: 0, pushedAt: Date.now() };
   writeFileSync(
     join(train, "state", "state.json"),
@@ -147,7 +155,7 @@ try {
       execFile(
         process.execPath,
         [...trainFlags, "--require", root + "scripts/train-stub.cjs", root + "bin/ddns", "run", "--config", join(train, config), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
-        { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache", DDNS_CODE_CACHE_NAME: `${installDir}/ddns.cjs` } },
+        { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache", DDNS_CODE_CACHE_NAME: `${installDir}/ddns.cjs`, DDNS_PROC_IF_INET6: join(train, "if_inet6") } },
         (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
       ),
     );

@@ -7,15 +7,16 @@
 #  2. as Debian's buildds build it (sbuild, emulated: the sbuild user, not root,
 #     HOME=/sbuild-nonexistent, LC_ALL=C.UTF-8, the .dsc unpacked by dpkg-source -x
 #     in /build/reproducible-path, DEB_BUILD_OPTIONS=parallel=2 with the tests,
-#     dpkg-buildpackage -us -uc -B; then the arch-all targets, which build nothing);
+#     dpkg-buildpackage -us -uc -B, loopback up; then the arch-all targets, which
+#     build nothing);
 #  3. once more from the .dsc, varied as reprotest varies a build (another path and
-#     depth, root, umask 002, TZ, LC_ALL=C, parallel=1, source and binaries);
+#     depth, root, umask 002, TZ, LC_ALL=C, parallel=1, lo down, source and binaries);
 # then compares the .debs of 2 and 3 byte for byte, and runs lintian (pedantic) on
 # 3's .changes in a second root (debian-root.sh lint: lintian is no build dependency).
 #
 #   test/system/debian-build.sh OUTDIR
 #
-# OUTDIR receives build 2's .debs, .buildinfo and .changes, build 3's files in
+# OUTDIR receives the source package of 1, build 2's .debs, .buildinfo and .changes, build 3's files in
 # OUTDIR/second, build.log, lintian.log and lintian.status (lintian's exit status),
 # reproducible.log and reproducible.status (0: the .debs are identical). Exit status:
 # that of the failed build, else 0. No root is ever written: each step runs on an
@@ -61,11 +62,17 @@ in_root() {
   local dir=$1; shift
   unshare --net chroot "$dir" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
+# The same with loopback up, as sbuild's network namespace has it (`ip link set lo
+# up`; in_root leaves it down, as pbuilder does). The host's ip, before the chroot.
+in_root_lo() {
+  local dir=$1; shift
+  unshare --net sh -c 'ip link set lo up && exec "$@"' sh chroot "$dir" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
 # as_builder VARS... -- COMMAND...: as the sbuild user, the way Debian's buildds run
 # dpkg-buildpackage (sbuild): HOME=/sbuild-nonexistent, LC_ALL=C.UTF-8, umask 022,
-# DEB_BUILD_OPTIONS=parallel=N, and the source in /build/reproducible-path.
+# DEB_BUILD_OPTIONS=parallel=N, the source in /build/reproducible-path, lo up.
 as_builder() {
-  in_root "$work/m" setpriv --reuid=sbuild --regid=sbuild --init-groups \
+  in_root_lo "$work/m" setpriv --reuid=sbuild --regid=sbuild --init-groups \
     env HOME=/sbuild-nonexistent LC_ALL=C.UTF-8 USER=sbuild LOGNAME=sbuild "$@"
 }
 
@@ -88,7 +95,7 @@ status=0
     debian/rules build-indep && debian/rules binary-indep && ! ls ../*_all.deb' || exit $?
   # 3. Again, varied as reprotest varies a build: another path (deeper, another
   #    name), another user (root), umask 002, another time zone and locale, no
-  #    parallelism, and the source package rebuilt too.
+  #    parallelism, loopback down, and the source package rebuilt too.
   in_root "$work/m" env HOME=/nonexistent-too LC_ALL=C TZ=Etc/GMT-14 sh -c 'umask 002;
     mkdir -p /build/second/a-deeper-dir && cd /build/second/a-deeper-dir &&
     dpkg-source -x /build/ddns_*.dsc ddns-0.1.0 && cd ddns-0.1.0 &&
@@ -102,6 +109,7 @@ fi
 # The buildd's build is the one installed; the second one is compared with it and
 # lintian checks it (its .changes carries the source package too).
 mkdir -p "$out/second"
+find "$work/m/build" -maxdepth 1 -type f -name 'ddns_*' -exec cp -t "$out/" {} +
 find "$work/m/build/reproducible-path" -maxdepth 1 -type f -name 'ddns[_-]*' -exec cp -t "$out/" {} +
 find "$work/m/build/second/a-deeper-dir" -maxdepth 1 -type f -name 'ddns[_-]*' -exec cp -t "$out/second/" {} +
 
