@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import type { Config, ProviderEntry } from "../config/types.js";
+import { DOC_CACHE_FILE } from "../config/doc-cache.js";
 import { loadConfig } from "../config/load.js";
 import { preview, reconcile, type ReconcileDeps } from "../engine/reconcile.js";
 import type { Plan } from "../engine/types.js";
@@ -45,7 +46,10 @@ export async function runCommand(opts: RunOptions, rt: Runtime): Promise<number>
   // [push] secrets belong to ddns-push@.service (they may be its credential only).
   // Before the read: if the file changes while it is read, no idle seal is written.
   const configIdentity = identity(resolve(opts.config));
-  const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir, pushSecrets: false });
+  // The parsed document is kept beside the idle seal (tmpfs): a full run with an
+  // unchanged config skips the TOML parse (config/doc-cache.ts). A dry run only reads it.
+  const docCache = { path: join(dirname(opts.eventsDir), DOC_CACHE_FILE), identity: configIdentity, build: BUILD, write: !opts.dryRun, now: rt.now() };
+  const config = await loadConfig({ file: opts.config, credentialsDir: rt.credentialsDir, pushSecrets: false, docCache });
   const logger = createLogger({ journal: rt.journal, secrets: secretsOf(config) });
   try {
     return opts.dryRun ? await dryRun(config, opts, rt) : await run(config, opts, rt, logger, configIdentity);

@@ -5,6 +5,7 @@ import toml from "toml";
 import { DdnsError } from "../errors.js";
 import { FAMILIES } from "../ip-source/types.js";
 import type { Family } from "../ip-source/types.js";
+import { plain, readCachedDoc, writeCachedDoc, type DocCacheKey } from "./doc-cache.js";
 import { readFamily } from "./family.js";
 import { LineIndex } from "./line-index.js";
 import { Problems, checkKeys, isTable } from "./problems.js";
@@ -34,6 +35,20 @@ export interface ParseOptions {
   pushSecrets?: boolean | undefined;
   /** Read K_file / K_credential secrets (default true); false checks their shape only (`ddns status`). */
   readSecrets?: boolean | undefined;
+  /** What `toml.parse(text)` returns for this very text (config/doc-cache.ts): the parse is skipped. */
+  doc?: unknown;
+  /**
+   * Called once the config validated, with the parsed document as JSON (taken before
+   * validation) and whether any secret was given inline; only when no `doc` was given
+   * and the document is plain JSON (doc-cache.ts `plain`).
+   */
+  parsed?: ((docJson: string, inlineSecret: boolean) => void) | undefined;
+}
+
+/** The parse cache of `ddns run` (config/doc-cache.ts): where, for what, and whether it may be written. */
+export interface DocCacheUse extends DocCacheKey {
+  write: boolean;
+  now: number;
 }
 
 /**
@@ -42,7 +57,13 @@ export interface ParseOptions {
  * when only secret files/credentials could not be read, else CONFIG_INVALID with one
  * "FILE:LINE: key: what is wrong" line per problem. Messages never hold a secret.
  */
-export async function loadConfig(opts: { file: string; credentialsDir?: string | undefined; pushSecrets?: boolean | undefined; readSecrets?: boolean | undefined }): Promise<Config> {
+export async function loadConfig(opts: {
+  file: string;
+  credentialsDir?: string | undefined;
+  pushSecrets?: boolean | undefined;
+  readSecrets?: boolean | undefined;
+  docCache?: DocCacheUse | undefined;
+}): Promise<Config> {
   const file = resolve(opts.file);
   let text: string;
   let mode: number;
@@ -70,7 +91,16 @@ export async function loadConfig(opts: { file: string; credentialsDir?: string |
   } finally {
     await handle.close();
   }
-  return parseConfigText(text, file, { credentialsDir: opts.credentialsDir, fileMode: mode, fileMtimeMs: mtimeMs, pushSecrets: opts.pushSecrets, readSecrets: opts.readSecrets });
+  const dc = opts.docCache;
+  const doc = dc !== undefined ? readCachedDoc(dc, text.length) : undefined;
+  const length = text.length;
+  const parsed =
+    dc !== undefined && dc.write && doc === undefined
+      ? (docJson: string, inlineSecret: boolean) => {
+          if (!inlineSecret) writeCachedDoc(dc, length, docJson, dc.now);
+        }
+      : undefined;
+  return parseConfigText(text, file, { credentialsDir: opts.credentialsDir, fileMode: mode, fileMtimeMs: mtimeMs, pushSecrets: opts.pushSecrets, readSecrets: opts.readSecrets, doc, parsed });
 }
 
 /**
@@ -80,17 +110,22 @@ export async function loadConfig(opts: { file: string; credentialsDir?: string |
 export async function parseConfigText(text: string, file: string, opts: ParseOptions = {}): Promise<Config> {
   const path = resolve(file);
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  let doc: unknown;
-  try {
-    doc = toml.parse(source);
-  } catch (e) {
-    throw syntaxError(path, e);
+  let doc: unknown = opts.doc;
+  if (doc === undefined) {
+    try {
+      doc = toml.parse(source);
+    } catch (e) {
+      throw syntaxError(path, e);
+    }
   }
+  // Taken before validation: what is cached is the parser's document, whatever the checks do.
+  const docJson = opts.parsed !== undefined && plain(doc) ? JSON.stringify(doc) : undefined;
   const p = new Problems(path, () => LineIndex.build(source));
   if (!isTable(doc)) throw new DdnsError("CONFIG_INVALID", `${path}:1: (top level): not a TOML table`);
   checkKeys(p, [], doc, TOP_KEYS);
 
-  const ctx = { file: path, fileMode: opts.fileMode, fileMtimeMs: opts.fileMtimeMs, credentialsDir: opts.credentialsDir, readSecrets: opts.readSecrets };
+  const inline = { seen: false };
+  const ctx = { file: path, fileMode: opts.fileMode, fileMtimeMs: opts.fileMtimeMs, credentialsDir: opts.credentialsDir, readSecrets: opts.readSecrets, inline };
   const families = Object.fromEntries(FAMILIES.map((f) => [f, readFamily(p, f, doc[f])])) as Record<Family, FamilyConfig>;
   const providers = await readProviders(p, ctx, doc.providers);
   const verify = readVerifyDefaults(p, doc);
@@ -99,6 +134,7 @@ export async function parseConfigText(text: string, file: string, opts: ParseOpt
   const push = await readPush(p, ctx, doc.push, records, opts.pushSecrets ?? true);
   const notify = await readNotify(p, ctx, doc.notify);
   p.throwIfAny();
+  if (docJson !== undefined) opts.parsed?.(docJson, inline.seen);
 
   const config: Config = { file: path, families, providers: providers.entries, records, verifyResolvers: verify.resolvers };
   if (push !== undefined) config.push = push;

@@ -212,7 +212,9 @@ export async function readPush(
     const u = readString(p, ["push", "username"], t.username);
     if (u !== undefined) out.username = u;
   }
-  // Without resolving, a secret counts as given when one of its keys is set.
+  // Without resolving, a secret counts as given when one of its keys is set (and
+  // one given inline still keeps the document out of the parse cache).
+  if (ctx.inline !== undefined && (t["password"] !== undefined || t["token"] !== undefined)) ctx.inline.seen = true;
   const given = (key: string) => (secretKeyNames(key).some((n) => t[n] !== undefined) ? ({ kind: "given" } as const) : ({ kind: "absent" } as const));
   const password = resolveSecrets ? await readSecret(p, ctx, path, t, "password") : given("password");
   if (password.kind === "ok") out.password = password.value;

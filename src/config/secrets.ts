@@ -22,6 +22,11 @@ export interface SecretContext {
    * for commands that never use a secret (`ddns status`) run outside the service.
    */
   readSecrets?: boolean | undefined;
+  /**
+   * Set to true when any secret is given inline (K rather than K_file or K_credential):
+   * such a config's parsed document is not cached (config/doc-cache.ts).
+   */
+  inline?: { seen: boolean } | undefined;
 }
 
 /**
@@ -66,6 +71,7 @@ export async function readSecret(p: Problems, ctx: SecretContext, path: KeyPath,
   }
 
   if (used === key) {
+    if (ctx.inline !== undefined) ctx.inline.seen = true;
     if (ctx.fileMode !== undefined && (ctx.fileMode & 0o077) !== 0) {
       const mode = (ctx.fileMode & 0o777).toString(8).padStart(4, "0");
       p.add(

@@ -120,6 +120,25 @@ describe("Idle seal - through the binary", () => {
     assert.deepEqual(heavy, [], "modules a full no-op has no use for");
   });
 
+  it("config document cache/a full run with an unchanged config/takes the parsed TOML from the run directory (issue 12: the parse was a third of a full run's JavaScript)", async () => {
+    const t = await setup(cf, { ipv4: "198.51.100.44" });
+    assert.match((await t.run()).stdout, /now points to 198\.51\.100\.44/);
+    const docPath = join(t.dir, "run", "config-doc.json");
+    const cached = await readFile(docPath, "utf8");
+    assert.match(cached, /"address":"198\.51\.100\.44"/, "the first run kept the parsed document beside the seal");
+    // The run after it, seal gone: were the document parsed again, it would say .44 and
+    // the run would be idle. The cache entry (same config identity) says .45: pushed.
+    await writeFile(docPath, cached.replace("198.51.100.44", "198.51.100.45"), { mode: 0o600 });
+    await rm(t.sealPath, { force: true });
+    const r = await t.run();
+    assert.equal(r.path, "full");
+    assert.match(r.stdout, /now points to 198\.51\.100\.45/, "the full run took the document from the cache, not from a TOML parse");
+    // An edit (a new identity) is parsed and applied, whatever the cache says.
+    await t.setConfig("198.51.100.46");
+    assert.match((await t.run()).stdout, /now points to 198\.51\.100\.46/);
+    assert.match(await readFile(docPath, "utf8"), /"address":"198\.51\.100\.46"/);
+  });
+
   it("state directory/idle runs, the first after a change included/every file byte-, inode- and mtime-identical; the seal is on the run dir", async () => {
     const t = await setup(cf, { ipv4: "198.51.100.40" });
     const stateDir = join(t.dir, "state");
