@@ -16,6 +16,7 @@ import { createFileStore } from "../state/file-store.js";
 import { acquireLock } from "../state/lock.js";
 import { identity } from "../state/idle-seal.js";
 import { createSealWriter } from "../state/seal-writer.js";
+import { toldWarningsFile } from "../state/told-warnings.js";
 import type { State } from "../state/types.js";
 import { BUILD } from "../version.js";
 import { parseServer, type DnsServer } from "../net/dns/server.js";
@@ -85,6 +86,7 @@ async function run(config: Config, opts: RunOptions, rt: Runtime, logger: Logger
     ? undefined
     : createSealWriter(config, { ...opts, credentialsDir: rt.credentialsDir, procIfInet6: rt.procIfInet6, configIdentity, version: BUILD });
   if (seal !== undefined) deps.seal = seal;
+  deps.toldWarnings = toldWarningsFile(dirname(opts.eventsDir));
   const notify = config.notify;
   if (notify !== undefined) {
     // The notify code is loaded only when a run has transitions to tell.

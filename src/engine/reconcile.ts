@@ -27,7 +27,7 @@ import type { Verifier } from "../verify/types.js";
 import { applyChecks, targetOf, type VerifyAction, type VerifySchedule } from "./verify.js";
 import type { Family, GatewayMemo } from "../ip-source/types.js";
 import { takeGatewayNotes } from "./gateway-notes.js";
-import { takeConfigWarnings } from "./config-warnings.js";
+import { tellConfigWarnings, type ToldWarnings } from "./config-warnings.js";
 
 /** The run lock (state/lock.ts): waits its bounded while for a run in progress. */
 export interface RunLock {
@@ -72,6 +72,8 @@ export interface ReconcileDeps {
   signal(): AbortSignal;
   /** Absent: no seal (`--force`, or sources the seal cannot check). */
   seal?: IdleSeal;
+  /** The config warnings already logged (tmpfs); absent: each run logs them. */
+  toldWarnings?: ToldWarnings;
   /** Absent: no [notify]. Told once per run, after the lock is released, only when records changed state. */
   notifier?: Notifier;
   force: boolean;
@@ -123,7 +125,8 @@ async function reconcileLocked(deps: ReconcileDeps, transitions: RunTransition[]
     const detected = await deps.detect(claimed.events, loaded.state.gateway);
     const pushes = intakePushes(claimed.events, deps.config, loaded.state.pushes);
     for (const r of pushes.refused) deps.logger.warn(r);
-    const withGateway = takeConfigWarnings(takeGatewayNotes(loaded.state, detected.ipv4, deps.logger), deps.config.warnings, deps.logger);
+    tellConfigWarnings(deps.config.warnings, deps.logger, deps.toldWarnings);
+    const withGateway = takeGatewayNotes(loaded.state, detected.ipv4, deps.logger);
     const current: State = pushes.seen === undefined ? withoutPushes(withGateway) : { ...withGateway, pushes: pushes.seen };
     const planOf = (state: State): Plan =>
       plan({

@@ -169,8 +169,6 @@ export function validate(text: string): State | string {
     out.nat = { kind: nat["kind"], router: nat["router"], protocol: nat["protocol"], ...(typeof nat["wan"] === "string" ? { wan: nat["wan"] } : {}) };
   }
   // What the journal was told of config warnings: a malformed list is dropped (they are said again).
-  const warned = raw["configWarnings"];
-  if (Array.isArray(warned) && warned.length <= 20 && warned.every((w) => typeof w === "string")) out.configWarnings = [...(warned as string[])];
   return out;
 }
 

@@ -86,11 +86,6 @@ export interface State {
   gateway?: GatewayMemo;
   /** The router reported a non-public WAN address (CGNAT, double NAT): said once, kept until it ends. */
   nat?: NatNote;
-  /**
-   * The config warnings ("FILE:LINE: key: what") the journal was last told
-   * (engine/config-warnings.ts): each is logged once, not on every run. At most 20.
-   */
-  configWarnings?: string[];
 }
 
 export type LoadResult =

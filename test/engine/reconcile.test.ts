@@ -141,51 +141,82 @@ describe("Engine - reconcile", () => {
     assert.deepEqual(w.log.slice(-2), ["finish", "release"]);
   });
 
-  describe("config warnings (issue 14): logged once, not on every run", () => {
+  describe("config warnings (issue 14): logged once, not on every run, remembered on tmpfs (never the state)", () => {
     const W = { line: 7, key: "records.ttl", message: "duckdns takes no TTL: ...; this ttl is ignored", record: "a.example.org", text: "/etc/ddns/ddns.toml:7: records.ttl: duckdns takes no TTL: ...; this ttl is ignored" };
+    /** The run directory's list (cli/run.ts keeps it in /run/ddns). */
+    const toldStore = (initial?: string[]) => {
+      const writes: string[][] = [];
+      let kept = initial;
+      return {
+        writes,
+        told: { read: () => kept, write: (l: readonly string[]) => void writes.push((kept = [...l])) },
+      };
+    };
 
-    it("a warning not yet told/idle run/one config-warning transition (priority 4, the record), remembered in the state, sealed", async () => {
+    it("a warning not yet told/idle run/one config-warning transition (priority 4, the record), kept on tmpfs, the state not written, sealed", async () => {
       const w = world({ state: { kind: "ok", state: published("198.51.100.7") } });
+      const t = toldStore();
       w.deps.config.warnings = [W];
-      await reconcile(w.deps);
-      const told = w.logger.transitions.filter((t) => t.kind === "config-warning");
+      await reconcile({ ...w.deps, toldWarnings: t.told });
+      const told = w.logger.transitions.filter((x) => x.kind === "config-warning");
       assert.equal(told.length, 1);
       assert.equal(told[0]!.message, W.text);
       assert.equal(told[0]!.priority, 4);
       assert.equal(told[0]!.record, "a.example.org");
-      assert.equal(w.store.saves.length, 1);
-      assert.deepEqual(w.store.saves[0]!.configWarnings, [W.text]);
+      assert.deepEqual(t.writes, [[W.text]]);
+      assert.equal(w.store.saves.length, 0, "a run with nothing to do writes no state, the first after a config edit included");
       assert.equal(w.seals.length, 1, "the next quiet run is sealed and parses nothing");
     });
 
-    it("the same warning already told/idle run/nothing logged, nothing saved", async () => {
-      const w = world({ state: { kind: "ok", state: { ...published("198.51.100.7"), configWarnings: [W.text] } } });
+    it("the same warning already told/idle run/nothing logged, nothing written anywhere", async () => {
+      const w = world({ state: { kind: "ok", state: published("198.51.100.7") } });
+      const t = toldStore([W.text]);
       w.deps.config.warnings = [W];
-      await reconcile(w.deps);
+      await reconcile({ ...w.deps, toldWarnings: t.told });
       assert.equal(w.logger.transitions.length, 0);
       assert.equal(w.store.saves.length, 0);
+      assert.equal(t.writes.length, 0);
     });
 
     it("the warning moved to another line/run/told again; gone from the config/forgotten, so it is told if it comes back", async () => {
       const moved = { ...W, line: 9, text: W.text.replace(":7:", ":9:") };
-      const w = world({ state: { kind: "ok", state: { ...published("198.51.100.7"), configWarnings: [W.text] } } });
+      const w = world({ state: { kind: "ok", state: published("198.51.100.7") } });
+      const t = toldStore([W.text]);
       w.deps.config.warnings = [moved];
-      await reconcile(w.deps);
-      assert.deepEqual(w.logger.transitions.map((t) => t.message), [moved.text]);
-      assert.deepEqual(w.store.saves.at(-1)!.configWarnings, [moved.text]);
+      await reconcile({ ...w.deps, toldWarnings: t.told });
+      assert.deepEqual(w.logger.transitions.map((x) => x.message), [moved.text]);
+      assert.deepEqual(t.writes.at(-1), [moved.text]);
 
-      const gone = world({ state: { kind: "ok", state: { ...published("198.51.100.7"), configWarnings: [W.text] } } });
-      await reconcile(gone.deps);
+      const gone = world({ state: { kind: "ok", state: published("198.51.100.7") } });
+      const g = toldStore([W.text]);
+      await reconcile({ ...gone.deps, toldWarnings: g.told });
       assert.equal(gone.logger.transitions.length, 0);
-      assert.equal(gone.store.saves.at(-1)!.configWarnings, undefined);
+      assert.deepEqual(g.writes, [[]]);
     });
 
-    it("a pushing run/warning told, and kept with the pushed state", async () => {
-      const w = world({ state: { kind: "ok", state: published("198.51.100.7") }, detected: found("198.51.100.8") });
+    it("the run directory cannot be written/idle run/told, the run goes on; without the collaborator each run tells", async () => {
+      const w = world({ state: { kind: "ok", state: published("198.51.100.7") } });
       w.deps.config.warnings = [W];
-      await reconcile(w.deps);
-      assert.equal(w.logger.transitions.filter((t) => t.kind === "config-warning").length, 1);
-      assert.deepEqual(w.store.saves.at(-1)!.configWarnings, [W.text]);
+      const r = await reconcile({
+        ...w.deps,
+        toldWarnings: {
+          read: () => undefined,
+          write: () => {
+            throw new Error("EROFS");
+          },
+        },
+      });
+      assert.equal(r.kind, "done");
+      assert.equal(w.logger.transitions.filter((x) => x.kind === "config-warning").length, 1);
+    });
+
+    it("a pushing run/warning told once, and not in the pushed state", async () => {
+      const w = world({ state: { kind: "ok", state: published("198.51.100.7") }, detected: found("198.51.100.8") });
+      const t = toldStore();
+      w.deps.config.warnings = [W];
+      await reconcile({ ...w.deps, toldWarnings: t.told });
+      assert.equal(w.logger.transitions.filter((x) => x.kind === "config-warning").length, 1);
+      assert.equal("configWarnings" in w.store.saves.at(-1)!, false);
     });
   });
 });
