@@ -14,8 +14,8 @@
  * - Any event without an address of the family (a follow-up, a `manual` event that
  *   names only an interface) is read the same way: a missing family never means
  *   "this family is gone".
- * - An event naming no interface (connectivity-change) reads the configured
- *   interfaces, or every interface.
+ * - An event naming no interface (connectivity-change, the address watch's
+ *   `SOURCE=watch`) reads the configured interfaces, or every interface.
  * - A `manual` event that carries addresses of the family is taken as written.
  *
  * Per interface (IFACE, else the file name) the event with the newest TIME wins
@@ -29,8 +29,8 @@ import type { Detection, EventRecord, Family, IpSource } from "./types.js";
 import { readKernel, type InterfaceSourceDeps } from "./interface.js";
 import { screen } from "./sanity.js";
 
-/** Sources whose events are wake-ups: the kernel is read for the interface they name. */
-const DAEMONS: ReadonlySet<EventRecord["source"]> = new Set<EventRecord["source"]>(["networkmanager", "networkd"]);
+/** Sources whose events are wake-ups: the kernel is read for the interface they name (or the configured ones, or all). */
+const DAEMONS: ReadonlySet<EventRecord["source"]> = new Set<EventRecord["source"]>(["networkmanager", "networkd", "watch"]);
 
 export function createEventSource(cfg: FamilyConfig, events: readonly EventRecord[], deps: InterfaceSourceDeps): IpSource {
   return {

@@ -61,7 +61,7 @@ const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,63}$/;
 const IFACE_RE = /^(?!\.{1,2}$)[\x21-\x2e\x30-\x39\x3b-\x7e]{1,15}$/;
 const ACTION_RE = /^[A-Za-z0-9_.-]{1,32}$/;
 const HOSTNAME_RE = /^(?=.{1,253}$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$/;
-const SOURCES = new Set<EventRecord["source"]>(["networkmanager", "networkd", "push", "manual", "gateway"]);
+const SOURCES = new Set<EventRecord["source"]>(["networkmanager", "networkd", "push", "manual", "gateway", "watch"]);
 
 interface Entry {
   /** Raw directory entry name (bytes: names need not be UTF-8). */
@@ -251,7 +251,7 @@ export function parseEvent(file: string, content: Buffer | string): { event: Eve
         if (SOURCES.has(value as EventRecord["source"])) {
           event.source = value as EventRecord["source"];
           sawSource = true;
-        } else warn(`SOURCE: "${printable(value)}" is not one of networkmanager, networkd, push, manual, gateway; ignored`);
+        } else warn(`SOURCE: "${printable(value)}" is not one of networkmanager, networkd, push, manual, gateway, watch; ignored`);
         break;
       case "IFACE":
         if (IFACE_RE.test(value)) event.iface = value;

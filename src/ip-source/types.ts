@@ -89,8 +89,11 @@ export interface IpSource {
 export interface EventRecord {
   /** The file name (interface name or push id) as found in the events directory. */
   file: string;
-  /** "gateway": a router's NAT-PMP/PCP announcement heard by ddns-announce.socket (never carries a trusted address). */
-  source: "networkmanager" | "networkd" | "push" | "manual" | "gateway";
+  /**
+   * "gateway": a router's NAT-PMP/PCP announcement heard by ddns-announce.socket (never carries a trusted address).
+   * "watch": the address watch (ddns-watch.socket) saw the global addresses change; carries no interface and no address.
+   */
+  source: "networkmanager" | "networkd" | "push" | "manual" | "gateway" | "watch";
   iface?: string;
   action?: string;
   /** SOURCE=push only: the DNS name the router pushed for (NAME=, lowercased). */

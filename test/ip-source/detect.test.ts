@@ -76,6 +76,19 @@ describe("IpSource - detectAll", () => {
     assert.deepEqual(r.ipv6, { kind: "found", source: "event", addresses: ["2a01:4f8:0:1::1"] });
   });
 
+  it("address watch event (SOURCE=watch, no interface)/reads every interface, or the configured ones, from the kernel", async () => {
+    const e = { file: "ddns-address-watch", source: "watch" as const, action: "address-change", ipv4: [], ipv6: [], time: 4 };
+    const two = (): NodeJS.Dict<NetworkInterfaceInfo[]> => ({
+      eth0: [{ address: "81.2.69.160", netmask: "255.255.255.0", family: "IPv4", mac: "00:00:00:00:00:00", internal: false, cidr: "81.2.69.160/24" } as NetworkInterfaceInfo],
+      wlan0: [{ address: "81.2.69.161", netmask: "255.255.255.0", family: "IPv4", mac: "00:00:00:00:00:00", internal: false, cidr: "81.2.69.161/24" } as NetworkInterfaceInfo],
+    });
+    const all = await detectAll({ ipv4: familyConfig({ sources: ["event"] }), ipv6: familyConfig({ sources: ["event"] }) }, deps({ events: [e], networkInterfaces: two }));
+    assert.deepEqual(all.ipv4, { kind: "found", source: "event", addresses: ["81.2.69.160", "81.2.69.161"] });
+    assert.deepEqual(all.ipv6, { kind: "found", source: "event", addresses: ["2a01:4f8:0:1::1"] });
+    const wlan = await detectAll({ ipv4: familyConfig({ sources: ["event"], interfaces: ["wlan0"] }), ipv6: familyConfig({ enabled: false }) }, deps({ events: [e], networkInterfaces: two }));
+    assert.deepEqual(wlan.ipv4, { kind: "found", source: "event", addresses: ["81.2.69.161"] });
+  });
+
   it("no event/detect/falls through to interface", async () => {
     const r = await detectAll({ ipv4: familyConfig(), ipv6: familyConfig() }, deps());
     assert.deepEqual(r, {

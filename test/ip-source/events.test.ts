@@ -175,7 +175,7 @@ describe("IpSource - event files", () => {
     assert.ok("event" in r);
     assert.deepEqual(r.event, { file: "eth0", source: "manual", ipv4: ["198.51.100.7"], ipv6: ["2001:db8::1"] });
     assert.deepEqual(r.warnings, [
-      'eth0: SOURCE: "router" is not one of networkmanager, networkd, push, manual, gateway; ignored',
+      'eth0: SOURCE: "router" is not one of networkmanager, networkd, push, manual, gateway, watch; ignored',
       'eth0: IFACE: "../../etc" is not an interface name; ignored',
       'eth0: ACTION: "up;reboot" is not an action name; ignored',
       'eth0: IPV4: "300.1.1.1" is not an IPv4 address; ignored',

@@ -65,7 +65,7 @@ describe("Packaging - debian/", () => {
   });
 
   it("executables/hooks, launcher, rules, tests/are mode 0755", () => {
-    for (const f of ["debian/rules", "debian/bin/ddns", "debian/tests/smoke", "debian/tests/units", "packaging/networkmanager/90-ddns", "packaging/networkd-dispatcher/90-ddns"]) {
+    for (const f of ["debian/rules", "debian/bin/ddns", "debian/tests/smoke", "debian/tests/units", "packaging/networkmanager/90-ddns", "packaging/networkd-dispatcher/90-ddns", "packaging/address-watch"]) {
       assert.equal(statSync(join(root, f)).mode & 0o777, 0o755, f);
     }
   });

@@ -36,8 +36,9 @@ describe("Units - Debian 13 systemd-analyze", { skip }, () => {
       `mkdir ${q(work)}/u ${q(work)}/w ${q(m)}`,
       `mount -t overlay overlay -o lowerdir=${q(ROOT)},upperdir=${q(work)}/u,workdir=${q(work)}/w ${q(m)}`,
       `mkdir -p ${q(m)}/etc/systemd/system ${q(m)}/usr/bin`,
-      `cp ${REPO}systemd/ddns.service ${REPO}systemd/ddns.path ${REPO}systemd/ddns.timer ${REPO}systemd/ddns-follow@.service ${REPO}systemd/ddns-follow@.timer ${q(m)}/etc/systemd/system/`,
+      `cp ${REPO}systemd/ddns.service ${REPO}systemd/ddns.path ${REPO}systemd/ddns.timer ${REPO}systemd/ddns-follow@.service ${REPO}systemd/ddns-follow@.timer ${REPO}systemd/ddns-watch.socket ${REPO}systemd/ddns-watch.service ${q(m)}/etc/systemd/system/`,
       `printf '#!/bin/sh\\n' > ${q(m)}/usr/bin/ddns && chmod 755 ${q(m)}/usr/bin/ddns`,
+      `mkdir -p ${q(m)}/usr/lib/ddns && cp ${REPO}packaging/address-watch ${q(m)}/usr/lib/ddns/`,
       `exec chroot ${q(m)} /usr/bin/env -i PATH=/usr/bin:/usr/sbin SYSTEMD_COLORS=0 /bin/sh -c ${q(script)}`,
     ].join("\n");
     const r = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", setup], { encoding: "utf8", timeout: 30_000 });
@@ -48,7 +49,7 @@ describe("Units - Debian 13 systemd-analyze", { skip }, () => {
     const v = inRoot("systemd-analyze --version | head -n 1");
     assert.match(v.stdout, /^systemd 25[7-9]|^systemd 2[6-9]\d/, v.stdout + v.stderr);
     // The follow-up template through an instance, as the hooks start it.
-    const r = inRoot("systemd-analyze verify --man=no ddns.service ddns.path ddns.timer ddns-follow@eth0.timer ddns-follow@eth0.service");
+    const r = inRoot("systemd-analyze verify --man=no ddns.service ddns.path ddns.timer ddns-follow@eth0.timer ddns-follow@eth0.service ddns-watch.socket ddns-watch.service");
     assert.equal(r.stderr, "", "no warning at all");
     assert.equal(r.status, 0);
   });
@@ -58,5 +59,13 @@ describe("Units - Debian 13 systemd-analyze", { skip }, () => {
     const m = /Overall exposure level for ddns\.service: (\d+\.\d)/.exec(r.stdout);
     assert.ok(m, r.stdout + r.stderr);
     assert.ok(Number(m[1]) <= 1.5, `exposure ${m[1]}`);
+  });
+
+  it("systemd 257/security --offline of the address watch/scores 2.0 or lower", () => {
+    const r = inRoot("systemd-analyze security --offline=true --no-pager /etc/systemd/system/ddns-watch.service");
+    const m = /Overall exposure level for ddns-watch\.service: (\d+\.\d)/.exec(r.stdout);
+    assert.ok(m, r.stdout + r.stderr);
+    process.stderr.write(`# ddns-watch.service exposure ${m[1]}\n`);
+    assert.ok(Number(m[1]) <= 2.0, `exposure ${m[1]}`);
   });
 });

@@ -11,6 +11,10 @@
 // (it dispatches `up` for lo) starts no run, and no event the hooks wrote for what the
 // daemons really dispatched carries a link-local address (every dispatch is recorded
 // by a script that runs before the hook, and the hook is replayed on each recording).
+// The prefix changes no daemon dispatches (a router's new IPv6 prefix, the old one
+// deprecated or still preferred) are published by the address watch
+// (ddns-watch.socket, installed and started with ddns.path as the package does), with
+// the follow-up timers masked so that the watch alone is measured.
 //
 // The machine: the cached Debian 13 root `test/system/debian-root.sh netd`, booted
 // with systemd-nspawn on a throw-away overlay (test/system/debian-machine.ts),
@@ -188,6 +192,7 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     ipv4: string,
     families: Array<keyof Addresses> = ["ipv4", "ipv6"],
     timeoutMs = 60_000, // past the last follow-up (40 s after the last event) under load
+    ipv6Prefix = "", // the daemon has applied the router's new prefix too
   ): Promise<Addresses> {
     let k: Addresses = { ipv4: [], ipv6: [] };
     let held: { ipv4?: string; ipv6?: string } | undefined;
@@ -195,7 +200,7 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
       k = kernel(iface);
       held = (await report()).addresses[RECORD];
       // The daemon has applied what the action asked for (`ipv4`), and the provider holds it all.
-      if (k.ipv4[0] === ipv4 && families.every((f) => k[f].length === 1 && held?.[f] === k[f][0])) {
+      if (k.ipv4[0] === ipv4 && (k.ipv6[0] ?? "").startsWith(ipv6Prefix) && families.every((f) => k[f].length === 1 && held?.[f] === k[f][0])) {
         const ms = Date.now() - t0;
         timings.push(`${what}: ${ms} ms (${families.map((f) => k[f][0]).join(", ")})`);
         process.stderr.write(`# ${what}: the provider holds ${iface}'s addresses ${ms} ms after the action (${elapsed()})\n`);
@@ -219,6 +224,28 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
       ).stdout + `\ndnsmasq:\n${dnsmasqLog.slice(-3000)}`;
     assert.fail(`${what}: the provider holds ${JSON.stringify(held)}, ${iface} has ${JSON.stringify(k)} after ${timeoutMs} ms\n${ctx}`);
   }
+  /** The events the last run that wrote the state had read (`lastRun.events` in state.json). */
+  function lastRunEvents(): string[] {
+    const state = JSON.parse(readFileSync(join(m!.merged, "var/lib/ddns/state.json"), "utf8")) as { lastRun?: { events?: string[] } };
+    return state.lastRun?.events ?? [];
+  }
+  /**
+   * Masks the follow-ups (ddns-follow@.timer) and stops the pending ones, so that what
+   * publishes a change no daemon dispatches can only be the address watch
+   * (ddns-watch.socket), whose bound is then measured alone; `false` unmasks them.
+   */
+  function followUps(on: boolean): void {
+    const script = on
+      ? "rm -f /etc/systemd/system/ddns-follow@.timer && systemctl daemon-reload"
+      : "systemctl stop 'ddns-follow@*.timer'; ln -sf /dev/null /etc/systemd/system/ddns-follow@.timer && systemctl daemon-reload";
+    ok(m!.sh(script), on ? "unmask the follow-ups" : "mask the follow-ups");
+  }
+  /** Whether ddns.service started at or after `at` (epoch ms), as PID 1 logged it. */
+  function ranSince(at: number): boolean {
+    const starts = m!.sh(`journalctl --no-pager -o short-unix _PID=1 UNIT=ddns.service --since=@${Math.floor(at / 1000)} | grep -c 'Starting ddns.service' || true`).stdout.trim();
+    return Number(starts) > 0;
+  }
+
   /** Every recorded dispatch, oldest first. */
   function dispatches(): Array<Record<string, string>> {
     const names = m!.sh(`ls ${DUMP} 2>/dev/null | grep -v tmp | sort`).stdout.split("\n").filter(Boolean);
@@ -350,6 +377,48 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     process.stderr.write(`#   (the connection came up ${tRa - tUp} ms before the RAs started)\n`);
   });
 
+  it("NetworkManager IPv6 prefix change by RA/the router announces a new prefix and deprecates the old one; nothing dispatched/the address watch publishes the new prefix", async () => {
+    // The router (dnsmasq) renumbers: 2001:db8:4::/64 announced, 2001:db8:3::/64 still
+    // announced with preferred lifetime 0 ("deprecated"). NetworkManager dispatches nothing.
+    followUps(false);
+    await stopDnsmasq();
+    host("ip", ["-n", PEER, "addr", "add", "2001:db8:4::1/64", "dev", "srv0"]);
+    const t0 = Date.now();
+    startDnsmasq("srv0", "192.0.2.54", "2001:db8:4::", ["--dhcp-range=2001:db8:3::,ra-only,64,deprecated"], true);
+    const k = await converged("NM IPv6 prefix change by RA (old prefix deprecated)", "eth0", t0, "192.0.2.54", undefined, undefined, "2001:db8:4:");
+    assert.match(k.ipv6[0]!, /^2001:db8:4:/);
+    assert.ok(lastRunEvents().some((e) => /^ddns-address-watch \(watch address-change\)$/.test(e)), `the watch's event woke the run: ${lastRunEvents().join(", ")}`);
+  });
+
+  it("NetworkManager IPv6 prefix change by RA/the router announces a new prefix, the old one stays valid and preferred/the provider holds one of the usable addresses, published after the new one appeared", async () => {
+    // dnsmasq restarted with only 2001:db8:5::/64: the old prefix (2001:db8:4::) is no
+    // longer announced and stays preferred until its lifetime runs out (2 min). Both
+    // are usable; a dyndns2 record holds one IPv6 address.
+    await stopDnsmasq();
+    host("ip", ["-n", PEER, "addr", "add", "2001:db8:5::1/64", "dev", "srv0"]);
+    const t0 = Date.now();
+    startDnsmasq("srv0", "192.0.2.54", "2001:db8:5::", [], true);
+    let k: Addresses = { ipv4: [], ipv6: [] };
+    let held: { ipv4?: string; ipv6?: string } | undefined;
+    let seen = 0;
+    while (Date.now() - t0 < 60_000) {
+      k = kernel("eth0");
+      held = (await report()).addresses[RECORD];
+      if (seen === 0 && k.ipv6.some((a) => a.startsWith("2001:db8:5:"))) seen = Date.now();
+      // A run woken by the watch after the new address became usable, and the provider holds a usable address.
+      if (seen > 0 && held?.ipv4 === k.ipv4[0] && k.ipv6.includes(held?.ipv6 ?? "") && ranSince(seen - 1000)) break;
+      await sleep(250);
+    }
+    const ms = Date.now() - t0;
+    assert.ok(seen > 0, `the new prefix's address never became usable: ${JSON.stringify(k)}`);
+    assert.ok(k.ipv6.length === 2 && k.ipv6.some((a) => a.startsWith("2001:db8:4:")), `both prefixes usable: ${JSON.stringify(k)}`);
+    assert.ok(held?.ipv4 === k.ipv4[0] && k.ipv6.includes(held?.ipv6 ?? ""), `the provider holds ${JSON.stringify(held)}, eth0 has ${JSON.stringify(k)}`);
+    assert.ok(ranSince(seen - 1000), "a run after the new address appeared");
+    timings.push(`NM prefix change, old prefix still preferred: ${ms} ms (the provider holds ${held?.ipv6})`);
+    process.stderr.write(`# NM prefix change, old prefix still preferred: a run ${ms} ms after the RAs started; the provider holds ${held?.ipv6} of ${k.ipv6.join(", ")}\n`);
+    followUps(true);
+  });
+
   it("NetworkManager DHCPv6/router advertisements with the managed flag, an address from DHCPv6/the DHCPv6 address", async () => {
     ok(m!.sh("nmcli con down wan >/dev/null"), "nmcli con down");
     await stopDnsmasq();
@@ -393,6 +462,20 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     ok(m!.exec(["networkctl", "reload"]), "networkctl reload");
     const k = await converged("networkd static + reload", "eth1", t0, "192.0.2.80");
     assert.match(k.ipv6[0]!, /^2001:db8:2:/);
+  });
+
+  it("systemd-networkd prefix change while routable/the router announces a new prefix and deprecates the old one/the address watch publishes the new prefix", async () => {
+    // networkd-dispatcher may dispatch `configured` (IP6_ADDRS empty while the new
+    // address is tentative): the follow-ups are masked, so the watch alone must publish.
+    followUps(false);
+    await stopDnsmasq();
+    host("ip", ["-n", PEER, "addr", "add", "2001:db8:7::1/64", "dev", "srv1"]);
+    const t0 = Date.now();
+    startDnsmasq("srv1", "192.0.2.53", "2001:db8:7::", ["--dhcp-range=2001:db8:2::,ra-only,64,deprecated"], true);
+    const k = await converged("networkd prefix change while routable (old prefix deprecated)", "eth1", t0, "192.0.2.80", undefined, undefined, "2001:db8:7:");
+    followUps(true);
+    assert.match(k.ipv6[0]!, /^2001:db8:7:/);
+    assert.ok(lastRunEvents().some((e) => /^ddns-address-watch \(watch address-change\)$/.test(e)), `the watch's event woke the run: ${lastRunEvents().join(", ")}`);
   });
 
   it("every dispatch/replayed through the installed hooks/no link-local address, nothing for lo", () => {
