@@ -124,6 +124,8 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
   const reports: Array<(r: Report) => void> = [];
   const requests: Array<Record<string, string>> = [];
   const timings: string[] = [];
+  /** ddns-watch.service's invocation IDs seen at each convergence: one per look between them at least. */
+  const looks = new Set<string>();
   /** What dnsmasq said (DHCP exchanges), shown when a scenario fails. */
   let dnsmasqLog = "";
 
@@ -202,6 +204,8 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
       // The daemon has applied what the action asked for (`ipv4`), and the provider holds it all.
       if (k.ipv4[0] === ipv4 && (k.ipv6[0] ?? "").startsWith(ipv6Prefix) && families.every((f) => k[f].length === 1 && held?.[f] === k[f][0])) {
         const ms = Date.now() - t0;
+        const look = m!.exec(["systemctl", "show", "-P", "InvocationID", "ddns-watch.service"]).stdout.trim();
+        if (look !== "") looks.add(look);
         timings.push(`${what}: ${ms} ms (${families.map((f) => k[f][0]).join(", ")})`);
         process.stderr.write(`# ${what}: the provider holds ${iface}'s addresses ${ms} ms after the action (${elapsed()})\n`);
         // What woke ddns: the daemons' dispatches since the action, and the follow-ups.
@@ -502,6 +506,18 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     process.stderr.write(`# ${all.length} dispatches recorded, ${withEvent} of them make an event\n`);
     assert.deepEqual(bad, []);
     assert.ok(withEvent > 0);
+  });
+
+  it("the address watch/a look at every address notification all along/not one journal line about ddns-watch.service", () => {
+    // Every scenario changed addresses and the RAs (every 3 s) refreshed lifetimes: each
+    // a notification, each a look (a new invocation), nearly all of them finding nothing new.
+    assert.ok(looks.size >= 8, `the watch looked between the scenarios: ${looks.size} distinct invocations seen`);
+    assert.equal(m!.exec(["systemctl", "is-active", "ddns-watch.socket"]).stdout.trim(), "active", "still listening");
+    // LogLevelMax=notice: neither the script nor PID 1 ("Starting", "Finished", "Deactivated",
+    // "Consumed ... CPU time") logged a line about the service.
+    const journal = m!.exec(["journalctl", "--no-pager", "-q", "-o", "short-unix", "-u", "ddns-watch.service"]).stdout;
+    assert.equal(journal, "", "the journal is silent about the watch's looks");
+    process.stderr.write(`# the address watch: ${looks.size} distinct looks seen at the convergences, 0 journal lines about ddns-watch.service\n`);
   });
 
   it("the secret/nowhere in the journal/never written", () => {
