@@ -111,6 +111,24 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     assert.equal(readFileSync(join(out, "reproducible.status"), "utf8").trim(), "0");
   });
 
+  // The real sbuild, opt-in: it needs the host packages sbuild and uidmap, creates a
+  // system user with subordinate ids, and adds about 5 minutes (it unpacks the build
+  // root from a tarball for every build). Run here on 2026-12-05: the same .debs as both builds.
+  const sbuild = process.env["DDNS_TEST_SBUILD"] === "1";
+  it("real sbuild/--chroot-mode=unshare -B of the .dsc, offline/the same .debs byte for byte", { skip: sbuild ? false : "DDNS_TEST_SBUILD=1 runs it (host packages sbuild, uidmap)" }, () => {
+    const dsc = readdirSync(out).find((f) => /^ddns_[^_]+\.dsc$/.test(f));
+    assert.ok(dsc, "debian-build.sh kept the source package");
+    const sbOut = mkdtempSync("/tmp/ddns-sbuild-out.");
+    try {
+      const r = spawnSync(join(root, "test/system/debian-sbuild.sh"), [join(out, dsc), out, sbOut], { encoding: "utf8", timeout: 1_500_000 });
+      process.stderr.write(r.stderr.replace(/^/gm, "# "));
+      assert.equal(r.status, 0, `debian-sbuild.sh exited ${r.status}`);
+      assert.match(readFileSync(join(sbOut, readdirSync(sbOut).find((f) => /^ddns_.*_amd64.*\.build$/.test(f)) ?? "ddns.build"), "utf8"), /^Command: dpkg-buildpackage .*-B\b/m);
+    } finally {
+      rmSync(sbOut, { recursive: true, force: true });
+    }
+  });
+
   it("the .deb/its contents/every unit in systemd/ under /usr/lib/systemd/system", () => {
     const contents = spawnSync("dpkg-deb", ["-c", join(out, deb)], { encoding: "utf8" });
     assert.equal(contents.status, 0, contents.stderr);
