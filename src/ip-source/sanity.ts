@@ -211,8 +211,10 @@ function v6(text: string): Uint8Array {
   return b;
 }
 
-// Order matters: the first match wins, so the narrower ranges come first.
-const V6_TABLE: [Uint8Array, number, AddressClass][] = [
+// Order matters: the first match wins, so the narrower ranges come first. Built on
+// first use: a run that classifies no IPv6 address (most no-ops) never parses it.
+let v6Table: [Uint8Array, number, AddressClass][] | undefined;
+const V6_TABLE = (): [Uint8Array, number, AddressClass][] => (v6Table ??= [
   [v6("::"), 128, "unspecified"],
   [v6("::1"), 128, "loopback"],
   [v6("::ffff:0:0"), 96, "ipv4-mapped"],
@@ -229,10 +231,10 @@ const V6_TABLE: [Uint8Array, number, AddressClass][] = [
   [v6("fe80::"), 10, "link-local"],
   [v6("fec0::"), 10, "site-local"],
   [v6("ff00::"), 8, "multicast"],
-];
+]);
 
 function classifyV6(b: Uint8Array): AddressClass {
-  for (const [net, len, cls] of V6_TABLE) if (prefixMatch(b, net, len)) return cls;
+  for (const [net, len, cls] of V6_TABLE()) if (prefixMatch(b, net, len)) return cls;
   // Outside 2000::/3 nothing is assigned as global unicast (::/8, 100::/64, 5f00::/16...).
   return "reserved";
 }
