@@ -436,6 +436,55 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     assert.equal(k.ipv6[0], "2001:db8:6::100");
   });
 
+  it("NetworkManager connectivity change/the check fails (PORTAL, LIMITED or NONE), then passes (FULL)/no event and no run for the loss, a run for FULL", async () => {
+    // NetworkManager's connectivity check, pointed at a web server on the router's side of
+    // the veth (the peer namespace): it answers "NetworkManager is online" or, when told
+    // to, something else. `nmcli networking connectivity check` makes NetworkManager check now.
+    followUps(false);
+    const web = spawn("nsenter", [`--net=/run/netns/${PEER}`, "--", process.execPath, "-e", `
+      let online = true;
+      require("node:readline").createInterface({ input: process.stdin }).on("line", (l) => { online = l.trim() === "online"; });
+      require("node:http").createServer((q, r) => { r.writeHead(200, { "content-type": "text/plain" }); r.end(online ? "NetworkManager is online\\n" : "captive portal\\n"); })
+        .listen(80, "192.0.2.1", () => process.stdout.write("listening\\n"));`], { stdio: ["pipe", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        web.once("exit", (c) => reject(new Error(`web server exited ${c}`)));
+        web.stdout!.once("data", () => resolve());
+      });
+      writeFileSync(join(m!.merged, "etc/NetworkManager/conf.d/ddns-test.conf"), "[main]\nno-auto-default=*\n[connectivity]\nenabled=true\nuri=http://192.0.2.1/check\ninterval=3600\n");
+      ok(m!.sh("nmcli general reload conf"), "nmcli general reload conf");
+      const check = (): string => ok(m!.sh("nmcli networking connectivity check"), "connectivity check").trim();
+      assert.equal(check(), "full", "the check passes against the router's web server");
+      await sleep(1500);
+      // Lost: NetworkManager dispatches connectivity-change with LIMITED (or NONE); the hook writes nothing.
+      web.stdin!.write("offline\n");
+      const tLost = Date.now();
+      const lost = check();
+      assert.ok(["limited", "none", "portal"].includes(lost), `connectivity after a failed check: ${lost}`);
+      await sleep(3000);
+      const lostDispatch = dispatches().filter((d) => Number(d["AT"]) >= tLost && d["ARG2"] === "connectivity-change");
+      assert.ok(lostDispatch.length > 0, "NetworkManager dispatched connectivity-change");
+      assert.ok(lostDispatch.every((d) => ["NONE", "LIMITED", "PORTAL"].includes(d["CONNECTIVITY_STATE"] ?? "")), JSON.stringify(lostDispatch.map((d) => d["CONNECTIVITY_STATE"])));
+      const others = dispatches().filter((d) => Number(d["AT"]) >= tLost && d["ARG2"] !== "connectivity-change");
+      if (others.length === 0) assert.equal(ranSince(tLost), false, "no run for a connectivity loss");
+      // Back: FULL wakes ddns (an event naming no interface: the kernel is read).
+      web.stdin!.write("online\n");
+      const tFull = Date.now();
+      assert.equal(check(), "full");
+      const k = await converged("NM connectivity FULL again", "eth0", tFull, "192.0.2.55");
+      for (let i = 0; i < 40 && !ranSince(tFull); i++) await sleep(250);
+      assert.ok(ranSince(tFull), "a run after connectivity came back");
+      const full = dispatches().filter((d) => Number(d["AT"]) >= tFull && d["ARG2"] === "connectivity-change");
+      assert.deepEqual(full.map((d) => d["CONNECTIVITY_STATE"]), ["FULL"]);
+      process.stderr.write(`#   connectivity: lost -> ${lostDispatch.map((d) => d["CONNECTIVITY_STATE"]).join(", ")} (no event, no run), back -> FULL (a run); eth0 ${JSON.stringify(k)}\n`);
+    } finally {
+      web.kill();
+      writeFileSync(join(m!.merged, "etc/NetworkManager/conf.d/ddns-test.conf"), "[main]\nno-auto-default=*\n[connectivity]\nenabled=false\n");
+      m!.sh("nmcli general reload conf");
+      followUps(true);
+    }
+  });
+
   it("systemd-networkd DHCPv4 + SLAAC/routable and configured/the lease and the SLAAC address", async () => {
     ok(m!.sh("nmcli con del wan >/dev/null; systemctl stop NetworkManager"), "stop NetworkManager");
     await stopDnsmasq();
