@@ -9,7 +9,7 @@
 // evaluated unless that path runs.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { connect, createServer as createNetServer } from "node:net";
-import { rmSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { rmSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -172,8 +172,15 @@ try {
   // A third pass: the same records from local sources only, current, so the run seals
   // (/run/ddns/idle.json): the first run after any change of a config without http, dns
   // or command source, the benchmark's full no-op. Without the seal writer and the
-  // input collection in the cache, that run compiled them every time: 3.3 M
+  // input collection in the cache, that run compiled them every time: 1.2 M
   // instructions of a 118 M run (PERFORMANCE.md, "Where a full run's time goes").
+  // Deterministic on any file system (reproducible caches): the config's last change
+  // must be older than the racy window before this pass, 20 ms or, where ctimes are
+  // whole seconds, 3 s (src/state/idle-seal.ts changedTooRecently); wait if it is not yet.
+  const ctimeNs = statSync(join(train, "ddns-local.toml"), { bigint: true }).ctimeNs;
+  const windowMs = ctimeNs % 1_000_000_000n === 0n ? 3100 : 25;
+  const ageMs = Number(BigInt(Date.now()) * 1_000_000n - ctimeNs) / 1e6;
+  if (ageMs < windowMs) await new Promise((r) => setTimeout(r, windowMs - ageMs));
   const r3 = await trainingRun("ddns-local.toml");
   const seen3 = r3.stderr.split("\n").filter((l) => l.startsWith("train-stub: "));
   if (r3.code !== 0 || seen3.length !== 0 || r3.stdout !== "" || !existsSync(join(train, "run", "idle.json")))
