@@ -154,8 +154,9 @@ async function update(m: DebianMachine): Promise<void> {
   assert.deepEqual(after3[1]?.query, { hostname: "home.example.org", myip: "203.0.113.8" });
 
   // An address change nothing dispatches (a lease renewed while the link stays
-  // routable): the packaged ddns-follow@eth0.timer, armed by the last hook event,
-  // starts a follow-up run that reads eth0 and publishes it.
+  // routable), soon after a hook event: published by the packaged follow-up
+  // (ddns-follow@eth0.timer, armed by that event) or by the address watch
+  // (ddns-watch.socket), whichever comes first; the next step has the watch alone.
   assert.equal(m.exec(["systemctl", "is-active", "ddns-follow@eth0.timer"]).stdout.trim(), "active", "the hook armed the follow-up");
   setAddress(m, "203.0.113.9");
   const deadline = Date.now() + 30_000;
@@ -164,6 +165,20 @@ async function update(m: DebianMachine): Promise<void> {
   assert.equal(after4.length, 3, `the follow-up published the new address: ${JSON.stringify(after4)}`);
   assert.deepEqual(after4[2]?.query, { hostname: "home.example.org", myip: "203.0.113.9" });
   ok(m.exec(["systemctl", "stop", "ddns-follow@eth0.timer"]), "stop the remaining follow-ups");
+  await settle(m);
+
+  // Long after the last event (no follow-up pending), a change no daemon reports (a
+  // router's new prefix, here an IPv4 address): the packaged address watch, started
+  // with ddns.path by dpkg, leaves the event that publishes it.
+  assert.equal(m.exec(["systemctl", "is-active", "ddns-watch.socket"]).stdout.trim(), "active", "dpkg's start of ddns.path started the watch");
+  assert.notEqual(m.exec(["systemctl", "is-active", "ddns-follow@eth0.timer"]).stdout.trim(), "active", "no follow-up pending");
+  const tWatch = Date.now();
+  setAddress(m, "203.0.113.11");
+  while (requests(m).length < 4 && Date.now() < tWatch + 30_000) await sleep(200);
+  const afterWatch = requests(m);
+  assert.equal(afterWatch.length, 4, `the address watch published the new address: ${JSON.stringify(afterWatch)}`);
+  assert.deepEqual(afterWatch[3]?.query, { hostname: "home.example.org", myip: "203.0.113.11" });
+  process.stderr.write(`# the packaged address watch: an unreported change published ${Date.now() - tWatch} ms after it\n`);
   await settle(m);
 
   // The router push receiver from the package: enabled as ddns.toml(5) says, a
@@ -187,24 +202,26 @@ async function update(m: DebianMachine): Promise<void> {
   assert.equal(push("203.0.113.10", "http://127.0.0.1:8245"), "good 203.0.113.10\n", logs());
   await settle(m);
   const after5 = requests(m);
-  assert.equal(after5.length, 4, `one update for the pushed address: ${JSON.stringify(after5)}`);
-  assert.deepEqual(after5[3]?.query, { hostname: "home.example.org", myip: "203.0.113.10" });
+  assert.equal(after5.length, 5, `one update for the pushed address: ${JSON.stringify(after5)}`);
+  assert.deepEqual(after5[4]?.query, { hostname: "home.example.org", myip: "203.0.113.10" });
   // STATUS= through the packaged sd-notify addon: systemctl status shows it after the
   // update run. (A later run that the idle seal answers sends none, and a start clears it.)
   assert.equal(m.exec(["systemctl", "show", "-P", "StatusText", "ddns.service"]).stdout.trim(), "records current");
   assert.match(m.exec(["systemctl", "status", "--no-pager", "ddns.service"]).stdout, /Status: "records current"/);
   assert.equal(push("203.0.113.10", "http://localhost", "--unix-socket", "/run/ddns-push.sock"), "nochg 203.0.113.10\n", logs());
   await settle(m);
-  assert.equal(requests(m).length, 4, "the same pushed address again: no update");
+  assert.equal(requests(m).length, 5, "the same pushed address again: no update");
 
   // One structured journal entry per transition, and no secret anywhere.
   const entries = m.exec(["journalctl", "-q", "--no-pager", `MESSAGE_ID=${MESSAGE_IDS["record-updated"]}`, "-o", "json"]).stdout.trim().split("\n").filter(Boolean);
-  assert.equal(entries.length, 4, "one record-updated journal entry per update");
-  const [e1, e2, e3, e4] = entries.map((l) => JSON.parse(l) as Record<string, string>);
+  assert.equal(entries.length, 5, "one record-updated journal entry per update");
+  const [e1, e2, e3, e4, e5] = entries.map((l) => JSON.parse(l) as Record<string, string>);
   assert.equal(e3?.["DDNS_OLD"], "203.0.113.8");
   assert.equal(e3?.["DDNS_NEW"], "203.0.113.9");
   assert.equal(e4?.["DDNS_OLD"], "203.0.113.9");
-  assert.equal(e4?.["DDNS_NEW"], "203.0.113.10");
+  assert.equal(e4?.["DDNS_NEW"], "203.0.113.11");
+  assert.equal(e5?.["DDNS_OLD"], "203.0.113.11");
+  assert.equal(e5?.["DDNS_NEW"], "203.0.113.10");
   assert.equal(e1?.["DDNS_RECORD"], "home.example.org");
   assert.equal(e1?.["DDNS_FAMILY"], "ipv4");
   assert.equal(e1?.["DDNS_NEW"], "203.0.113.7");
@@ -212,7 +229,7 @@ async function update(m: DebianMachine): Promise<void> {
   assert.equal(e2?.["DDNS_OLD"], "203.0.113.7");
   assert.equal(e2?.["DDNS_NEW"], "203.0.113.8");
   // Sent by ddns itself through the packaged systemd-journald addon: every one under -u.
-  for (const e of [e1, e2, e3, e4]) assert.equal(e?.["_SYSTEMD_UNIT"], "ddns.service", "journalctl -u ddns.service finds it");
+  for (const e of [e1, e2, e3, e4, e5]) assert.equal(e?.["_SYSTEMD_UNIT"], "ddns.service", "journalctl -u ddns.service finds it");
   const journal = m.exec(["journalctl", "-q", "--no-pager", "-o", "export"]).stdout;
   for (const secret of [SECRET, PUSH_SECRET]) assert.ok(!journal.includes(secret), "no secret in the journal");
   const status = ok(m.exec(["ddns", "status"]), "ddns status");
