@@ -60,8 +60,8 @@ function box(opts: { noRunDir?: boolean; noEventsDir?: boolean } = {}): Box {
 }
 
 /** One look, exactly as ddns-watch.service takes it (no socket: not started by one). */
-function look(b: Box, env: Record<string, string> = {}): void {
-  const r = spawnSync("/bin/sh", [WATCH], {
+function look(b: Box, env: Record<string, string> = {}, args: string[] = []): void {
+  const r = spawnSync("/bin/sh", [WATCH, ...args], {
     cwd: b.dir,
     env: { PATH: `${join(b.dir, "bin")}:/usr/bin:/bin`, ...env, DDNS_EVENTS_DIR: b.events },
     stdio: ["ignore", "pipe", "pipe"],
@@ -130,6 +130,29 @@ describe("Address watch - packaging/address-watch", () => {
     assert.deepEqual(readdirSync(b.events), []);
     assert.equal(readFileSync(b.fingerprint, "utf8"), "eth0@if7 192.0.2.50/24 2001:db8:1::5/64;\n");
     assert.deepEqual(tree(b.run), ["address-watch", "events"], "no temp file left");
+  });
+
+  it("--seed (ddns-watch.socket's ExecStartPost=)/the watch starts/records the addresses, no event; the first notification's change is then news", async () => {
+    const b = box();
+    b.ip("eth0 UP 192.0.2.50/24\n");
+    look(b, {}, ["--seed"]);
+    assert.deepEqual(readdirSync(b.events), []);
+    assert.equal(readFileSync(b.fingerprint, "utf8"), "eth0 192.0.2.50/24;\n");
+    // A static address changed right after `systemctl enable --now`: the first look sees it.
+    b.ip("eth0 UP 192.0.2.51/24\n");
+    look(b);
+    assert.deepEqual(readdirSync(b.events), [EVENT]);
+    // A seed again (socket restarted) replaces the baseline, wakes nobody.
+    rmSync(join(b.events, EVENT));
+    b.ip("eth0 UP 192.0.2.52/24\n");
+    look(b, {}, ["--seed"]);
+    assert.deepEqual(readdirSync(b.events), []);
+    assert.equal(readFileSync(b.fingerprint, "utf8"), "eth0 192.0.2.52/24;\n");
+    // `ip` failing at the seed records nothing (the first look then records).
+    const c = box();
+    c.ip("", 1);
+    look(c, {}, ["--seed"]);
+    assert.equal(existsSync(c.fingerprint), false);
   });
 
   it("the same addresses/a lifetime refresh/no event, nothing written", () => {
