@@ -570,6 +570,9 @@ describe("Real network daemons - NetworkManager and networkd-dispatcher on Debia
     // a notification, each a look (a new invocation), nearly all of them finding nothing new.
     assert.ok(looks.size >= 8, `the watch looked between the scenarios: ${looks.size} distinct invocations seen`);
     assert.equal(m!.exec(["systemctl", "is-active", "ddns-watch.socket"]).stdout.trim(), "active", "still listening");
+    // The socket's start recorded the addresses (ExecStartPost=-address-watch --seed, as ddns): it ran and succeeded.
+    const seed = m!.exec(["systemctl", "show", "-P", "ExecStartPost", "ddns-watch.socket"]).stdout;
+    assert.match(seed, /address-watch ; argv\[\]=\/usr\/lib\/ddns\/address-watch --seed ;.*status=0\/0/, seed);
     // LogLevelMax=notice: neither the script nor PID 1 ("Starting", "Finished", "Deactivated",
     // "Consumed ... CPU time") logged a line about the service.
     const journal = m!.exec(["journalctl", "--no-pager", "-q", "-o", "short-unix", "-u", "ddns-watch.service"]).stdout;
