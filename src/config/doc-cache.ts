@@ -22,9 +22,9 @@
  * non-finite floats, -0) or keys that are not plain (`__proto__`) mean no cache.
  * Any doubt means a parse, which is always correct; losing the file costs one parse.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from "node:fs";
-import { dirname, join } from "node:path";
-import { changedTooRecently } from "../state/idle-seal.js";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, constants } from "node:fs";
+import { dirname } from "node:path";
+import { changedTooRecently, replaceFileSync } from "../state/idle-seal.js";
 
 export const DOC_CACHE_FILE = "config-doc.json";
 const FORMAT = 1;
@@ -83,32 +83,20 @@ export function readCachedDoc(key: DocCacheKey, length: number): unknown {
  */
 export function writeCachedDoc(key: DocCacheKey, length: number, docJson: string, now: number): void {
   if (key.identity.startsWith("!") || changedTooRecently(key.identity, now)) return;
-  const tmp = join(dirname(key.path), `.${DOC_CACHE_FILE}.${process.pid}.tmp`);
   try {
     // The document goes in as the JSON taken from the parser's output (plain() checked).
     const text = `{"format":${FORMAT},"build":${JSON.stringify(key.build)},"identity":${JSON.stringify(key.identity)},"length":${length},"doc":${docJson}}`;
     if (text.length > MAX_CACHE_BYTES) return;
-    let fd: number;
     try {
-      fd = openSync(tmp, "w", 0o600);
+      replaceFileSync(key.path, text, 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       // The first run after boot: the run directory is made by the lock a moment later, the same way.
       mkdirSync(dirname(key.path), { recursive: true, mode: 0o755 });
-      fd = openSync(tmp, "w", 0o600);
+      replaceFileSync(key.path, text, 0o600);
     }
-    try {
-      writeSync(fd, text);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, key.path);
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // not there
-    }
+    // A cache not written costs the next run one parse.
   }
 }
 

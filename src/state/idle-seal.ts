@@ -31,7 +31,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 export const SEAL_FILE = "idle.json";
 export const SEAL_FORMAT = 2;
@@ -247,10 +247,20 @@ export function sealHolds(where: SealWhere, version: string, now: number): boole
  * emptied by a power cut only costs one full run.
  */
 export function writeSeal(path: string, seal: Seal): void {
-  const tmp = join(dirname(path), `.${SEAL_FILE}.${process.pid}.tmp`);
-  const fd = openSync(tmp, "w", 0o600);
+  replaceFileSync(path, `${JSON.stringify(seal)}\n`, 0o600);
+}
+
+/**
+ * Replaces a small file of the run directory (tmpfs) whole: a temp file beside it,
+ * then a rename, so a reader sees the old text or the new one, never a part. No
+ * fsync (what lives there is disposable). The temp file is removed on a failure,
+ * which is thrown. Used for the seal, the parsed-config cache and the warnings told.
+ */
+export function replaceFileSync(path: string, text: string, mode: number): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, "w", mode);
   try {
-    writeSync(fd, `${JSON.stringify(seal)}\n`);
+    writeSync(fd, text);
   } finally {
     closeSync(fd);
   }

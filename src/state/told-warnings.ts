@@ -4,9 +4,10 @@
  * engine/config-warnings.ts. Not the state directory: a run with nothing to do must
  * not write there. A reboot forgets the list, and the warnings are logged once more.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ToldWarnings } from "../engine/config-warnings.js";
+import { replaceFileSync } from "./idle-seal.js";
 
 export const TOLD_FILE = "config-warnings.json";
 /** More is a corrupt file, not a config: ignored. */
@@ -25,18 +26,7 @@ export function toldWarningsFile(runDir: string): ToldWarnings {
       return Array.isArray(v) && v.length <= MAX_TOLD && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
     },
     write(told) {
-      const tmp = join(runDir, `.${TOLD_FILE}.${process.pid}.tmp`);
-      try {
-        writeFileSync(tmp, `${JSON.stringify(told)}\n`, { mode: 0o600 });
-        renameSync(tmp, path);
-      } catch (e) {
-        try {
-          unlinkSync(tmp);
-        } catch {
-          // never created
-        }
-        throw e;
-      }
+      replaceFileSync(path, `${JSON.stringify(told)}\n`, 0o600);
     },
   };
 }
