@@ -54,7 +54,7 @@ http.request = function trainingRequest(options, onResponse) {
       }
       const res = new EventEmitter();
       res.statusCode = 200;
-      res.headers = { "content-type": type, "content-length": String(Buffer.byteLength(text)) };
+      res.rawHeaders = ["Content-Type", type, "Content-Length", String(Buffer.byteLength(text))];
       res.complete = false;
       onResponse(res);
       res.emit("data", Buffer.from(text));

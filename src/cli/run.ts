@@ -23,6 +23,7 @@ import { parseServer, type DnsServer } from "../net/dns/server.js";
 import { verifyPhase } from "../verify/schedule.js";
 import type { Verifier } from "../verify/types.js";
 import { EXIT, type RunOptions, type Runtime } from "./runtime.js";
+import { deadlineSignal } from "../net/deadline.js";
 
 /**
  * `ddns run`: the command surface of the run. It builds the collaborators of the use
@@ -64,7 +65,7 @@ async function run(config: Config, opts: RunOptions, rt: Runtime, logger: Logger
   // Built on first need: a run that detects locally and has nothing to push
   // never creates an AbortSignal or a timer.
   let deadline: AbortSignal | undefined;
-  const signal = (): AbortSignal => (deadline ??= AbortSignal.timeout(RUN_DEADLINE_MS));
+  const signal = (): AbortSignal => (deadline ??= deadlineSignal(RUN_DEADLINE_MS));
   const http = lazyHttp(rt);
   const deps: ReconcileDeps = {
     config,
@@ -161,7 +162,7 @@ async function dryRun(config: Config, opts: RunOptions, rt: Runtime): Promise<nu
       http: lazyHttp(rt),
       networkInterfaces,
       procIfInet6: rt.procIfInet6,
-      signal: () => AbortSignal.timeout(RUN_DEADLINE_MS),
+      signal: () => deadlineSignal(RUN_DEADLINE_MS),
       gatewayMemo: state.gateway,
     });
   for (const w of config.warnings ?? []) rt.err(`warning: ${w.text}`);

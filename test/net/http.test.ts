@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { createServer as createTlsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { createHttpClient } from "../../src/net/http.js";
+import { deadlineSignal, expiryOf } from "../../src/net/deadline.js";
 import { DdnsError } from "../../src/errors.js";
 import { assertNoSecretsIn } from "../helpers/secrets.js";
 import { makeSelfSignedCert } from "../helpers/tls.js";
@@ -225,6 +226,49 @@ describe("Net - http client", () => {
     assert.equal(e.code, "NET_ABORTED");
     const pre = await rejection(http.request({ method: "GET", url: lb.url, signal: AbortSignal.abort() }));
     assert.equal(pre.code, "NET_ABORTED");
+  });
+
+  it("run deadline before the request's own/request/NET_ABORTED at the run deadline, no abort listener", async () => {
+    const lb = await loopback(() => undefined);
+    const signal = deadlineSignal(80);
+    assert.ok((expiryOf(signal) ?? 0) > Date.now());
+    assert.equal(expiryOf(new AbortController().signal), undefined);
+    // The exchange must not listen to a deadline signal (that is the point of it):
+    // a listener added to this signal would throw here.
+    signal.addEventListener = () => assert.fail("the exchange listened to a deadline signal");
+    const t0 = Date.now();
+    const e = await rejection(http.request({ method: "GET", url: lb.url, signal, deadlineMs: 5_000 }));
+    assert.equal(e.code, "NET_ABORTED");
+    assert.ok(Date.now() - t0 < 2_000, `aborted after ${Date.now() - t0} ms`);
+  });
+
+  it("run deadline after the request's own/request/NET_TIMEOUT at the request deadline", async () => {
+    const lb = await loopback(() => undefined);
+    const e = await rejection(http.request({ method: "GET", url: lb.url, signal: deadlineSignal(60_000), deadlineMs: 100 }));
+    assert.equal(e.code, "NET_TIMEOUT");
+  });
+
+  it("repeated answer headers/request/joined, the first kept for single-valued ones, names lower-cased", async () => {
+    const s = createNetServer((sock: Socket) => {
+      sock.once("data", () =>
+        sock.end(
+          "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nretry-after: 99\r\nX-RateLimit-Reset: 7\r\n" +
+            "Warning: a\r\nWARNING: b\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\n__proto__: x\r\nContent-Length: 2\r\n\r\nno",
+        ),
+      );
+    });
+    const port = await listen(s);
+    const r = await http.request({ method: "GET", url: `http://127.0.0.1:${port}/` });
+    assert.equal(r.status, 429);
+    assert.equal(r.body, "no");
+    assert.deepEqual(r.headers, {
+      "retry-after": "30",
+      "x-ratelimit-reset": "7",
+      warning: "a, b",
+      "content-type": "text/plain",
+      "content-length": "2",
+    });
+    assert.equal(Object.getPrototypeOf(r.headers), Object.prototype);
   });
 
   it("family 6 asked for an IPv4 literal/request/refused before connecting", async () => {
