@@ -47,8 +47,13 @@ export function createFileStore(dir: string, now: () => number): StateStore {
       const tmp = join(dir, `.${FILE}.${process.pid}.tmp`);
       const data = JSON.stringify(state, null, 1) + "\n";
       try {
-        await mkdir(dir, { recursive: true, mode: 0o750 });
-        const fh = await open(tmp, "w", 0o640);
+        // The directory exists on every run but the first (systemd's StateDirectory=
+        // makes it): create it only when the open says it is missing.
+        const fh = await open(tmp, "w", 0o640).catch(async (e: unknown) => {
+          if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+          await mkdir(dir, { recursive: true, mode: 0o750 });
+          return open(tmp, "w", 0o640);
+        });
         try {
           await fh.writeFile(data);
           if (durable) await fh.sync();
