@@ -11,7 +11,10 @@
  * has nothing to protect here (PERFORMANCE.md).
  * Paths may be strings or Buffers.
  */
-import * as fs from "node:fs";
+// Named imports, not `import * as fs`: a namespace import of a CommonJS builtin is
+// bundled as a copy of all its ~100 properties, each with a getter, on every run.
+import { closeSync, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import type { MakeDirectoryOptions, RmOptions, Stats } from "node:fs";
 
 type PathLike = string | Buffer;
 
@@ -28,11 +31,11 @@ export class FileHandle {
   constructor(readonly fd: number) {}
 
   read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesRead: number; buffer: Uint8Array }> {
-    return now(() => ({ bytesRead: fs.readSync(this.fd, buffer, offset, length, position), buffer }));
+    return now(() => ({ bytesRead: readSync(this.fd, buffer, offset, length, position), buffer }));
   }
 
-  stat(): Promise<fs.Stats> {
-    return now(() => fs.fstatSync(this.fd));
+  stat(): Promise<Stats> {
+    return now(() => fstatSync(this.fd));
   }
 
   /** The rest of the file from the current position (like FileHandle.readFile). */
@@ -41,7 +44,7 @@ export class FileHandle {
       const chunks: Buffer[] = [];
       for (;;) {
         const buf = Buffer.allocUnsafe(16384);
-        const n = fs.readSync(this.fd, buf, 0, buf.length, null);
+        const n = readSync(this.fd, buf, 0, buf.length, null);
         if (n === 0) return Buffer.concat(chunks);
         chunks.push(buf.subarray(0, n));
       }
@@ -51,55 +54,55 @@ export class FileHandle {
   writeFile(data: string | Uint8Array): Promise<void> {
     return now(() => {
       let buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      while (buf.length > 0) buf = buf.subarray(fs.writeSync(this.fd, buf, 0, buf.length, null));
+      while (buf.length > 0) buf = buf.subarray(writeSync(this.fd, buf, 0, buf.length, null));
     });
   }
 
   sync(): Promise<void> {
-    return now(() => fs.fsyncSync(this.fd));
+    return now(() => fsyncSync(this.fd));
   }
 
   close(): Promise<void> {
-    return now(() => fs.closeSync(this.fd));
+    return now(() => closeSync(this.fd));
   }
 }
 
 export function open(path: PathLike, flags: string | number, mode?: number): Promise<FileHandle> {
-  return now(() => new FileHandle(fs.openSync(path, flags, mode)));
+  return now(() => new FileHandle(openSync(path, flags, mode)));
 }
 
 export function readFile(path: PathLike, encoding: BufferEncoding): Promise<string> {
-  return now(() => fs.readFileSync(path, encoding));
+  return now(() => readFileSync(path, encoding));
 }
 
 export function readdir(path: PathLike, options: { encoding: "buffer" }): Promise<Buffer[]> {
-  return now(() => fs.readdirSync(path, options));
+  return now(() => readdirSync(path, options));
 }
 
-export function lstat(path: PathLike): Promise<fs.Stats> {
-  return now(() => fs.lstatSync(path));
+export function lstat(path: PathLike): Promise<Stats> {
+  return now(() => lstatSync(path));
 }
 
-export function stat(path: PathLike): Promise<fs.Stats> {
-  return now(() => fs.statSync(path));
+export function stat(path: PathLike): Promise<Stats> {
+  return now(() => statSync(path));
 }
 
 export function rename(from: PathLike, to: PathLike): Promise<void> {
-  return now(() => fs.renameSync(from, to));
+  return now(() => renameSync(from, to));
 }
 
 export function unlink(path: PathLike): Promise<void> {
-  return now(() => fs.unlinkSync(path));
+  return now(() => unlinkSync(path));
 }
 
-export function rm(path: PathLike, options: fs.RmOptions): Promise<void> {
-  return now(() => fs.rmSync(path, options));
+export function rm(path: PathLike, options: RmOptions): Promise<void> {
+  return now(() => rmSync(path, options));
 }
 
-export function mkdir(path: PathLike, options: fs.MakeDirectoryOptions): Promise<void> {
-  return now(() => void fs.mkdirSync(path, options));
+export function mkdir(path: PathLike, options: MakeDirectoryOptions): Promise<void> {
+  return now(() => void mkdirSync(path, options));
 }
 
 export function link(existing: PathLike, created: PathLike): Promise<void> {
-  return now(() => fs.linkSync(existing, created));
+  return now(() => linkSync(existing, created));
 }
