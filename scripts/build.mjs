@@ -1,6 +1,6 @@
 // Build: tsc type-checks and emits build/ (what the unit tests run); esbuild bundles
 // the runtime into ONE CommonJS file per program:
-//   dist/ddns.cjs       the `ddns` command (bin/ddns launches it)
+//   dist/ddns.cjs       the `ddns` command (dist/ddns-start.cjs launches it)
 //   dist/ddns-push.cjs  the per-connection push receiver (issue 8), when present
 // One CJS file, not ESM chunks: measured here, the ESM loader and a graph of ~20
 // chunks cost a no-op run ~6 MiB more peak RSS than one CJS file (PERFORMANCE.md).
@@ -9,7 +9,7 @@
 // evaluated unless that path runs.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { connect, createServer as createNetServer } from "node:net";
-import { rmSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { rmSync, chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,7 +28,7 @@ if (!packageBuild) execFileSync(process.execPath, [root + "node_modules/typescri
 
 // The build id names the code of this build: the idle seal is trusted only by the
 // same build (src/version.ts) and a code cache is used only with the bundle it was
-// made from (bin/launch.cjs). It is a digest of the bundles themselves, so that two
+// made from (src/start/launch.ts). It is a digest of the bundles themselves, so that two
 // builds of the same source give the same files (reproducible .debs): the bundles
 // are made with a placeholder id, then the placeholder is replaced by the first 16
 // hex digits of the SHA-256 of all of them.
@@ -37,9 +37,21 @@ const buildId = placeholder;
 const bundles = [];
 // The human CLI (yargs, ~120 KB) is its own bundle, loaded only when argv is not a
 // plain `ddns run`: a no-op run then compiles and maps less (PERFORMANCE.md).
-// dist/ddns-quick.cjs is the idle-seal check bin/ddns makes first (src/quick.ts):
-// a few KB that decide whether the reconciler needs loading at all.
-const programs = { ddns: "src/main.ts", "ddns-cli": "src/cli/commands.ts", "ddns-push": "src/push/main.ts", "ddns-quick": "src/quick.ts" };
+// dist/ddns-start.cjs is the `ddns` program itself (bin/ddns and /usr/bin/ddns are
+// symbolic links to it, src/start/ddns.ts): the idle-seal check (src/quick.ts), a few
+// KB that decide whether the reconciler needs loading at all, and the code-cache
+// launcher (src/start/launch.ts), in the one file Node's CommonJS loader loads.
+// dist/launch.cjs is that launcher alone, for ddns-push (src/start/launch-program.ts).
+const programs = {
+  ddns: "src/main.ts",
+  "ddns-cli": "src/cli/commands.ts",
+  "ddns-push": "src/push/main.ts",
+  "ddns-start": "src/start/ddns.ts",
+  launch: "src/start/launch-program.ts",
+};
+// The start script is executed directly (/usr/bin/ddns): Debian's node by its path in
+// the package (no PATH lookup under systemd), whichever `node` is on PATH elsewhere.
+const shebang = packageBuild ? "#!/usr/bin/node\n" : "#!/usr/bin/env node\n";
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(root + entry)) continue;
   await build({
@@ -52,7 +64,7 @@ for (const [name, entry] of Object.entries(programs)) {
     minify: true,
     legalComments: "none",
     // import() of node builtins becomes require(): the bundle runs in a vm.Script
-    // (bin/launch.cjs), which has no dynamic-import hook.
+    // (src/start/launch.ts), which has no dynamic-import hook.
     supported: { "dynamic-import": false },
     // Native addons stay outside the bundle; both are optional at run time.
     external: ["sd-notify", "systemd-journald"],
@@ -60,12 +72,12 @@ for (const [name, entry] of Object.entries(programs)) {
     // __DDNS_ADDON_DIR__: where the installed program finds the native addons (src/log/native.ts);
     // debian/rules sets it, other builds leave it empty (node_modules).
     define: { "import.meta.url": "__ddnsModuleUrl", __DDNS_BUILD_ID__: JSON.stringify(buildId), __DDNS_ADDON_DIR__: JSON.stringify(process.env.DDNS_ADDON_DIR ?? "") },
-    // The build id ties the bundle to its code cache (bin/launch.cjs).
+    // The build id ties the bundle to its code cache (src/start/launch.ts).
     // import.meta.url: ddns's own code only hands it to createRequire, which takes a
     // path as well, and pathToFileURL would load node:url (~1 ms) on every run; yargs
     // (the human CLI) needs a real file: URL.
     banner: {
-      js: `/*ddns-build:${buildId}*/\nconst __ddnsModuleUrl=${name === "ddns-cli" ? "require('node:url').pathToFileURL(__filename).href" : "__filename"};`,
+      js: `${name === "ddns-start" ? shebang : ""}/*ddns-build:${buildId}*/\nconst __ddnsModuleUrl=${name === "ddns-cli" ? "require('node:url').pathToFileURL(__filename).href" : "__filename"};`,
     },
     logLevel: "warning",
   });
@@ -77,14 +89,12 @@ for (const [name, entry] of Object.entries(programs)) {
   for (const [i, text] of texts.entries()) digest.update(`${bundles[i].slice(root.length)}\0${text.length}\0${text}`, "latin1");
   const id = digest.digest("hex").slice(0, 16);
   for (const [i, text] of texts.entries()) {
-    if (!text.startsWith(`/*ddns-build:${placeholder}*/`)) throw new Error(`${bundles[i]}: no build-id banner`);
+    if (!text.replace(/^#!.*\n/, "").startsWith(`/*ddns-build:${placeholder}*/`)) throw new Error(`${bundles[i]}: no build-id banner`);
     writeFileSync(bundles[i], text.replaceAll(placeholder, id), "latin1");
   }
 }
-chmodSync(root + "bin/ddns", 0o755);
-// The launcher beside the bundles too: ddns-push@.service starts
-// `node /usr/share/ddns/launch.cjs /usr/share/ddns/ddns-push.cjs`.
-copyFileSync(root + "bin/launch.cjs", root + "dist/launch.cjs");
+// bin/ddns (in git) and /usr/bin/ddns (debian/ddns.links) are symbolic links to it.
+chmodSync(root + "dist/ddns-start.cjs", 0o755);
 
 // V8 code cache for dist/ddns.cjs, recorded by an update run of the real program:
 // config parsed, state read, interfaces listed, the address asked of an echo service

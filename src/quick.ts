@@ -1,4 +1,4 @@
-// The shortcut bin/ddns tries before anything else (dist/ddns-quick.cjs): a plain
+// The shortcut the `ddns` program tries before anything else (src/start/ddns.ts): a plain
 // `ddns run` whose inputs match the idle seal the last full run left
 // (state/idle-seal.ts) has nothing to do, and exits 0 without loading the
 // reconciler. Anything else, or any doubt, returns false and the full program runs.

@@ -1,7 +1,7 @@
 /**
  * The idle seal: a run that found nothing to do records *why* it could know that,
  * so that the next run with exactly the same inputs exits before loading the
- * reconciler at all (bin/ddns -> dist/ddns-quick.cjs, src/quick.ts).
+ * reconciler at all (bin/ddns -> dist/ddns-start.cjs, src/quick.ts).
  *
  * A run's plan is a pure function of its inputs (engine/plan.ts): the config, the
  * secrets' sources (they decide latches), the state file, the events, the detected

@@ -1,35 +1,44 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, writeFile, readFile, readdir, stat, mkdir, rm, utimes } from "node:fs/promises";
+import { realpathSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCloudflareServer, type CloudflareServer } from "../helpers/cloudflare-server.js";
-import { runDdns, type DdnsResult } from "../helpers/ddns.js";
+import { ROOT, runDdns, type DdnsResult } from "../helpers/ddns.js";
 import { assertNoSecrets } from "../helpers/secrets.js";
 import { parseSeal } from "../../src/state/idle-seal.js";
 
 /*
- * The idle seal through the real binary (bin/ddns -> dist/ddns-quick.cjs): which runs
- * take the shortcut, and that every input a run depends on breaks it. Whether a run
- * took the shortcut is seen from inside the process: a --require probe records, at
- * exit, whether bin/launch.cjs (which loads the reconciler) was ever required.
+ * The idle seal through the real binary (bin/ddns -> dist/ddns-start.cjs, whose first
+ * step is src/quick.ts): which runs take the shortcut, and that every input a run
+ * depends on breaks it. Whether a run took the shortcut is seen from inside the
+ * process: a --require probe records whether the reconciler's bundle (dist/ddns.cjs)
+ * was ever read, and, at exit, which files Node's CommonJS loader loaded.
  */
 const TOKEN = "cf-seal-token-Hq27v";
 const NAME = "home.example.org";
 
 interface Run extends DdnsResult {
   path: "quick" | "full";
+  /** The files the run loaded through Node's CommonJS loader, the probe aside. */
+  cjs: string[];
 }
+
+/** The one file a `ddns run` loads through the CommonJS loader (bin/ddns links to it). */
+const START = realpathSync(join(ROOT, "bin", "ddns"));
 
 async function setup(cf: CloudflareServer, opts: { ipv4?: string; ipv6?: string; v4sources?: string; extra?: string } = {}) {
   const dir = await mkdtemp(join(tmpdir(), "ddns-seal-"));
   await writeFile(join(dir, "token"), TOKEN + "\n");
   await writeFile(
     join(dir, "probe.cjs"),
-    `process.on("exit", () => { require("node:fs").writeFileSync(${JSON.stringify(join(dir, "probe.out"))}, ` +
-      `Object.keys(require.cache).some((k) => k.endsWith("/launch.cjs")) ? "full" : "quick"); ` +
-      `require("node:fs").writeFileSync(${JSON.stringify(join(dir, "probe.modules"))}, process.moduleLoadList.join("\\n")); });\n`,
+    `const fs = require("node:fs"), read = fs.readFileSync; let full = false;\n` +
+      `fs.readFileSync = function (p, ...rest) { if (String(p).endsWith("/dist/ddns.cjs")) full = true; return read.call(this, p, ...rest); };\n` +
+      `process.on("exit", () => { fs.writeFileSync(${JSON.stringify(join(dir, "probe.out"))}, full ? "full" : "quick"); ` +
+      `fs.writeFileSync(${JSON.stringify(join(dir, "probe.cjs.list"))}, Object.keys(require.cache).filter((k) => k !== __filename).join("\\n")); ` +
+      `fs.writeFileSync(${JSON.stringify(join(dir, "probe.modules"))}, process.moduleLoadList.join("\\n")); });\n`,
   );
   const ifInet6 = join(dir, "if_inet6");
   const config = (ipv4: string, ipv6: string | undefined) => `
@@ -63,7 +72,11 @@ provider = "home"
       const r = await runDdns(["run", ...args, ...more], env);
       // Every run, whichever path it took: the token is in none of its output, state or seal.
       await assertNoSecrets([TOKEN], { stdout: r.stdout, stderr: r.stderr, dirs: [join(dir, "state"), join(dir, "run")] });
-      return { ...r, path: (await readFile(join(dir, "probe.out"), "utf8")) as "quick" | "full" };
+      return {
+        ...r,
+        path: (await readFile(join(dir, "probe.out"), "utf8")) as "quick" | "full",
+        cjs: (await readFile(join(dir, "probe.cjs.list"), "utf8")).split("\n"),
+      };
     },
     setConfig: (ipv4: string, ipv6?: string) => writeFile(join(dir, "ddns.toml"), config(ipv4, ipv6)),
   };
@@ -91,6 +104,7 @@ describe("Idle seal - through the binary", () => {
     assert.equal(r.stdout + r.stderr, "", `${why}: silent`);
     assert.equal(cf.count(), n, `${why}: no request`);
     assert.equal(r.path, path, `${why}: ${path} path`);
+    assert.deepEqual(r.cjs, [START], `${why}: one file through the CommonJS loader`);
   }
 
   it("steady state/run/first idle run seals, later runs take the shortcut; seal holds no secret", async () => {
@@ -113,9 +127,11 @@ describe("Idle seal - through the binary", () => {
     const t = await setup(cf, { ipv4: "198.51.100.43" });
     assert.match((await t.run()).stdout, /now points to 198\.51\.100\.43/);
     await rm(t.sealPath, { force: true });
-    await idle(await t.run(), cf.count(), "full", "an idle run without a seal");
+    const r = await t.run();
+    await idle(r, cf.count(), "full", "an idle run without a seal");
     const loaded = (await readFile(join(t.dir, "probe.modules"), "utf8")).split("\n");
     assert.ok(loaded.includes("NativeModule vm"), "the probe saw the reconciler's launcher");
+    assert.deepEqual(r.cjs, [START], "the start script is the only file through the CommonJS loader");
     const heavy = loaded.filter((m) => /^NativeModule (net|dgram|crypto|stream|tls|http|https|readline|child_process|internal\/fs\/promises|internal\/fs\/streams)$/.test(m));
     assert.deepEqual(heavy, [], "modules a full no-op has no use for");
   });

@@ -64,8 +64,17 @@ describe("Packaging - debian/", () => {
     }
   });
 
-  it("executables/hooks, launcher, rules, tests/are mode 0755", () => {
-    for (const f of ["debian/rules", "debian/bin/ddns", "debian/tests/smoke", "debian/tests/units", "packaging/networkmanager/90-ddns", "packaging/networkd-dispatcher/90-ddns", "packaging/address-watch"]) {
+  it("/usr/bin/ddns/a symbolic link to the start script the build makes/which is executable", () => {
+    // One file through Node's CommonJS loader per run (src/start/ddns.ts): no launcher
+    // kept by hand in debian/, the same program as the repository's bin/ddns.
+    assert.match(read("debian/ddns.links"), /^usr\/share\/ddns\/ddns-start\.cjs usr\/bin\/ddns$/m);
+    assert.match(read("debian/ddns.install"), /^dist\/ddns-start\.cjs usr\/share\/ddns\/$/m);
+    assert.equal(statSync(join(root, "dist/ddns-start.cjs")).mode & 0o777, 0o755);
+    assert.equal(readFileSync(join(root, "bin/ddns"), "utf8"), readFileSync(join(root, "dist/ddns-start.cjs"), "utf8"), "bin/ddns is the start script");
+  });
+
+  it("executables/hooks, rules, tests/are mode 0755", () => {
+    for (const f of ["debian/rules", "debian/tests/smoke", "debian/tests/units", "packaging/networkmanager/90-ddns", "packaging/networkd-dispatcher/90-ddns", "packaging/address-watch"]) {
       assert.equal(statSync(join(root, f)).mode & 0o777, 0o755, f);
     }
   });

@@ -1,0 +1,60 @@
+// Starts a ddns bundle with V8's code cache. A short-lived process spends most of
+// its own time compiling its JavaScript; the cache (made at build time by training
+// runs, scripts/build.mjs) holds the bytecode of what those runs executed, so a run
+// skips that work (PERFORMANCE.md, decision 4). The cache is used only if it was made
+// from this very bundle: both carry the same build id. A missing, stale or rejected
+// cache costs speed, never correctness.
+//
+// Built into two files from this one source (scripts/build.mjs): dist/ddns-start.cjs,
+// the program behind bin/ddns and /usr/bin/ddns (src/start/ddns.ts: the idle-seal
+// check, then this), and dist/launch.cjs (src/start/launch-program.ts: ddns-push@.service
+// and bin/ddns-push). Every call below is one a run makes anyway or one it cannot do
+// without: each Node function called for the first time in a process is compiled from
+// source (Node's built-in code cache holds its modules' top levels only), so this
+// avoids the CommonJS loader's helpers (createRequire, _nodeModulePaths, Module.wrap)
+// and Buffer's string conversions (PERFORMANCE.md, "Where a full run's time goes").
+import { readFileSync, writeFileSync } from "node:fs";
+
+/** What Module.wrap makes of a CommonJS module's source (the cache is trained on the same text). */
+const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) { ";
+const WRAP_TAIL = "\n});";
+
+/**
+ * Runs the CommonJS bundle at the absolute path `bundle` as a module of its own, from
+ * its code cache (`${bundle}.cache`) when that belongs to it. The bundle needs only
+ * Node's builtins (`require("node:…")`; its own files and the native addons it loads
+ * through `createRequire(__filename)`), so it gets the caller's `require`, and a
+ * plain `module` whose `exports` it may set.
+ */
+export function launch(bundle: string): void {
+  const source = readFileSync(bundle, "utf8");
+  // First line of every bundle: "/*ddns-build:<id>*/"
+  const id = /^\/\*ddns-build:([0-9a-f]+)\*\//.exec(source)?.[1];
+  const header = `ddns-build:${id}\n`;
+  let cachedData: Uint8Array | undefined;
+  try {
+    const raw = readFileSync(`${bundle}.cache`);
+    // The header compared byte by byte: the file is "ddns-build:<id>\n" then V8's data.
+    let same = id !== undefined && raw.length > header.length;
+    for (let i = 0; same && i < header.length; i++) same = raw[i] === header.charCodeAt(i);
+    if (same) cachedData = new Uint8Array(raw.buffer, raw.byteOffset + header.length, raw.length - header.length);
+  } catch {
+    // no cache: compile as usual
+  }
+  const training = process.env["DDNS_WRITE_CODE_CACHE"];
+  // A training run (scripts/build.mjs) names the script where the bundle will be
+  // installed: V8 keeps the name in the cache, and runs from the cache report it.
+  const filename = (training && process.env["DDNS_CODE_CACHE_NAME"]) || bundle;
+  // node:vm on demand: a sealed run (src/quick.ts) never gets here, and loading the
+  // module costs its top level.
+  const { Script } = require("node:vm") as typeof import("node:vm");
+  const script = new Script(WRAP_HEAD + source + WRAP_TAIL, cachedData ? { filename, cachedData } : { filename });
+  if (training && id !== undefined) {
+    process.on("exit", () => {
+      writeFileSync(training, header, "latin1");
+      writeFileSync(training, script.createCachedData(), { flag: "a" });
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require, module, bundle, bundle.slice(0, bundle.lastIndexOf("/")));
+}
