@@ -1,5 +1,5 @@
 import type { KeySpec, ProviderSpec } from "../provider/types.js";
-import { COMMON_PROVIDER_KEYS, providerSpec, providerSpecs } from "../provider/registry.js";
+import { COMMON_PROVIDER_KEYS, providerSpec, providerTypes } from "../provider/registry.js";
 import type { KeyPath } from "./line-index.js";
 import type { ProviderEntry, SecretOrigin } from "./types.js";
 import type { Problems, Table } from "./problems.js";
@@ -54,16 +54,13 @@ function readType(p: Problems, path: KeyPath, t: Table): ProviderSpec | undefine
   if (type === undefined) return undefined;
   const spec = providerSpec(type);
   if (spec === undefined) {
-    const types = providerSpecs().map((s) => s.type);
-    p.add([...path, "type"], `unknown provider type "${type}"${didYouMean(type, types)}; types are ${typeList()}`);
+    p.add([...path, "type"], `unknown provider type "${type}"${didYouMean(type, providerTypes())}; types are ${typeList()}`);
   }
   return spec;
 }
 
 function typeList(): string {
-  return providerSpecs()
-    .map((s) => s.type)
-    .join(", ");
+  return providerTypes().join(", ");
 }
 
 async function readProvider(

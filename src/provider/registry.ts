@@ -4,7 +4,7 @@ import { cloudnsSpec } from "./cloudns/spec.js";
 import { desecSpec } from "./desec/spec.js";
 import { digitaloceanSpec } from "./digitalocean/spec.js";
 import { duckdnsSpec } from "./duckdns/spec.js";
-import { dyndns2Specs } from "./dyndns2/spec.js";
+import { DYNDNS2_TYPES, dyndns2Spec } from "./dyndns2/spec.js";
 import { freednsSpec } from "./freedns/spec.js";
 import { gandiSpec } from "./gandi/spec.js";
 import { godaddySpec } from "./godaddy/spec.js";
@@ -20,54 +20,85 @@ import { vultrSpec } from "./vultr/spec.js";
 
 /**
  * Every provider type ddns knows, one folder each under src/provider/: `spec.ts`
- * (config keys, default endpoint, families: small, imported on every run because
- * config validation needs it) and the implementation beside it, which only this
- * table loads, lazily, when a push or a check needs it. A spec never imports its
+ * (config keys, default endpoint, families) and the implementation beside it. Both
+ * are built or loaded on first need: a spec when a config names its type (or a
+ * command lists them all: `ddns providers`, the docs), the implementation, which
+ * only this table loads, when a push or a check needs it. A run thus evaluates the
+ * specs of its own providers only, and the others' text never enters its code cache
+ * (PERFORMANCE.md, "Where a full run's time goes"). A spec never imports its
  * implementation. Add a provider: add its folder, then one line here.
  */
 interface Room {
-  specs: readonly ProviderSpec[];
+  /** The types this room serves, known without building any spec. */
+  types: readonly string[];
+  /** Builds the spec of one of `types` (called once per type: the registry keeps it). */
+  spec: (type: string) => ProviderSpec | undefined;
   load: () => Promise<ProviderFactory>;
 }
 
-const ROOMS: readonly Room[] = [
-  { specs: [cloudflareSpec], load: async () => (await import("./cloudflare/cloudflare.js")).createCloudflare },
-  { specs: dyndns2Specs, load: async () => (await import("./dyndns2/dyndns2.js")).createDyndns2 },
-  { specs: [duckdnsSpec], load: async () => (await import("./duckdns/duckdns.js")).createDuckdns },
-  { specs: [rfc2136Spec], load: async () => (await import("./rfc2136/rfc2136.js")).createRfc2136 },
-  { specs: [powerdnsSpec], load: async () => (await import("./powerdns/powerdns.js")).createPowerdns },
-  { specs: [freednsSpec], load: async () => (await import("./freedns/freedns.js")).createFreedns },
-  { specs: [digitaloceanSpec], load: async () => (await import("./digitalocean/digitalocean.js")).createDigitalocean },
-  { specs: [route53Spec], load: async () => (await import("./route53/route53.js")).createRoute53 },
-  { specs: [linodeSpec], load: async () => (await import("./linode/linode.js")).createLinode },
-  { specs: [vultrSpec], load: async () => (await import("./vultr/vultr.js")).createVultr },
-  { specs: [namecomSpec], load: async () => (await import("./namecom/namecom.js")).createNamecom },
-  { specs: [desecSpec], load: async () => (await import("./desec/desec.js")).createDesec },
-  { specs: [cloudnsSpec], load: async () => (await import("./cloudns/cloudns.js")).createCloudns },
-  { specs: [porkbunSpec], load: async () => (await import("./porkbun/porkbun.js")).createPorkbun },
-  { specs: [gandiSpec], load: async () => (await import("./gandi/gandi.js")).createGandi },
-  { specs: [godaddySpec], load: async () => (await import("./godaddy/godaddy.js")).createGodaddy },
-  { specs: [hetznerSpec], load: async () => (await import("./hetzner/hetzner.js")).createHetzner },
-  { specs: [namecheapSpec], load: async () => (await import("./namecheap/namecheap.js")).createNamecheap },
-];
-
-const SPECS: readonly ProviderSpec[] = ROOMS.flatMap((r) => r.specs);
-const byType = new Map<string, ProviderSpec>(SPECS.map((s) => [s.type, s]));
-const loaderOf = new Map<ProviderSpec, Room["load"]>(ROOMS.flatMap((r) => r.specs.map((s) => [s, r.load] as const)));
-
-export function providerSpec(type: string): ProviderSpec | undefined {
-  return byType.get(type);
+/** A room of one type whose spec.ts exports a function building its spec. */
+function one(type: string, spec: () => ProviderSpec, load: Room["load"]): Room {
+  return { types: [type], spec, load };
 }
 
+const ROOMS: readonly Room[] = [
+  one("cloudflare", cloudflareSpec, async () => (await import("./cloudflare/cloudflare.js")).createCloudflare),
+  { types: DYNDNS2_TYPES, spec: dyndns2Spec, load: async () => (await import("./dyndns2/dyndns2.js")).createDyndns2 },
+  one("duckdns", duckdnsSpec, async () => (await import("./duckdns/duckdns.js")).createDuckdns),
+  one("rfc2136", rfc2136Spec, async () => (await import("./rfc2136/rfc2136.js")).createRfc2136),
+  one("powerdns", powerdnsSpec, async () => (await import("./powerdns/powerdns.js")).createPowerdns),
+  one("freedns", freednsSpec, async () => (await import("./freedns/freedns.js")).createFreedns),
+  one("digitalocean", digitaloceanSpec, async () => (await import("./digitalocean/digitalocean.js")).createDigitalocean),
+  one("route53", route53Spec, async () => (await import("./route53/route53.js")).createRoute53),
+  one("linode", linodeSpec, async () => (await import("./linode/linode.js")).createLinode),
+  one("vultr", vultrSpec, async () => (await import("./vultr/vultr.js")).createVultr),
+  one("namecom", namecomSpec, async () => (await import("./namecom/namecom.js")).createNamecom),
+  one("desec", desecSpec, async () => (await import("./desec/desec.js")).createDesec),
+  one("cloudns", cloudnsSpec, async () => (await import("./cloudns/cloudns.js")).createCloudns),
+  one("porkbun", porkbunSpec, async () => (await import("./porkbun/porkbun.js")).createPorkbun),
+  one("gandi", gandiSpec, async () => (await import("./gandi/gandi.js")).createGandi),
+  one("godaddy", godaddySpec, async () => (await import("./godaddy/godaddy.js")).createGodaddy),
+  one("hetzner", hetznerSpec, async () => (await import("./hetzner/hetzner.js")).createHetzner),
+  one("namecheap", namecheapSpec, async () => (await import("./namecheap/namecheap.js")).createNamecheap),
+];
+
+const roomOf = new Map<string, Room>();
+for (const r of ROOMS) for (const t of r.types) roomOf.set(t, r);
+const built = new Map<string, ProviderSpec>();
+
+/** Every provider type, in the order `ddns providers` lists them; builds no spec. */
+export function providerTypes(): readonly string[] {
+  return [...roomOf.keys()];
+}
+
+/** The spec of `type`, built on first use; undefined for a type ddns does not know. */
+export function providerSpec(type: string): ProviderSpec | undefined {
+  let spec = built.get(type);
+  if (spec === undefined) {
+    const room = roomOf.get(type);
+    spec = room?.spec(type);
+    if (spec === undefined) return undefined;
+    if (spec.type !== type) throw new Error(`provider spec for ${type} names itself ${spec.type}`);
+    built.set(type, spec);
+  }
+  return spec;
+}
+
+/** The types whose spec has been built in this process, in build order (tests: a run builds only its own). */
+export function builtProviderSpecs(): string[] {
+  return [...built.keys()];
+}
+
+/** Every spec (builds them all: for listings and docs, not for a run). */
 export function providerSpecs(): readonly ProviderSpec[] {
-  return SPECS;
+  return providerTypes().map((t) => providerSpec(t)!);
 }
 
 /** Loads the implementation of a registered spec (a dynamic import: evaluated only on first need). */
 export function loadProvider(spec: ProviderSpec): Promise<ProviderFactory> {
-  const load = loaderOf.get(spec);
-  if (load === undefined) throw new Error(`provider type ${spec.type} has no implementation in the registry`);
-  return load();
+  const room = roomOf.get(spec.type);
+  if (room === undefined) throw new Error(`provider type ${spec.type} has no implementation in the registry`);
+  return room.load();
 }
 
 /** Keys every provider table takes besides its own. */

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { providerSpecs } from "../../src/provider/registry.js";
-import { DYNDNS2_PRESETS } from "../../src/provider/dyndns2/spec.js";
+import { dyndns2Presets } from "../../src/provider/dyndns2/spec.js";
 
 // Issue 14, "Done when": each provider's strict mock cites the document it follows in
 // its header (URL and the ruling words), or says UNVERIFIED where the document could not
@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** The test helper that stands in for (or runs) each provider type's server. */
 function helperOf(type: string): string {
-  if (DYNDNS2_PRESETS.some((p) => p.type === type)) return "dyndns2-server.ts";
+  if (dyndns2Presets().some((p) => p.type === type)) return "dyndns2-server.ts";
   if (type === "powerdns") return "pdns.ts";
   if (type === "rfc2136") return "bind.ts";
   return `${type}-server.ts`;

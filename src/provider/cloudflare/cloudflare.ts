@@ -87,7 +87,7 @@ class CloudflareProvider implements DnsProvider {
     private readonly deps: ProviderDeps,
   ) {
     const v = settings.values;
-    const endpoint = typeof v["endpoint"] === "string" ? v["endpoint"] : cloudflareSpec.defaultEndpoint;
+    const endpoint = typeof v["endpoint"] === "string" ? v["endpoint"] : cloudflareSpec().defaultEndpoint;
     this.base = endpoint.replace(/\/+$/, "");
     if (typeof v["token"] !== "string" || v["token"] === "") {
       throw new DdnsError("INTERNAL", `provider ${settings.name}: cloudflare needs a token`);

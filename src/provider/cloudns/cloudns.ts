@@ -21,7 +21,7 @@ export function allowedTtl(ttl: number | undefined): number {
 }
 
 export function createCloudns(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, cloudnsSpec.defaultEndpoint);
+  const base = baseUrl(settings, cloudnsSpec().defaultEndpoint);
   // One of auth-id, sub-auth-id, sub-auth-user identifies the API user (cloudns.net/wiki/article/42).
   const idKey = str(settings, "sub_auth_id") !== "" ? "sub_auth_id" : str(settings, "sub_auth_user") !== "" ? "sub_auth_user" : "auth_id";
   const auth = { [idKey.replace(/_/g, "-")]: str(settings, idKey) };

@@ -57,7 +57,7 @@ function itemErrors(e: unknown): string {
 }
 
 export function createDesec(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, desecSpec.defaultEndpoint);
+  const base = baseUrl(settings, desecSpec().defaultEndpoint);
   const ctx = ctxFor(settings, "token", deps.now);
   const headers = { authorization: `Token ${str(settings, "token")}`, accept: "application/json" };
 

@@ -11,7 +11,7 @@ import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, p
  * 429 carries Retry-After on bursts and ratelimit-reset (epoch seconds) always.
  */
 export function createDigitalocean(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, digitaloceanSpec.defaultEndpoint);
+  const base = baseUrl(settings, digitaloceanSpec().defaultEndpoint);
   const auth = { authorization: `Bearer ${str(settings, "token")}` };
   const ctx = ctxFor(settings, "token", deps.now);
 

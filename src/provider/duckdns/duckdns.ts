@@ -12,7 +12,7 @@ import { baseUrl, canonical, classifyStatus, ctxFor, excerpt, groupBy, malformed
 const SUFFIX = ".duckdns.org";
 
 export function createDuckdns(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, duckdnsSpec.defaultEndpoint);
+  const base = baseUrl(settings, duckdnsSpec().defaultEndpoint);
   const token = str(settings, "token");
   const ctx = ctxFor(settings, "token", deps.now);
 

@@ -92,27 +92,32 @@ const NIC = "/nic/update";
 const DYN_RULE = "https://help.dyn.com/remote-access-api/perform-update/ (myip takes IPv4 and IPv6 comma-separated); openwrt/packages#17875: \"If myip=nnn.nnn.nnn.nnn, the A record is updated and the AAAA record is deleted\"";
 const SEPARATE_UNKNOWN = "not documented by the service: one request per family, each naming only its own family (as ddclient and ddns-updater send it)";
 
-export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
-  {
-    type: "dyndns2", label: "the dyndns2 server", summary: "any dyndns2 (/nic/update) server; set endpoint",
+/**
+ * The presets by type, each built only when asked: a run evaluates the one preset its
+ * config names (the table's text stays out of the code cache and the run), and
+ * `ddns providers` or the docs build them all.
+ */
+const PRESETS: Record<string, () => Omit<Dyndns2Preset, "type">> = {
+  dyndns2: () => ({
+    label: "the dyndns2 server", summary: "any dyndns2 (/nic/update) server; set endpoint",
     endpoint: "https://members.dyndns.org", path: NIC, families: ["ipv4", "ipv6"], multiHost: true, refreshDays: 25,
     usernameDoc: "account or update username", passwordDoc: "password or update key",
     dual: { both: "comma", omitted: "deleted", spacingMs: 0, pinFamily: false, source: DYN_RULE },
-  },
-  {
-    type: "dyndns", label: "Dyn", summary: "Dyn / Oracle Dynamic DNS (members.dyndns.org)",
+  }),
+  dyndns: () => ({
+    label: "Dyn", summary: "Dyn / Oracle Dynamic DNS (members.dyndns.org)",
     endpoint: "https://members.dyndns.org", path: NIC, families: ["ipv4", "ipv6"], multiHost: true, refreshDays: 25,
     usernameDoc: "Dyn username", passwordDoc: "password or updater client key",
     dual: { both: "comma", omitted: "deleted", spacingMs: 0, pinFamily: false, source: DYN_RULE },
-  },
-  {
-    type: "noip", label: "No-IP", summary: "No-IP (dynupdate.no-ip.com)",
+  }),
+  noip: () => ({
+    label: "No-IP", summary: "No-IP (dynupdate.no-ip.com)",
     endpoint: "https://dynupdate.no-ip.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: true, refreshDays: 25,
     usernameDoc: "No-IP e-mail address or group username", passwordDoc: "No-IP password or group password",
     dual: { both: "comma", omitted: "source", spacingMs: 0, pinFamily: true, source: "https://www.noip.com/integrate/request: \"allow for both A and AAAA hostnames to be updated individually or dual-stacked\"; https://www.noip.com/integrate/response: \"If IPv4 and IPv6 are both supplied, both ips will be returned in a comma separated list\"; a v6-only request rewrites the A from the connection (notes/providers.md 2026-12)" },
-  },
-  {
-    type: "dynu", label: "Dynu", summary: "Dynu (api.dynu.com)",
+  }),
+  dynu: () => ({
+    label: "Dynu", summary: "Dynu (api.dynu.com)",
     endpoint: "https://api.dynu.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: true,
     // Dynu takes IPv6 in myipv6; myip=no stops it taking the connection's IPv4 (ddclient does the same).
     ipv6Param: "myipv6", ipv6Extra: [["myip", "no"]],
@@ -123,9 +128,9 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
         "https://www.dynu.com/DynamicDNS/IP-Update-Protocol (parameters hostname, alias, location, myip, myipv6; notes/providers.md: alias is the sub-label when hostname is the domain; the page's parameter table was not readable here: UNVERIFIED in its own words); ddclient 126797c (2026-05, nic_dynu_update): \"Dynu requires hostname=zone&alias=subdomain for custom domains (e.g. zone=example.com, alias=host for host.example.com). Without zone, the full FQDN is used as hostname, which works for free Dynu subdomains\"",
     },
     dual: { both: "param", omitted: "source", keep: { ipv4: ["myip", "no"], ipv6: ["myipv6", "no"] }, spacingMs: 0, pinFamily: false, source: "https://www.dynu.com/DynamicDNS/IP-Update-Protocol: nic/update?hostname=…&myip=<IPv4>&myipv6=<IPv6>; ddclient/ddclient#964: without myipv6=no \"dynu [auto-detects the] IPv6 address of client making the request\"" },
-  },
-  {
-    type: "he", label: "Hurricane Electric", summary: "Hurricane Electric DNS (dyn.dns.he.net; one key per record)",
+  }),
+  he: () => ({
+    label: "Hurricane Electric", summary: "Hurricane Electric DNS (dyn.dns.he.net; one key per record)",
     endpoint: "https://dyn.dns.he.net", path: NIC, families: ["ipv4", "ipv6"], multiHost: false, usernameIsHost: true,
     codes: {
       interval: { cls: "transient", hint: "HE's minimum interval between updates had not passed" },
@@ -135,23 +140,23 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
     usernameDoc: "defaults to the record name (HE's username is the host being updated)",
     passwordDoc: "the record's DDNS key generated in dns.he.net",
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: "https://dns.he.net/docs.html: \"When making updates, you will need to make a separate update for ipv4 and ipv6.\" (the combined form answers badip: ddclient/ddclient#833)" },
-  },
-  {
-    type: "ovh", label: "OVH DynHost", summary: "OVH DynHost (www.ovh.com)",
+  }),
+  ovh: () => ({
+    label: "OVH DynHost", summary: "OVH DynHost (www.ovh.com)",
     endpoint: "https://www.ovh.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false, extraQuery: [["system", "dyndns"]],
     codes: { badrequest: { cls: "permanent", hint: "refused the request for {h} as malformed" } },
     usernameDoc: "DynHost login (domain-suffix), created in the OVH manager", passwordDoc: "DynHost login password",
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: "https://help.ovhcloud.com/csm/en-dns-dynhost: DynHost updates one A or AAAA per request (myip is the address of that record); " + SEPARATE_UNKNOWN },
-  },
-  {
-    type: "strato", label: "Strato", summary: "Strato DynDNS (dyndns.strato.com)",
+  }),
+  strato: () => ({
+    label: "Strato", summary: "Strato DynDNS (dyndns.strato.com)",
     endpoint: "https://dyndns.strato.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false,
     codes: { badrequest: { cls: "permanent", hint: "refused the request for {h} as malformed" } },
     usernameDoc: "the domain name", passwordDoc: "the DynDNS password set in Strato's panel",
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
-  },
-  {
-    type: "infomaniak", label: "Infomaniak", summary: "Infomaniak DynDNS (infomaniak.com; errors come as HTTP 400)",
+  }),
+  infomaniak: () => ({
+    label: "Infomaniak", summary: "Infomaniak DynDNS (infomaniak.com; errors come as HTTP 400)",
     endpoint: "https://infomaniak.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false,
     codes: {
       successfully_changed: { cls: "good", hint: "" },
@@ -163,16 +168,16 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
         "Infomaniak's FAQ (faq.infomaniak.com/2376, /40) was not in the stored corpus: UNVERIFIED; ddclient/ddclient#589: infomaniak.com answered \"HTTP/2 301 ... location: https://www.infomaniak.com/ip.php/\", and ddclient#592 made ddclient follow redirects for Infomaniak (\"redirect=2\")",
     },
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
-  },
-  {
-    type: "dnsomatic", label: "DNS-O-Matic", summary: "DNS-O-Matic (updates.dnsomatic.com; IPv4)",
+  }),
+  dnsomatic: () => ({
+    label: "DNS-O-Matic", summary: "DNS-O-Matic (updates.dnsomatic.com; IPv4)",
     endpoint: "https://updates.dnsomatic.com", path: NIC, families: ["ipv4"], multiHost: true,
     extraQuery: [["wildcard", "NOCHG"], ["mx", "NOCHG"], ["backmx", "NOCHG"]],
     usernameDoc: "DNS-O-Matic (OpenDNS) username", passwordDoc: "DNS-O-Matic password",
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: "https://www.dnsomatic.com/docs/api: IPv4 only" },
-  },
-  {
-    type: "selfhost", label: "selfHOST", summary: "selfHOST.de (carol.selfhost.de; answers by HTTP status)",
+  }),
+  selfhost: () => ({
+    label: "selfHOST", summary: "selfHOST.de (carol.selfhost.de; answers by HTTP status)",
     endpoint: "https://carol.selfhost.de", path: NIC, families: ["ipv4", "ipv6"], multiHost: false,
     statusCodes: {
       204: { cls: "nochg", hint: "" },
@@ -184,26 +189,26 @@ export const DYNDNS2_PRESETS: readonly Dyndns2Preset[] = [
     },
     usernameDoc: "selfHOST DynDNS username", passwordDoc: "selfHOST DynDNS password",
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: "selfHOST answers abuse to myip=<v4>,<v6> (notes/providers.md 2026-12): one request per family" },
-  },
-  {
-    type: "dynv6", label: "dynv6", summary: "dynv6.com through its Update API (/api/update: IPv4, IPv6 or both in one request)",
+  }),
+  dynv6: () => ({
+    label: "dynv6", summary: "dynv6.com through its Update API (/api/update: IPv4, IPv6 or both in one request)",
     endpoint: "https://dynv6.com", path: "/api/update", families: ["ipv4", "ipv6"], multiHost: false, api: "dynv6",
     usernameDoc: "not used by dynv6's Update API", passwordDoc: "the zone's HTTP token (sent as token=)",
     dual: { both: "param", omitted: "kept", spacingMs: 0, pinFamily: false, source: "https://dynv6.com/docs/apis: the dyndns2 endpoint \"can only be used to update the IPv4 address of a zone\"; /api/update ipv4/ipv6: \"If empty or unset, the current IPv4 address is kept unchanged.\"" },
-  },
-  {
-    type: "allinkl", label: "ALL-INKL", summary: "ALL-INKL / KAS DynDNS (dyndns.kasserver.com)",
+  }),
+  allinkl: () => ({
+    label: "ALL-INKL", summary: "ALL-INKL / KAS DynDNS (dyndns.kasserver.com)",
     endpoint: "https://dyndns.kasserver.com", path: NIC, families: ["ipv4", "ipv6"], multiHost: false,
     usernameDoc: "DDNS login from the KAS", passwordDoc: "DDNS password from the KAS",
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
-  },
-  {
-    type: "loopia", label: "Loopia", summary: "LoopiaDNS dynamic DNS (dyndns.loopia.se)",
+  }),
+  loopia: () => ({
+    label: "Loopia", summary: "LoopiaDNS dynamic DNS (dyndns.loopia.se)",
     endpoint: "https://dyndns.loopia.se", path: "/", families: ["ipv4", "ipv6"], multiHost: false,
     usernameDoc: "Loopia API/DynDNS username", passwordDoc: "Loopia DynDNS password",
     dual: { both: "separate", omitted: "kept", spacingMs: 0, pinFamily: false, source: SEPARATE_UNKNOWN },
-  },
-];
+  }),
+};
 
 function keysOf(p: Dyndns2Preset): KeySpec[] {
   const optional = p.usernameIsHost === true || p.defaultUsername !== undefined || p.api !== undefined;
@@ -257,8 +262,30 @@ function specOf(p: Dyndns2Preset): ProviderSpec {
   return spec;
 }
 
-export const dyndns2Specs: readonly ProviderSpec[] = DYNDNS2_PRESETS.map(specOf);
+/** Every dyndns2-family type, in the order `ddns providers` and the docs list them. */
+export const DYNDNS2_TYPES: readonly string[] = Object.keys(PRESETS);
+
+const presets = new Map<string, Dyndns2Preset>();
+const specs = new Map<string, ProviderSpec>();
 
 export function dyndns2Preset(type: string): Dyndns2Preset | undefined {
-  return DYNDNS2_PRESETS.find((p) => p.type === type);
+  let p = presets.get(type);
+  if (p === undefined && Object.hasOwn(PRESETS, type)) presets.set(type, (p = { type, ...PRESETS[type]!() }));
+  return p;
+}
+
+/** Every preset (`ddns providers`, docs, tests). */
+export function dyndns2Presets(): Dyndns2Preset[] {
+  return DYNDNS2_TYPES.map((t) => dyndns2Preset(t)!);
+}
+
+/** The ProviderSpec of a dyndns2-family type, built on first use. */
+export function dyndns2Spec(type: string): ProviderSpec | undefined {
+  let s = specs.get(type);
+  if (s === undefined) {
+    const p = dyndns2Preset(type);
+    if (p === undefined) return undefined;
+    specs.set(type, (s = specOf(p)));
+  }
+  return s;
 }

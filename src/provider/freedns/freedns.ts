@@ -11,7 +11,7 @@ import { baseUrl, classifyStatus, ctxFor, excerpt, malformed, perUpdate, send, s
  * the address from the connection, which is not what was detected, so it is not used.
  */
 export function createFreedns(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, freednsSpec.defaultEndpoint);
+  const base = baseUrl(settings, freednsSpec().defaultEndpoint);
   const ctx = ctxFor(settings, "token", deps.now);
 
   return perUpdate(settings, async (u: RecordUpdate, signal): Promise<PushOutcome | Failure> => {

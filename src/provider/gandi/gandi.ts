@@ -15,7 +15,7 @@ import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, p
 const MIN_TTL = 300;
 
 export function createGandi(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, gandiSpec.defaultEndpoint);
+  const base = baseUrl(settings, gandiSpec().defaultEndpoint);
   const token = str(settings, "token");
   const auth = { authorization: token !== "" ? `Bearer ${token}` : `Apikey ${str(settings, "api_key")}` };
   const ctx = ctxFor(settings, token !== "" ? "token" : "api_key", deps.now);

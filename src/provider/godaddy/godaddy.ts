@@ -15,7 +15,7 @@ import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, p
 const MIN_TTL = 600;
 
 export function createGodaddy(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, godaddySpec.defaultEndpoint);
+  const base = baseUrl(settings, godaddySpec().defaultEndpoint);
   const auth = { authorization: `sso-key ${str(settings, "key")}:${str(settings, "secret")}` };
   const ctx = ctxFor(settings, "key/secret", deps.now);
 

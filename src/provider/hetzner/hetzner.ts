@@ -14,7 +14,7 @@ import { CHECK, baseUrl, ctxFor, fail, isObject, jsonApi, malformed, ok, perUpda
  * RateLimit-Reset. The legacy dns.hetzner.com API is retired and not spoken here.
  */
 export function createHetzner(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, hetznerSpec.defaultEndpoint);
+  const base = baseUrl(settings, hetznerSpec().defaultEndpoint);
   const auth = { authorization: `Bearer ${str(settings, "token")}` };
   const ctx = ctxFor(settings, "token", deps.now);
 

@@ -14,7 +14,7 @@ import { CHECK, baseUrl, ctxFor, done, fail, isObject, jsonApi, malformed, ok, p
 const MAX_PAGES = 10;
 
 export function createLinode(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, linodeSpec.defaultEndpoint);
+  const base = baseUrl(settings, linodeSpec().defaultEndpoint);
   const auth = { authorization: `Bearer ${str(settings, "token")}` };
   const ctx = ctxFor(settings, "token", deps.now);
 

@@ -11,7 +11,7 @@ import { authFailure, baseUrl, classifyStatus, ctxFor, excerpt, malformed, perUp
  * whether the address changed, so every success is "updated". IPv4 only.
  */
 export function createNamecheap(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, namecheapSpec.defaultEndpoint);
+  const base = baseUrl(settings, namecheapSpec().defaultEndpoint);
   const domain = str(settings, "domain").toLowerCase();
   const ctx = ctxFor(settings, "password", deps.now);
 

@@ -22,7 +22,7 @@ const MAX_PAGES = 50;
 const MIN_TTL = 300;
 
 export function createNamecom(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, namecomSpec.defaultEndpoint);
+  const base = baseUrl(settings, namecomSpec().defaultEndpoint);
   const basic = Buffer.from(`${str(settings, "username")}:${str(settings, "token")}`).toString("base64");
   const auth = { authorization: `Basic ${basic}` };
   const ctx = ctxFor(settings, "username/token", deps.now);

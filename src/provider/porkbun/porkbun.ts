@@ -14,7 +14,7 @@ import { CHECK, authFailure, baseUrl, classifyStatus, ctxFor, excerpt, fail, isO
 const MIN_TTL = 600;
 
 export function createPorkbun(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, porkbunSpec.defaultEndpoint);
+  const base = baseUrl(settings, porkbunSpec().defaultEndpoint);
   const keys = { apikey: str(settings, "apikey"), secretapikey: str(settings, "secretapikey") };
   const ctx = ctxFor(settings, "apikey/secretapikey", deps.now);
 

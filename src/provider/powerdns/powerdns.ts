@@ -51,7 +51,7 @@ function errorText(res: HttpResponse): string {
 }
 
 export function createPowerdns(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, powerdnsSpec.defaultEndpoint);
+  const base = baseUrl(settings, powerdnsSpec().defaultEndpoint);
   const serverPath = `${base}/servers/${encodeURIComponent(str(settings, "server_id") || "localhost")}`;
   const configured = str(settings, "zone").toLowerCase().replace(/\.$/, "");
   const ctx = ctxFor(settings, "api_key", deps.now);

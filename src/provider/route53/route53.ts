@@ -79,7 +79,7 @@ export function changeBatchXml(updates: readonly RecordUpdate[], ttls: ReadonlyM
 }
 
 export function createRoute53(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, route53Spec.defaultEndpoint);
+  const base = baseUrl(settings, route53Spec().defaultEndpoint);
   const configuredZone = str(settings, "hosted_zone_id").replace(/^\/?hostedzone\//, "");
   const region = str(settings, "region") || "us-east-1";
   const creds: SigV4Credentials = { accessKeyId: str(settings, "access_key_id"), secretAccessKey: str(settings, "secret_access_key") };

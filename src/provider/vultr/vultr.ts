@@ -21,7 +21,7 @@ const PER_PAGE = 500;
 const MAX_PAGES = 100;
 
 export function createVultr(settings: ProviderSettings, deps: ProviderDeps): DnsProvider {
-  const base = baseUrl(settings, vultrSpec.defaultEndpoint);
+  const base = baseUrl(settings, vultrSpec().defaultEndpoint);
   const auth = { authorization: `Bearer ${str(settings, "api_key")}` };
   const ctx = ctxFor(settings, "api_key", deps.now);
 

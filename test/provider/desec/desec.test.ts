@@ -178,7 +178,7 @@ describe("Provider - desec", () => {
 
   it("spec/keys/token is a required secret", () => {
     mock = { violations: [], close: async () => undefined } as unknown as DesecMock;
-    assert.deepEqual(desecSpec.keys.map((k) => [k.name, k.kind, k.required]), [["token", "secret", true]]);
+    assert.deepEqual(desecSpec().keys.map((k) => [k.name, k.kind, k.required]), [["token", "secret", true]]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { providerSpec } from "../../../src/provider/registry.js";
-import { DYNDNS2_PRESETS } from "../../../src/provider/dyndns2/spec.js";
+import { dyndns2Presets } from "../../../src/provider/dyndns2/spec.js";
 import { createDyndns2 } from "../../../src/provider/dyndns2/dyndns2.js";
 import { closeAfterEach, HOSTS, PASSWORD, push, reason, setupDyndns2, up } from "./dyndns2-fixture.js";
 
@@ -9,7 +9,7 @@ closeAfterEach();
 
 describe("Provider - dyndns2 presets in the registry", () => {
   it("every preset/registry/listed with username and password keys and an https endpoint", () => {
-    for (const p of DYNDNS2_PRESETS) {
+    for (const p of dyndns2Presets()) {
       const spec = providerSpec(p.type);
       assert.ok(spec, p.type);
       // Dynu alone also takes zone (custom domains: hostname=<zone>&alias=<label>).
@@ -17,7 +17,7 @@ describe("Provider - dyndns2 presets in the registry", () => {
       assert.equal(spec.keys[1]?.kind, "secret");
       assert.match(spec.defaultEndpoint, /^https:\/\/[a-z0-9.-]+$/);
     }
-    assert.ok(DYNDNS2_PRESETS.length >= 13);
+    assert.ok(dyndns2Presets().length >= 13);
   });
 
   it("documented endpoints/registry/as each service documents them", () => {
@@ -48,7 +48,7 @@ describe("Provider - dyndns2 presets in the registry", () => {
   });
 
   it("every preset/descriptor/states its dual-stack rule and the document behind it", () => {
-    for (const p of DYNDNS2_PRESETS) {
+    for (const p of dyndns2Presets()) {
       assert.ok(["comma", "param", "separate"].includes(p.dual.both), p.type);
       assert.ok(["kept", "deleted", "source"].includes(p.dual.omitted), p.type);
       assert.ok(p.dual.source.length > 20, p.type);
@@ -178,8 +178,8 @@ describe("Provider - dyndns2 preset quirks", () => {
   });
 
   it("dynu/spec/zone is an optional key; no other preset takes it", async () => {
-    const { dyndns2Specs } = await import("../../../src/provider/dyndns2/spec.js");
-    for (const s of dyndns2Specs) {
+    const { DYNDNS2_TYPES, dyndns2Spec } = await import("../../../src/provider/dyndns2/spec.js");
+    for (const s of DYNDNS2_TYPES.map((t) => dyndns2Spec(t)!)) {
       const zone = s.keys.find((k) => k.name === "zone");
       assert.equal(zone !== undefined, s.type === "dynu", s.type);
       assert.notEqual(zone?.required, true);

@@ -266,7 +266,7 @@ describe("Provider - powerdns error answers (strict mock)", () => {
 
   it("spec/keys/api_key secret and required, server_id defaults to localhost", () => {
     assert.deepEqual(
-      powerdnsSpec.keys.map((k) => [k.name, k.kind, k.required ?? false]),
+      powerdnsSpec().keys.map((k) => [k.name, k.kind, k.required ?? false]),
       [["api_key", "secret", true], ["server_id", "string", false], ["zone", "string", false]],
     );
   });

@@ -411,8 +411,8 @@ describe("Provider - rfc2136 failures without BIND", () => {
   });
 
   it("spec/keys/server, zone, key_name, key_secret required; secret kind", () => {
-    const req = rfc2136Spec.keys.filter((k) => k.required).map((k) => k.name);
+    const req = rfc2136Spec().keys.filter((k) => k.required).map((k) => k.name);
     assert.deepEqual(req, ["server", "zone", "key_name", "key_secret"]);
-    assert.equal(rfc2136Spec.keys.find((k) => k.name === "key_secret")?.kind, "secret");
+    assert.equal(rfc2136Spec().keys.find((k) => k.name === "key_secret")?.kind, "secret");
   });
 });

@@ -227,7 +227,7 @@ describe("Provider - route53", () => {
 
   it("spec/keys/secret kinds and defaults", () => {
     mock = { violations: [], close: async () => undefined } as unknown as Route53Mock;
-    const k = Object.fromEntries(route53Spec.keys.map((x) => [x.name, x]));
+    const k = Object.fromEntries(route53Spec().keys.map((x) => [x.name, x]));
     assert.equal(k.secret_access_key?.kind, "secret");
     assert.equal(k.session_token?.kind, "secret");
     assert.equal(k.region?.default, "us-east-1");
