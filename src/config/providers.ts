@@ -104,7 +104,7 @@ async function readProvider(
     const s = readString(p, [...path, "endpoint"], t.endpoint);
     const r = s === undefined ? undefined : checkUrl(s);
     if (r !== undefined && !r.ok) p.add([...path, "endpoint"], r.reason);
-    else if (r !== undefined && (r.url.search !== "" || r.url.hash !== "")) {
+    else if (r !== undefined && (r.url.query || r.url.fragment)) {
       p.add([...path, "endpoint"], "must not have a query or fragment: it is the API base URL that request paths are appended to");
     } else if (r !== undefined) values.endpoint = r.url.href.replace(/\/+$/, "");
   }

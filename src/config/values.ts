@@ -25,29 +25,83 @@ export function isLoopbackHost(hostname: string): boolean {
   return isIPv4(hostname) && hostname.startsWith("127.");
 }
 
+/** What checkUrl and its callers need of a parsed http(s) URL, read from its href. */
+export interface UrlParts {
+  /** The serialized URL (URL.href). */
+  href: string;
+  /** URL.protocol: "http:" or "https:". */
+  protocol: string;
+  /** A user name or a password is present (URL.username or URL.password not ""). */
+  credentials: boolean;
+  /** URL.host (hostname and port), URL.hostname (IPv6 in brackets), URL.pathname. */
+  host: string;
+  hostname: string;
+  pathname: string;
+  /** URL.search !== "" and URL.hash !== "": a non-empty query, a non-empty fragment. */
+  query: boolean;
+  fragment: boolean;
+}
+
+/**
+ * The parts of an http: or https: URL from its href alone (undefined for any other
+ * scheme). Why not URL's getters: each is a function of Node's that a run would compile
+ * (~2 K characters for the eight of them, PERFORMANCE.md), while the href of a special
+ * scheme is `scheme://[userinfo@]host[:port]/path[?query][#fragment]` with "@", "/",
+ * "?" and "#" percent-encoded wherever they would be ambiguous. test/config/values.test.ts
+ * compares every part with URL's own over a set of URLs.
+ */
+export function httpUrlParts(url: URL): UrlParts | undefined {
+  const href = url.href;
+  const protocol = href.startsWith("https://") ? "https:" : href.startsWith("http://") ? "http:" : undefined;
+  if (protocol === undefined) return undefined;
+  const rest = href.slice(protocol.length + 2);
+  const slash = rest.indexOf("/");
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  const at = authority.lastIndexOf("@");
+  const host = authority.slice(at + 1);
+  const hostname = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!;
+  const afterHost = slash < 0 ? "" : rest.slice(slash);
+  const hashAt = afterHost.indexOf("#");
+  const beforeHash = hashAt < 0 ? afterHost : afterHost.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf("?");
+  return {
+    href,
+    protocol,
+    credentials: at >= 0,
+    host,
+    hostname,
+    pathname: queryAt < 0 ? beforeHash : beforeHash.slice(0, queryAt),
+    query: queryAt >= 0 && queryAt < beforeHash.length - 1,
+    fragment: hashAt >= 0 && hashAt < afterHost.length - 1,
+  };
+}
+
 /**
  * Checks a URL ddns will call: https, or plain http to a loopback host only; no user
- * name or password in it (they would end up in messages). Returns the parsed URL or
+ * name or password in it (they would end up in messages). Returns its parts or
  * the reason, which never repeats a URL that holds credentials.
  */
-export function checkUrl(s: string): { ok: true; url: URL } | { ok: false; reason: string } {
+export function checkUrl(s: string): { ok: true; url: UrlParts } | { ok: false; reason: string } {
   let url: URL;
   try {
     url = new URL(s);
   } catch {
     return { ok: false, reason: "is not a URL" };
   }
-  // Shown without query or fragment, which may hold a token.
-  const shown = `${url.protocol}//${url.host}${url.pathname}`;
-  if (url.username !== "" || url.password !== "") {
+  const parts = httpUrlParts(url);
+  if (parts === undefined) {
+    if (url.username !== "" || url.password !== "") {
+      return { ok: false, reason: "must not hold a user name or password; use the secret keys for credentials" };
+    }
+    // Shown without query or fragment, which may hold a token.
+    return { ok: false, reason: `"${url.protocol}//${url.host}${url.pathname}" must be an https:// URL` };
+  }
+  if (parts.credentials) {
     return { ok: false, reason: "must not hold a user name or password; use the secret keys for credentials" };
   }
-  if (url.protocol === "https:") return { ok: true, url };
-  if (url.protocol === "http:") {
-    if (isLoopbackHost(url.hostname)) return { ok: true, url };
-    return { ok: false, reason: `"${shown}" uses plain http://, which is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https://` };
-  }
-  return { ok: false, reason: `"${shown}" must be an https:// URL` };
+  if (parts.protocol === "https:") return { ok: true, url: parts };
+  if (isLoopbackHost(parts.hostname)) return { ok: true, url: parts };
+  return { ok: false, reason: `"${parts.protocol}//${parts.host}${parts.pathname}" uses plain http://, which is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https://` };
 }
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -18,8 +18,8 @@
  * a regular file, files not owned by an allowed uid, files over 4 KiB, names that are
  * not plain interface/push names, files without a single `KEY=VALUE` line.
  */
-import { constants as C } from "node:fs";
-import { lstat, open, readdir, rename, rm } from "../fs-lite.js";
+import { constants as C, readdirSync } from "node:fs";
+import { lstat, open, rename, rm } from "../fs-lite.js";
 import { join } from "node:path";
 import type { EventRecord } from "./types.js";
 import { parseAddress, formatBytes, printable } from "./sanity.js";
@@ -90,7 +90,10 @@ export async function claimEvents(dir: string, opts: ClaimOptions): Promise<Clai
 
   let raw: Buffer[];
   try {
-    raw = await readdir(dir, { encoding: "buffer" });
+    // Synchronous, not fs-lite's readdir: a missing directory (no event since boot) is
+    // the common case, and as a promise it would be a rejection with no handler yet,
+    // which makes Node compile its unhandled-rejection tracking on every such run.
+    raw = readdirSync(dir, { encoding: "buffer" });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { events, refused, warnings, finish };
