@@ -42,16 +42,27 @@ const bundles = [];
 // KB that decide whether the reconciler needs loading at all, and the code-cache
 // launcher (src/start/launch.ts), in the one file Node's CommonJS loader loads.
 // dist/launch.cjs is that launcher alone, for ddns-push (src/start/launch-program.ts).
+// dist/ddns-toml.cjs is the TOML parser, which dist/ddns.cjs loads (with a code cache of
+// its own) only when it parses a config: most runs take the parsed document from
+// /run/ddns/config-doc.json (src/config/toml-lazy.ts, PERFORMANCE.md).
 const programs = {
   ddns: "src/main.ts",
   "ddns-cli": "src/cli/commands.ts",
   "ddns-push": "src/push/main.ts",
   "ddns-start": "src/start/ddns.ts",
   launch: "src/start/launch-program.ts",
+  "ddns-toml": "src/config/toml-chunk.ts",
 };
 // The start script is executed directly (/usr/bin/ddns): Debian's node by its path in
 // the package (no PATH lookup under systemd), whichever `node` is on PATH elsewhere.
 const shebang = packageBuild ? "#!/usr/bin/node\n" : "#!/usr/bin/env node\n";
+// In dist/ddns.cjs only, `import toml from "toml"` means src/config/toml-lazy.ts.
+const tomlLazy = {
+  name: "toml-lazy",
+  setup(b) {
+    b.onResolve({ filter: /^toml$/ }, () => ({ path: root + "src/config/toml-lazy.ts" }));
+  },
+};
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(root + entry)) continue;
   await build({
@@ -80,6 +91,7 @@ for (const [name, entry] of Object.entries(programs)) {
       js: `${name === "ddns-start" ? shebang : ""}/*ddns-build:${buildId}*/\nconst __ddnsModuleUrl=${name === "ddns-cli" ? "require('node:url').pathToFileURL(__filename).href" : "__filename"};`,
     },
     logLevel: "warning",
+    plugins: name === "ddns" ? [tomlLazy] : [],
   });
   bundles.push(`${root}dist/${name}.cjs`);
 }

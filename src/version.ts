@@ -24,4 +24,5 @@ declare const __DDNS_BUILD_ID__: string | undefined;
  * every bundle of one build; "dev" in the tsc output the tests run. An idle seal
  * (state/idle-seal.ts) is trusted only by the same version and build.
  */
-export const BUILD = `${VERSION}+${typeof __DDNS_BUILD_ID__ === "string" ? __DDNS_BUILD_ID__ : "dev"}`;
+export const BUILD_ID = typeof __DDNS_BUILD_ID__ === "string" ? __DDNS_BUILD_ID__ : "dev";
+export const BUILD = `${VERSION}+${BUILD_ID}`;

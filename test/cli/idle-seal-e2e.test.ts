@@ -24,6 +24,8 @@ interface Run extends DdnsResult {
   path: "quick" | "full";
   /** The files the run loaded through Node's CommonJS loader, the probe aside. */
   cjs: string[];
+  /** The vm.Scripts the run made: "<file> cached|rejected|compiled". */
+  scripts: string[];
 }
 
 /** The one file a `ddns run` loads through the CommonJS loader (bin/ddns links to it). */
@@ -38,7 +40,13 @@ async function setup(cf: CloudflareServer, opts: { ipv4?: string; ipv6?: string;
       `fs.readFileSync = function (p, ...rest) { if (String(p).endsWith("/dist/ddns.cjs")) full = true; return read.call(this, p, ...rest); };\n` +
       `process.on("exit", () => { fs.writeFileSync(${JSON.stringify(join(dir, "probe.out"))}, full ? "full" : "quick"); ` +
       `fs.writeFileSync(${JSON.stringify(join(dir, "probe.cjs.list"))}, Object.keys(require.cache).filter((k) => k !== __filename).join("\\n")); ` +
-      `fs.writeFileSync(${JSON.stringify(join(dir, "probe.modules"))}, process.moduleLoadList.join("\\n")); });\n`,
+      `fs.writeFileSync(${JSON.stringify(join(dir, "probe.modules"))}, process.moduleLoadList.join("\\n")); ` +
+      `fs.writeFileSync(${JSON.stringify(join(dir, "probe.scripts"))}, scripts.join("\\n")); });\n` +
+      // Every vm.Script the run makes (the launcher's, the TOML parser's): name and
+      // whether V8 took its code cache.
+      `const vm = require("node:vm"); const S = vm.Script; const scripts = []; ` +
+      `vm.Script = class extends S { constructor(src, o) { super(src, o); ` +
+      `scripts.push(require("node:path").basename(o?.filename ?? "") + " " + (o?.cachedData ? (this.cachedDataRejected ? "rejected" : "cached") : "compiled")); } };\n`,
   );
   const ifInet6 = join(dir, "if_inet6");
   const config = (ipv4: string, ipv6: string | undefined) => `
@@ -76,6 +84,7 @@ provider = "home"
         ...r,
         path: (await readFile(join(dir, "probe.out"), "utf8")) as "quick" | "full",
         cjs: (await readFile(join(dir, "probe.cjs.list"), "utf8")).split("\n"),
+        scripts: (await readFile(join(dir, "probe.scripts"), "utf8").catch(() => "")).split("\n").filter((l) => l !== ""),
       };
     },
     setConfig: (ipv4: string, ipv6?: string) => writeFile(join(dir, "ddns.toml"), config(ipv4, ipv6)),
@@ -138,7 +147,10 @@ describe("Idle seal - through the binary", () => {
 
   it("config document cache/a full run with an unchanged config/takes the parsed TOML from the run directory (issue 12: the parse was a third of a full run's JavaScript)", async () => {
     const t = await setup(cf, { ipv4: "198.51.100.44" });
-    assert.match((await t.run()).stdout, /now points to 198\.51\.100\.44/);
+    const first = await t.run();
+    assert.match(first.stdout, /now points to 198\.51\.100\.44/);
+    // The parse loads the TOML parser's own bundle, through its code cache (dist/ddns-toml.cjs).
+    assert.deepEqual(first.scripts, ["ddns.cjs cached", "ddns-toml.cjs cached"]);
     const docPath = join(t.dir, "run", "config-doc.json");
     const cached = await readFile(docPath, "utf8");
     assert.match(cached, /"address":"198\.51\.100\.44"/, "the first run kept the parsed document beside the seal");
@@ -149,9 +161,12 @@ describe("Idle seal - through the binary", () => {
     const r = await t.run();
     assert.equal(r.path, "full");
     assert.match(r.stdout, /now points to 198\.51\.100\.45/, "the full run took the document from the cache, not from a TOML parse");
+    assert.deepEqual(r.scripts, ["ddns.cjs cached"], "no TOML parser loaded when the document comes from the cache");
     // An edit (a new identity) is parsed and applied, whatever the cache says.
     await t.setConfig("198.51.100.46");
-    assert.match((await t.run()).stdout, /now points to 198\.51\.100\.46/);
+    const edited = await t.run();
+    assert.match(edited.stdout, /now points to 198\.51\.100\.46/);
+    assert.deepEqual(edited.scripts, ["ddns.cjs cached", "ddns-toml.cjs cached"]);
     assert.match(await readFile(docPath, "utf8"), /"address":"198\.51\.100\.46"/);
   });
 

@@ -185,6 +185,9 @@ describe("Debian package - build, install on Debian 13, purge", { skip: isRoot ?
     for (const f of ["launch.cjs", "ddns-push.cjs", "ddns-push.cjs.cache"]) {
       assert.ok(existsSync(join(m!.merged, "usr/share/ddns", f)), `${f}: the receiver the unit runs is installed`);
     }
+    for (const f of ["ddns-toml.cjs", "ddns-toml.cjs.cache"]) {
+      assert.ok(existsSync(join(m!.merged, "usr/share/ddns", f)), `${f}: the TOML parser the reconciler loads is installed`);
+    }
   });
 
   it("after install/ddns.service/not started by dpkg", () => {
