@@ -13,7 +13,7 @@
 // source (Node's built-in code cache holds its modules' top levels only), so this
 // avoids the CommonJS loader's helpers (createRequire, _nodeModulePaths, Module.wrap)
 // and Buffer's string conversions (PERFORMANCE.md, "Where a full run's time goes").
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 
 /** What Module.wrap makes of a CommonJS module's source (the cache is trained on the same text). */
 const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) { ";
@@ -32,14 +32,27 @@ export function launch(bundle: string): void {
   const id = /^\/\*ddns-build:([0-9a-f]+)\*\//.exec(source)?.[1];
   const header = `ddns-build:${id}\n`;
   let cachedData: Uint8Array | undefined;
+  let fd: number | undefined;
   try {
-    const raw = readFileSync(`${bundle}.cache`);
+    // Read by descriptor, as the reconciler reads its parsed-config cache
+    // (config/doc-cache.ts): the same fs functions, compiled once per run, where
+    // readFileSync's Buffer path would compile four more of Node's.
+    fd = openSync(`${bundle}.cache`, constants.O_RDONLY);
+    const raw = Buffer.allocUnsafe(fstatSync(fd).size);
+    let n = 0;
+    while (n < raw.length) {
+      const r = readSync(fd, raw, n, raw.length - n, null);
+      if (r === 0) break;
+      n += r;
+    }
     // The header compared byte by byte: the file is "ddns-build:<id>\n" then V8's data.
-    let same = id !== undefined && raw.length > header.length;
+    let same = id !== undefined && n > header.length;
     for (let i = 0; same && i < header.length; i++) same = raw[i] === header.charCodeAt(i);
-    if (same) cachedData = new Uint8Array(raw.buffer, raw.byteOffset + header.length, raw.length - header.length);
+    if (same) cachedData = new Uint8Array(raw.buffer, raw.byteOffset + header.length, n - header.length);
   } catch {
     // no cache: compile as usual
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const training = process.env["DDNS_WRITE_CODE_CACHE"];
   // A training run (scripts/build.mjs) names the script where the bundle will be
