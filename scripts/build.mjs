@@ -56,13 +56,10 @@ const programs = {
 // The start script is executed directly (/usr/bin/ddns): Debian's node by its path in
 // the package (no PATH lookup under systemd), whichever `node` is on PATH elsewhere.
 const shebang = packageBuild ? "#!/usr/bin/node\n" : "#!/usr/bin/env node\n";
-// In dist/ddns.cjs only, `import toml from "toml"` means src/config/toml-lazy.ts.
-const tomlLazy = {
-  name: "toml-lazy",
-  setup(b) {
-    b.onResolve({ filter: /^toml$/ }, () => ({ path: root + "src/config/toml-lazy.ts" }));
-  },
-};
+// In dist/ddns.cjs only, `import toml from "toml"` means src/config/toml-lazy.ts: an
+// alias, not a plugin, since the package build runs esbuild's program, which takes no
+// plugins (scripts/esbuild-cli.mjs).
+const tomlLazy = { toml: root + "src/config/toml-lazy.ts" };
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(root + entry)) continue;
   await build({
@@ -91,7 +88,7 @@ for (const [name, entry] of Object.entries(programs)) {
       js: `${name === "ddns-start" ? shebang : ""}/*ddns-build:${buildId}*/\nconst __ddnsModuleUrl=${name === "ddns-cli" ? "require('node:url').pathToFileURL(__filename).href" : "__filename"};`,
     },
     logLevel: "warning",
-    plugins: name === "ddns" ? [tomlLazy] : [],
+    ...(name === "ddns" ? { alias: tomlLazy } : {}),
   });
   bundles.push(`${root}dist/${name}.cjs`);
 }

@@ -36,6 +36,9 @@ export async function build(opts) {
       case "supported":
         for (const [feature, on] of Object.entries(value)) args.push(`--supported:${feature}=${on}`);
         break;
+      case "alias":
+        for (const [from, to] of Object.entries(value)) args.push(`--alias:${from}=${to}`);
+        break;
       case "external":
         for (const x of value) args.push(`--external:${x}`);
         break;
