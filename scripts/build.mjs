@@ -130,32 +130,29 @@ const trainFlags = ["--random-seed=1", "--predictable"];
 const installDir = process.env.DDNS_INSTALL_DIR ?? root + "dist";
 const train = mkdtempSync(join(tmpdir(), "ddns-train-"));
 const api = "http://127.0.0.1:9";
+// The training configs, their secret file in `dir`.
+const trainConfig = (dir) =>
+  `[ipv4]\nsources = ["event", "interface", "http", "static"]\ninterfaces = ["ddns-train0"]\nurls = ["${api}/ip"]\naccept_private = true\n` +
+      `address = "203.0.113.9"\n[ipv6]\nsources = ["interface"]\n` +
+      `[providers.p]\ntype = "dyndns2"\nendpoint = "${api}"\nusername = "u"\npassword_file = "${join(dir, "pw")}"\n` +
+      `[providers.c]\ntype = "cloudflare"\nendpoint = "${api}"\ntoken_file = "${join(dir, "pw")}"\n` +
+      `[[records]]\nname = "train.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n` +
+      `[[records]]\nname = "cf.example.org"\nprovider = "c"\nfamilies = ["ipv4"]\n`;
+const trainLocalConfig = (dir) =>
+  `[ipv4]\nsources = ["event", "interface", "static"]\ninterfaces = ["ddns-train0"]\naccept_private = true\n` +
+      `address = "203.0.113.8"\n[ipv6]\nsources = ["interface"]\n` +
+      `[providers.p]\ntype = "dyndns2"\nendpoint = "${api}"\nusername = "u"\npassword_file = "${join(dir, "pw")}"\n` +
+      `[providers.c]\ntype = "cloudflare"\nendpoint = "${api}"\ntoken_file = "${join(dir, "pw")}"\n` +
+      `[[records]]\nname = "train.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n` +
+      `[[records]]\nname = "cf.example.org"\nprovider = "c"\nfamilies = ["ipv4"]\n`;
 try {
   mkdirSync(join(train, "state"));
-  writeFileSync(
-    join(train, "ddns.toml"),
-    `[ipv4]\nsources = ["event", "interface", "http", "static"]\ninterfaces = ["ddns-train0"]\nurls = ["${api}/ip"]\naccept_private = true\n` +
-      `address = "203.0.113.9"\n[ipv6]\nsources = ["interface"]\n` +
-      `[providers.p]\ntype = "dyndns2"\nendpoint = "${api}"\nusername = "u"\npassword_file = "${join(train, "pw")}"\n` +
-      `[providers.c]\ntype = "cloudflare"\nendpoint = "${api}"\ntoken_file = "${join(train, "pw")}"\n` +
-      `[[records]]\nname = "train.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n` +
-      `[[records]]\nname = "cf.example.org"\nprovider = "c"\nfamilies = ["ipv4"]\n`,
-    { mode: 0o600 },
-  );
+  writeFileSync(join(train, "ddns.toml"), trainConfig(train), { mode: 0o600 });
   writeFileSync(join(train, "pw"), "x\n");
   // The third pass's config, written now so that its ctime is well in the past when
   // that pass runs: a config changed within the last 20 ms is "racily clean" and no
   // idle seal would be written (src/state/seal-writer.ts).
-  writeFileSync(
-    join(train, "ddns-local.toml"),
-    `[ipv4]\nsources = ["event", "interface", "static"]\ninterfaces = ["ddns-train0"]\naccept_private = true\n` +
-      `address = "203.0.113.8"\n[ipv6]\nsources = ["interface"]\n` +
-      `[providers.p]\ntype = "dyndns2"\nendpoint = "${api}"\nusername = "u"\npassword_file = "${join(train, "pw")}"\n` +
-      `[providers.c]\ntype = "cloudflare"\nendpoint = "${api}"\ntoken_file = "${join(train, "pw")}"\n` +
-      `[[records]]\nname = "train.example.org"\nprovider = "p"\nfamilies = ["ipv4"]\n` +
-      `[[records]]\nname = "cf.example.org"\nprovider = "c"\nfamilies = ["ipv4"]\n`,
-    { mode: 0o600 },
-  );
+  writeFileSync(join(train, "ddns-local.toml"), trainLocalConfig(train), { mode: 0o600 });
   // The IPv6 table of the interfaces scripts/train-stub.cjs shows (not the build machine's).
   writeFileSync(
     join(train, "if_inet6"),
@@ -207,6 +204,29 @@ try {
 } finally {
   rmSync(train, { recursive: true, force: true });
 }
+
+// V8 code cache for dist/ddns-toml.cjs, the TOML parser the reconciler loads when it
+// parses a config (src/config/toml-lazy.ts): a process of its own parses the two
+// training configs through the launcher's runBundle. Not recorded by the reconciler's
+// training runs above (each training run writes the one cache DDNS_WRITE_CODE_CACHE
+// names), so that it is made by one run that parses just the two training configs.
+execFileSync(
+  process.execPath,
+  [
+    ...trainFlags,
+    "-e",
+    `const [launcher, file, id, ...texts] = process.argv.slice(1);
+     const m = require(launcher).runBundle(file, require("node:fs").readFileSync(file, "utf8"), id);
+     for (const t of texts) m.parse(t);`,
+    root + "dist/launch.cjs",
+    root + "dist/ddns-toml.cjs",
+    /^\/\*ddns-build:([0-9a-f]+)\*\//.exec(readFileSync(root + "dist/ddns-toml.cjs", "latin1"))[1],
+    trainConfig("/var/lib/ddns-train"),
+    trainLocalConfig("/var/lib/ddns-train"),
+  ],
+  { cwd: "/", env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns-toml.cjs.cache", DDNS_CODE_CACHE_NAME: `${installDir}/ddns-toml.cjs` }, stdio: "inherit" },
+);
+if (!existsSync(root + "dist/ddns-toml.cjs.cache")) throw new Error("the TOML parser's code cache was not written");
 chmodSync(root + "bin/ddns-push", 0o755);
 
 // V8 code cache for dist/ddns-push.cjs: one router push on a Unix-socket connection

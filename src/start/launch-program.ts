@@ -3,9 +3,10 @@
 // it as `node /usr/share/ddns/launch.cjs /usr/share/ddns/ddns-push.cjs` (ExecStart),
 // the bundle then seeing process.argv as if it had been started itself.
 import { resolve } from "node:path";
-import { launch } from "./launch.js";
+import { launch, runBundle } from "./launch.js";
 
-export { launch };
+// runBundle: for the build's training of the TOML parser's cache (scripts/build.mjs).
+export { launch, runBundle };
 
 if (require.main === module) {
   const bundle = resolve(process.argv[2] ?? "");

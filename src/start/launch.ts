@@ -20,16 +20,31 @@ const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) {
 const WRAP_TAIL = "\n});";
 
 /**
- * Runs the CommonJS bundle at the absolute path `bundle` as a module of its own, from
- * its code cache (`${bundle}.cache`) when that belongs to it. The bundle needs only
- * Node's builtins (`require("node:…")`; its own files and the native addons it loads
- * through `createRequire(__filename)`), so it gets the caller's `require`, and a
- * plain `module` whose `exports` it may set.
+ * Runs the CommonJS bundle at the absolute path `bundle` as a program: its build id is
+ * the one in its first line ("/*ddns-build:<id>*\/"), and its exports are dropped.
  */
 export function launch(bundle: string): void {
   const source = readFileSync(bundle, "utf8");
-  // First line of every bundle: "/*ddns-build:<id>*/"
-  const id = /^\/\*ddns-build:([0-9a-f]+)\*\//.exec(source)?.[1];
+  runBundle(bundle, source, /^\/\*ddns-build:([0-9a-f]+)\*\//.exec(source)?.[1]);
+}
+
+/**
+ * Runs `source`, the CommonJS bundle at the absolute path `file`, as a module of its
+ * own and returns its exports: from its code cache (`${file}.cache`) when that
+ * belongs to build `id`, else compiled as it runs. The programs (`launch`) and the
+ * parts the reconciler loads on demand (code-cache.ts: the TOML parser) go through
+ * here. A bundle needs only Node's builtins (`require("node:…")`; its own files and
+ * the native addons it loads through `createRequire(__filename)`), so it gets the
+ * caller's `require` (Node's `getBuiltinModule` where the caller is an ES module: the
+ * tests), and a plain `module` whose `exports` it may set.
+ *
+ * A training run (scripts/build.mjs) writes the cache that DDNS_WRITE_CODE_CACHE names
+ * (`${file}.cache` of one bundle: the others a run loads are trained on their own, so
+ * that each cache is made by one known run) at exit, naming the script where it will
+ * be installed (DDNS_CODE_CACHE_NAME): V8 keeps the name in the cache, and runs from
+ * the cache report it in stack traces.
+ */
+export function runBundle(file: string, source: string, id: string | undefined): unknown {
   const header = `ddns-build:${id}\n`;
   let cachedData: Uint8Array | undefined;
   let fd: number | undefined;
@@ -37,7 +52,7 @@ export function launch(bundle: string): void {
     // Read by descriptor, as the reconciler reads its parsed-config cache
     // (config/doc-cache.ts): the same fs functions, compiled once per run, where
     // readFileSync's Buffer path would compile four more of Node's.
-    fd = openSync(`${bundle}.cache`, constants.O_RDONLY);
+    fd = openSync(`${file}.cache`, constants.O_RDONLY);
     const raw = Buffer.allocUnsafe(fstatSync(fd).size);
     let n = 0;
     while (n < raw.length) {
@@ -54,20 +69,24 @@ export function launch(bundle: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  const training = process.env["DDNS_WRITE_CODE_CACHE"];
-  // A training run (scripts/build.mjs) names the script where the bundle will be
-  // installed: V8 keeps the name in the cache, and runs from the cache report it.
-  const filename = (training && process.env["DDNS_CODE_CACHE_NAME"]) || bundle;
+  const training = process.env["DDNS_WRITE_CODE_CACHE"] === `${file}.cache`;
+  // The installed name whole, as given: a name built from a slice of `file` (13
+  // characters or more) is a V8 sliced string that keeps all of `file`, the build
+  // tree's path, which then went into the cache (two build directories, two caches).
+  const filename = (training && process.env["DDNS_CODE_CACHE_NAME"]) || file;
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  const req = typeof require === "function" ? require : ((id: string) => process.getBuiltinModule(id)) as NodeJS.Require;
   // node:vm on demand: a sealed run (src/quick.ts) never gets here, and loading the
   // module costs its top level.
-  const { Script } = require("node:vm") as typeof import("node:vm");
+  const { Script } = req("node:vm") as typeof import("node:vm");
   const script = new Script(WRAP_HEAD + source + WRAP_TAIL, cachedData ? { filename, cachedData } : { filename });
   if (training && id !== undefined) {
     process.on("exit", () => {
-      writeFileSync(training, header, "latin1");
-      writeFileSync(training, script.createCachedData(), { flag: "a" });
+      writeFileSync(`${file}.cache`, header, "latin1");
+      writeFileSync(`${file}.cache`, script.createCachedData(), { flag: "a" });
     });
   }
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, require, module, bundle, bundle.slice(0, bundle.lastIndexOf("/")));
+  const module = { exports: {} as unknown };
+  (script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: { exports: unknown }, f: string, d: string) => void)(module.exports, req, module, file, dir);
+  return module.exports;
 }
