@@ -9,7 +9,26 @@ import { readSecret, secretKeyNames } from "./secrets.js";
 import { didYouMean, nearest } from "./suggest.js";
 import { checkUrl } from "./values.js";
 
-const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/**
+ * A provider table's name as /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/ takes it. By hand: each
+ * regular expression a run executes is compiled on first use (PERFORMANCE.md).
+ */
+export function isProviderName(name: string): boolean {
+  if (name.length === 0 || name.length > 64) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (!alnum && (i === 0 || (c !== 95 && c !== 46 && c !== 45))) return false;
+  }
+  return true;
+}
+
+/** `s` without its trailing slashes (what a replace of /[/]+$/ with "" gives). */
+export function trimSlashes(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
+  return s.slice(0, end);
+}
 
 export interface ProvidersResult {
   entries: Map<string, ProviderEntry>;
@@ -25,7 +44,7 @@ export async function readProviders(p: Problems, ctx: SecretContext, raw: unknow
   if (all === undefined) return result;
   for (const [name, value] of Object.entries(all)) {
     const path: KeyPath = ["providers", name];
-    if (!PROVIDER_NAME.test(name)) {
+    if (!isProviderName(name)) {
       p.add(path, `"${name}" is not a usable provider name (letters, digits, "_", "-", ".", at most 64)`);
       continue;
     }
@@ -99,14 +118,14 @@ async function readProvider(
     else if (t[key.name] === undefined && key.required === true && !misspelt([key.name])) p.add([...path, key.name], `missing ${key.name} (${key.doc})`);
   }
 
-  values.endpoint = spec.defaultEndpoint.replace(/\/+$/, "");
+  values.endpoint = trimSlashes(spec.defaultEndpoint);
   if (t.endpoint !== undefined) {
     const s = readString(p, [...path, "endpoint"], t.endpoint);
     const r = s === undefined ? undefined : checkUrl(s);
     if (r !== undefined && !r.ok) p.add([...path, "endpoint"], r.reason);
     else if (r !== undefined && (r.url.query || r.url.fragment)) {
       p.add([...path, "endpoint"], "must not have a query or fragment: it is the API base URL that request paths are appended to");
-    } else if (r !== undefined) values.endpoint = r.url.href.replace(/\/+$/, "");
+    } else if (r !== undefined) values.endpoint = trimSlashes(r.url.href);
   }
   let refreshDays = spec.refreshDays ?? 0;
   if (t.refresh_days !== undefined) refreshDays = readInteger(p, [...path, "refresh_days"], t.refresh_days, 0, 365) ?? refreshDays;

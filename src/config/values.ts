@@ -104,7 +104,32 @@ export function checkUrl(s: string): { ok: true; url: UrlParts } | { ok: false; 
   return { ok: false, reason: `"${parts.protocol}//${parts.host}${parts.pathname}" uses plain http://, which is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https://` };
 }
 
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** a-z or 0-9 (char code). */
+const alnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+
+/**
+ * A DNS label as /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/ takes it: 1 to 63 of a-z,
+ * 0-9 and inner hyphens. By hand, like isPrintableAscii: each regular expression a run
+ * executes is compiled on first use (PERFORMANCE.md, "The reconciler's own work").
+ */
+export function isLabel(l: string): boolean {
+  const n = l.length;
+  if (n === 0 || n > 63 || !alnum(l.charCodeAt(0)) || !alnum(l.charCodeAt(n - 1))) return false;
+  for (let i = 1; i < n - 1; i++) {
+    const c = l.charCodeAt(i);
+    if (!alnum(c) && c !== 45) return false;
+  }
+  return true;
+}
+
+/** Only characters 0x20..0x7e (what /[^\x20-\x7e]/ finds none of). */
+export function isPrintableAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
 
 /**
  * A host name lower-cased, without its trailing dot; `*.` may lead when `wildcard`.
@@ -116,7 +141,7 @@ export function normalizeHostname(
 ): { ok: true; name: string } | { ok: false; reason: string } {
   let name = s.toLowerCase();
   if (name.endsWith(".")) name = name.slice(0, -1);
-  if (/[^\x20-\x7e]/.test(name)) {
+  if (!isPrintableAscii(name)) {
     return { ok: false, reason: `"${s}" is not an ASCII host name; write international names in their xn-- (punycode) form` };
   }
   if (name.length > 253) return { ok: false, reason: `"${s}" is longer than 253 characters` };
@@ -125,7 +150,7 @@ export function normalizeHostname(
   if (rest.length < opts.minLabels) {
     return { ok: false, reason: `"${s}" must be a fully qualified name such as "home.example.org"` };
   }
-  const bad = rest.find((l) => !LABEL.test(l));
+  const bad = rest.find((l) => !isLabel(l));
   if (bad !== undefined) {
     const why = bad === "" ? "has an empty label" : bad === "*" ? `may hold "*" only as its first label` : `has an invalid label "${bad}" (letters, digits and inner hyphens, at most 63)`;
     return { ok: false, reason: `"${s}" ${why}` };

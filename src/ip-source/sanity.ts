@@ -50,7 +50,21 @@ export interface ParsedAddress {
   bytes: Uint8Array;
 }
 
-const DEC_OCTET = /^(?:0|[1-9][0-9]{0,2})$/;
+/**
+ * A decimal octet as /^(?:0|[1-9][0-9]{0,2})$/ would take it, and its value; -1 when
+ * it is not one or above 255. By hand: each regular expression a run executes is
+ * compiled on first use (PERFORMANCE.md, "The reconciler's own work").
+ */
+export function decOctet(p: string): number {
+  if (p.length === 0 || p.length > 3 || (p.length > 1 && p.charCodeAt(0) === 48)) return -1;
+  let n = 0;
+  for (let i = 0; i < p.length; i++) {
+    const d = p.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n > 255 ? -1 : n;
+}
 
 /** Strict dotted quad: four decimal octets, no leading zeros (no octal ambiguity). */
 function parseV4Bytes(text: string): Uint8Array | null {
@@ -58,10 +72,8 @@ function parseV4Bytes(text: string): Uint8Array | null {
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!DEC_OCTET.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
+    const n = decOctet(parts[i]!);
+    if (n < 0) return null;
     out[i] = n;
   }
   return out;
