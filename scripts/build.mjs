@@ -105,7 +105,10 @@ for (const [name, entry] of Object.entries(programs)) {
 // bin/ddns (in git) and /usr/bin/ddns (debian/ddns.links) are symbolic links to it.
 chmodSync(root + "dist/ddns-start.cjs", 0o755);
 
-// V8 code cache for dist/ddns.cjs, recorded by an update run of the real program:
+// V8 code caches for dist/ddns.cjs and dist/ddns-toml.cjs (the TOML parser, which the
+// runs that parse a config load: src/config/toml-lazy.ts), recorded by runs of the real
+// program (each writes the cache of every bundle it ran, src/start/launch.ts). First an
+// update run:
 // config parsed, state read, interfaces listed, the address asked of an echo service
 // (the http source: what every timer run behind NAT does), a plan with two changed
 // records pushed through dyndns2 and Cloudflare (cached ids: one GET, one PATCH),
@@ -113,7 +116,7 @@ chmodSync(root + "dist/ddns-start.cjs", 0o755);
 // package build has no network). A run with nothing to do rarely gets this far (the
 // idle seal, src/quick.ts, answers it), so the cache is for the runs that work.
 //
-// Both caches are the same bytes in every build of the same source (reproducible .debs):
+// The caches are the same bytes in every build of the same source (reproducible .debs):
 // - V8 seeds its string hashing from its random number generator, and the seed
 //   shows in the serialized cache (hash-ordered tables): two trainings of the same
 //   bundle differed in most of their bytes. --random-seed fixes it, and --predictable
@@ -125,7 +128,9 @@ chmodSync(root + "dist/ddns-start.cjs", 0o755);
 //   and the training's environment holds nothing of the builder's;
 // - V8 records the script's name in the cache, and a run from the cache reports that
 //   name in stack traces: the training names each bundle where it will be installed
-//   (DDNS_INSTALL_DIR: /usr/share/ddns in the package), not by the build tree's path.
+//   (DDNS_INSTALL_DIR: /usr/share/ddns in the package), not by the build tree's path,
+//   and builds that name without holding on to that path (src/start/launch.ts: a V8
+//   sliced string of it carried the build directory into ddns-toml.cjs.cache).
 const trainFlags = ["--random-seed=1", "--predictable"];
 const installDir = process.env.DDNS_INSTALL_DIR ?? root + "dist";
 const train = mkdtempSync(join(tmpdir(), "ddns-train-"));
@@ -205,28 +210,6 @@ try {
   rmSync(train, { recursive: true, force: true });
 }
 
-// V8 code cache for dist/ddns-toml.cjs, the TOML parser the reconciler loads when it
-// parses a config (src/config/toml-lazy.ts): a process of its own parses the two
-// training configs through the launcher's runBundle. Not recorded by the reconciler's
-// training runs above (each training run writes the one cache DDNS_WRITE_CODE_CACHE
-// names), so that it is made by one run that parses just the two training configs.
-execFileSync(
-  process.execPath,
-  [
-    ...trainFlags,
-    "-e",
-    `const [launcher, file, id, ...texts] = process.argv.slice(1);
-     const m = require(launcher).runBundle(file, require("node:fs").readFileSync(file, "utf8"), id);
-     for (const t of texts) m.parse(t);`,
-    root + "dist/launch.cjs",
-    root + "dist/ddns-toml.cjs",
-    /^\/\*ddns-build:([0-9a-f]+)\*\//.exec(readFileSync(root + "dist/ddns-toml.cjs", "latin1"))[1],
-    trainConfig("/var/lib/ddns-train"),
-    trainLocalConfig("/var/lib/ddns-train"),
-  ],
-  { cwd: "/", env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns-toml.cjs.cache", DDNS_CODE_CACHE_NAME: `${installDir}/ddns-toml.cjs` }, stdio: "inherit" },
-);
-if (!existsSync(root + "dist/ddns-toml.cjs.cache")) throw new Error("the TOML parser's code cache was not written");
 chmodSync(root + "bin/ddns-push", 0o755);
 
 // V8 code cache for dist/ddns-push.cjs: one router push on a Unix-socket connection

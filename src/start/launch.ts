@@ -38,11 +38,10 @@ export function launch(bundle: string): void {
  * caller's `require` (Node's `getBuiltinModule` where the caller is an ES module: the
  * tests), and a plain `module` whose `exports` it may set.
  *
- * A training run (scripts/build.mjs) writes the cache that DDNS_WRITE_CODE_CACHE names
- * (`${file}.cache` of one bundle: the others a run loads are trained on their own, so
- * that each cache is made by one known run) at exit, naming the script where it will
- * be installed (DDNS_CODE_CACHE_NAME): V8 keeps the name in the cache, and runs from
- * the cache report it in stack traces.
+ * A training run (DDNS_WRITE_CODE_CACHE set, scripts/build.mjs) writes the cache of
+ * every bundle it runs at exit (the reconciler's and the TOML parser's), naming each
+ * script where it will be installed (the directory of DDNS_CODE_CACHE_NAME): V8 keeps
+ * the name in the cache, and runs from the cache report it in stack traces.
  */
 export function runBundle(file: string, source: string, id: string | undefined): unknown {
   const header = `ddns-build:${id}\n`;
@@ -69,12 +68,13 @@ export function runBundle(file: string, source: string, id: string | undefined):
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  const training = process.env["DDNS_WRITE_CODE_CACHE"] === `${file}.cache`;
-  // The installed name whole, as given: a name built from a slice of `file` (13
-  // characters or more) is a V8 sliced string that keeps all of `file`, the build
-  // tree's path, which then went into the cache (two build directories, two caches).
-  const filename = (training && process.env["DDNS_CODE_CACHE_NAME"]) || file;
+  const training = process.env["DDNS_WRITE_CODE_CACHE"];
   const dir = file.slice(0, file.lastIndexOf("/"));
+  const installedAs = training ? process.env["DDNS_CODE_CACHE_NAME"] : undefined;
+  // The file's name copied character by character: a slice of `file` of 13 characters
+  // or more is a V8 sliced string that keeps all of `file`, the build tree's path,
+  // and V8 then wrote that path into the cache (two build directories, two caches).
+  const filename = installedAs ? installedAs.slice(0, installedAs.lastIndexOf("/")) + [...file.slice(dir.length)].join("") : file;
   const req = typeof require === "function" ? require : ((id: string) => process.getBuiltinModule(id)) as NodeJS.Require;
   // node:vm on demand: a sealed run (src/quick.ts) never gets here, and loading the
   // module costs its top level.
