@@ -9,7 +9,7 @@
 // evaluated unless that path runs.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { connect, createServer as createNetServer } from "node:net";
-import { rmSync, chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { rmSync, chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync, readdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +60,25 @@ const shebang = packageBuild ? "#!/usr/bin/node\n" : "#!/usr/bin/env node\n";
 // alias, not a plugin, since the package build runs esbuild's program, which takes no
 // plugins (scripts/esbuild-cli.mjs).
 const tomlLazy = { toml: root + "src/config/toml-lazy.ts" };
+// Each provider's implementation is a bundle of its own, dist/ddns-provider-<type>.cjs,
+// with its own code cache: in dist/ddns.cjs, globalThis.__DDNS_PARTS__ is true, so the
+// registry (src/provider/registry.ts) loads a type's part through src/code-cache.ts and
+// its dynamic import of the implementation is dead code esbuild leaves out. A run that
+// pushes nothing then deserialises no provider code, one that pushes only its own
+// provider's (PERFORMANCE.md). The CLI bundle keeps them inside (`ddns check` and
+// `ddns setup` are not timed).
+for (const type of readdirSync(root + "src/provider").sort()) {
+  if (existsSync(`${root}src/provider/${type}/${type}.ts`)) programs[`ddns-provider-${type}`] = `src/provider/${type}/${type}.ts`;
+}
+// The parts the reconciler loads on demand (src/code-cache.ts: the TOML parser, each
+// provider) are written already wrapped as the function CommonJS makes of a module,
+// WRAP_HEAD/WRAP_TAIL exactly as src/start/launch.ts has them: the run hands V8 the
+// text it read, not a concatenated copy of it (a copy in V8's young generation, enough
+// to bring back a scavenge in an update: PERFORMANCE.md). The programs (dist/ddns.cjs,
+// dist/ddns-push.cjs) stay runnable as `node FILE` and are wrapped by the launcher.
+const WRAP_HEAD = "(function (exports, require, module, __filename, __dirname) { ";
+const WRAP_TAIL = "\n});";
+const isPart = (name) => name === "ddns-toml" || name.startsWith("ddns-provider-");
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(root + entry)) continue;
   await build({
@@ -79,14 +98,20 @@ for (const [name, entry] of Object.entries(programs)) {
     // Sources are ESM and use import.meta.url (createRequire for the addons).
     // __DDNS_ADDON_DIR__: where the installed program finds the native addons (src/log/native.ts);
     // debian/rules sets it, other builds leave it empty (node_modules).
-    define: { "import.meta.url": "__ddnsModuleUrl", __DDNS_BUILD_ID__: JSON.stringify(buildId), __DDNS_ADDON_DIR__: JSON.stringify(process.env.DDNS_ADDON_DIR ?? "") },
+    define: {
+      "import.meta.url": "__ddnsModuleUrl",
+      __DDNS_BUILD_ID__: JSON.stringify(buildId),
+      __DDNS_ADDON_DIR__: JSON.stringify(process.env.DDNS_ADDON_DIR ?? ""),
+      ...(name === "ddns" ? { "globalThis.__DDNS_PARTS__": "true" } : {}),
+    },
     // The build id ties the bundle to its code cache (src/start/launch.ts).
     // import.meta.url: ddns's own code only hands it to createRequire, which takes a
     // path as well, and pathToFileURL would load node:url (~1 ms) on every run; yargs
     // (the human CLI) needs a real file: URL.
     banner: {
-      js: `${name === "ddns-start" ? shebang : ""}/*ddns-build:${buildId}*/\nconst __ddnsModuleUrl=${name === "ddns-cli" ? "require('node:url').pathToFileURL(__filename).href" : "__filename"};`,
+      js: `${name === "ddns-start" ? shebang : ""}/*ddns-build:${buildId}*/${isPart(name) ? WRAP_HEAD : ""}\nconst __ddnsModuleUrl=${name === "ddns-cli" ? "require('node:url').pathToFileURL(__filename).href" : "__filename"};`,
     },
+    ...(isPart(name) ? { footer: { js: WRAP_TAIL } } : {}),
     logLevel: "warning",
     ...(name === "ddns" ? { alias: tomlLazy } : {}),
   });
@@ -164,19 +189,17 @@ try {
     "00000000000000000000000000000001 01 80 10 80       lo\nfe80000000000000505400fffe123456 02 40 20 80     eth0\n",
   );
   const old = { published: ["203.0.113.7"], failures: 0, pushedAt: Date.now() };
-  writeFileSync(
-    join(train, "state", "state.json"),
-    JSON.stringify({
-      version: 1,
-      records: { "train.example.org/ipv4": { provider: "p", ...old }, "cf.example.org/ipv4": { provider: "c", ...old, cache: { zone: "z1", record: "r1" } } },
-    }),
-  );
-  const trainingRun = (config = "ddns.toml") =>
+  const oldState = JSON.stringify({
+    version: 1,
+    records: { "train.example.org/ipv4": { provider: "p", ...old }, "cf.example.org/ipv4": { provider: "c", ...old, cache: { zone: "z1", record: "r1" } } },
+  });
+  writeFileSync(join(train, "state", "state.json"), oldState);
+  const trainingRun = (config = "ddns.toml", cache = { DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache", DDNS_CODE_CACHE_NAME: `${installDir}/ddns.cjs` }) =>
     new Promise((resolve) =>
       execFile(
         process.execPath,
         [...trainFlags, "--require", root + "scripts/train-stub.cjs", root + "bin/ddns", "run", "--config", join(train, config), "--state-dir", join(train, "state"), "--events-dir", join(train, "run", "events")],
-        { env: { PATH: "/usr/bin:/bin", DDNS_WRITE_CODE_CACHE: root + "dist/ddns.cjs.cache", DDNS_CODE_CACHE_NAME: `${installDir}/ddns.cjs`, DDNS_PROC_IF_INET6: join(train, "if_inet6") } },
+        { env: { PATH: "/usr/bin:/bin", ...cache, DDNS_PROC_IF_INET6: join(train, "if_inet6") } },
         (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
       ),
     );
@@ -206,6 +229,16 @@ try {
   const seen3 = r3.stderr.split("\n").filter((l) => l.startsWith("train-stub: "));
   if (r3.code !== 0 || seen3.length !== 0 || r3.stdout !== "" || !existsSync(join(train, "run", "idle.json")))
     throw new Error(`code cache training run (sealing no-op pass): exit ${r3.code}, requests ${JSON.stringify(seen3)}, seal ${existsSync(join(train, "run", "idle.json"))}\n${r3.stdout}${r3.stderr}`);
+  // The provider parts' caches (dist/ddns-provider-<type>.cjs, src/provider/registry.ts):
+  // the first pass's update once more for each, with the records' old state back, writing
+  // that part's cache only (each training run writes the one cache it is given).
+  for (const type of ["dyndns2", "cloudflare"]) {
+    writeFileSync(join(train, "state", "state.json"), oldState);
+    const part = `ddns-provider-${type}.cjs`;
+    const rp = await trainingRun("ddns.toml", { DDNS_WRITE_CODE_CACHE: `${root}dist/${part}.cache`, DDNS_CODE_CACHE_NAME: `${installDir}/${part}` });
+    const seenp = rp.stderr.split("\n").filter((l) => l.startsWith("train-stub: "));
+    if (rp.code !== 0 || seenp.length !== 3 || !existsSync(`${root}dist/${part}.cache`)) throw new Error(`code cache training run (${part}): exit ${rp.code}, requests ${JSON.stringify(seenp)}\n${rp.stdout}${rp.stderr}`);
+  }
 } finally {
   rmSync(train, { recursive: true, force: true });
 }

@@ -48,6 +48,9 @@ export async function build(opts) {
       case "banner":
         for (const [lang, text] of Object.entries(value)) args.push(`--banner:${lang}=${text}`);
         break;
+      case "footer":
+        for (const [lang, text] of Object.entries(value)) args.push(`--footer:${lang}=${text}`);
+        break;
       default:
         throw new Error(`scripts/esbuild-cli.mjs: esbuild option "${key}" has no command-line form here yet`);
     }

@@ -1,4 +1,7 @@
 import type { ProviderFactory, ProviderSpec } from "./types.js";
+import { dirname } from "node:path";
+import { runCached } from "../code-cache.js";
+import { BUILD_ID } from "../version.js";
 import { cloudflareSpec } from "./cloudflare/spec.js";
 import { cloudnsSpec } from "./cloudns/spec.js";
 import { desecSpec } from "./desec/spec.js";
@@ -28,6 +31,22 @@ import { vultrSpec } from "./vultr/spec.js";
  * (PERFORMANCE.md, "Where a full run's time goes"). A spec never imports its
  * implementation. Add a provider: add its folder, then one line here.
  */
+declare global {
+  /** True in dist/ddns.cjs only (scripts/build.mjs defines it): implementations are parts. */
+  var __DDNS_PARTS__: boolean | undefined;
+}
+
+/**
+ * A provider's implementation from its own bundle, dist/ddns-provider-<type>.cjs, with
+ * its own code cache (src/code-cache.ts): in the reconciler's bundle the dynamic import
+ * beside each call is dead code the build leaves out, so a run that pushes nothing
+ * carries no provider code, and one that pushes carries its own provider's only.
+ */
+function part(type: string): unknown {
+  // In the bundle import.meta.url is the bundle's path (scripts/build.mjs).
+  return runCached(`${dirname(import.meta.url)}/ddns-provider-${type}.cjs`, BUILD_ID);
+}
+
 interface Room {
   /** The types this room serves, known without building any spec. */
   types: readonly string[];
@@ -42,24 +61,24 @@ function one(type: string, spec: () => ProviderSpec, load: Room["load"]): Room {
 }
 
 const ROOMS: readonly Room[] = [
-  one("cloudflare", cloudflareSpec, async () => (await import("./cloudflare/cloudflare.js")).createCloudflare),
-  { types: DYNDNS2_TYPES, spec: dyndns2Spec, load: async () => (await import("./dyndns2/dyndns2.js")).createDyndns2 },
-  one("duckdns", duckdnsSpec, async () => (await import("./duckdns/duckdns.js")).createDuckdns),
-  one("rfc2136", rfc2136Spec, async () => (await import("./rfc2136/rfc2136.js")).createRfc2136),
-  one("powerdns", powerdnsSpec, async () => (await import("./powerdns/powerdns.js")).createPowerdns),
-  one("freedns", freednsSpec, async () => (await import("./freedns/freedns.js")).createFreedns),
-  one("digitalocean", digitaloceanSpec, async () => (await import("./digitalocean/digitalocean.js")).createDigitalocean),
-  one("route53", route53Spec, async () => (await import("./route53/route53.js")).createRoute53),
-  one("linode", linodeSpec, async () => (await import("./linode/linode.js")).createLinode),
-  one("vultr", vultrSpec, async () => (await import("./vultr/vultr.js")).createVultr),
-  one("namecom", namecomSpec, async () => (await import("./namecom/namecom.js")).createNamecom),
-  one("desec", desecSpec, async () => (await import("./desec/desec.js")).createDesec),
-  one("cloudns", cloudnsSpec, async () => (await import("./cloudns/cloudns.js")).createCloudns),
-  one("porkbun", porkbunSpec, async () => (await import("./porkbun/porkbun.js")).createPorkbun),
-  one("gandi", gandiSpec, async () => (await import("./gandi/gandi.js")).createGandi),
-  one("godaddy", godaddySpec, async () => (await import("./godaddy/godaddy.js")).createGodaddy),
-  one("hetzner", hetznerSpec, async () => (await import("./hetzner/hetzner.js")).createHetzner),
-  one("namecheap", namecheapSpec, async () => (await import("./namecheap/namecheap.js")).createNamecheap),
+  one("cloudflare", cloudflareSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("cloudflare") as typeof import("./cloudflare/cloudflare.js")) : await import("./cloudflare/cloudflare.js")).createCloudflare),
+  { types: DYNDNS2_TYPES, spec: dyndns2Spec, load: async () => (globalThis.__DDNS_PARTS__ ? (part("dyndns2") as typeof import("./dyndns2/dyndns2.js")) : await import("./dyndns2/dyndns2.js")).createDyndns2 },
+  one("duckdns", duckdnsSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("duckdns") as typeof import("./duckdns/duckdns.js")) : await import("./duckdns/duckdns.js")).createDuckdns),
+  one("rfc2136", rfc2136Spec, async () => (globalThis.__DDNS_PARTS__ ? (part("rfc2136") as typeof import("./rfc2136/rfc2136.js")) : await import("./rfc2136/rfc2136.js")).createRfc2136),
+  one("powerdns", powerdnsSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("powerdns") as typeof import("./powerdns/powerdns.js")) : await import("./powerdns/powerdns.js")).createPowerdns),
+  one("freedns", freednsSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("freedns") as typeof import("./freedns/freedns.js")) : await import("./freedns/freedns.js")).createFreedns),
+  one("digitalocean", digitaloceanSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("digitalocean") as typeof import("./digitalocean/digitalocean.js")) : await import("./digitalocean/digitalocean.js")).createDigitalocean),
+  one("route53", route53Spec, async () => (globalThis.__DDNS_PARTS__ ? (part("route53") as typeof import("./route53/route53.js")) : await import("./route53/route53.js")).createRoute53),
+  one("linode", linodeSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("linode") as typeof import("./linode/linode.js")) : await import("./linode/linode.js")).createLinode),
+  one("vultr", vultrSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("vultr") as typeof import("./vultr/vultr.js")) : await import("./vultr/vultr.js")).createVultr),
+  one("namecom", namecomSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("namecom") as typeof import("./namecom/namecom.js")) : await import("./namecom/namecom.js")).createNamecom),
+  one("desec", desecSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("desec") as typeof import("./desec/desec.js")) : await import("./desec/desec.js")).createDesec),
+  one("cloudns", cloudnsSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("cloudns") as typeof import("./cloudns/cloudns.js")) : await import("./cloudns/cloudns.js")).createCloudns),
+  one("porkbun", porkbunSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("porkbun") as typeof import("./porkbun/porkbun.js")) : await import("./porkbun/porkbun.js")).createPorkbun),
+  one("gandi", gandiSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("gandi") as typeof import("./gandi/gandi.js")) : await import("./gandi/gandi.js")).createGandi),
+  one("godaddy", godaddySpec, async () => (globalThis.__DDNS_PARTS__ ? (part("godaddy") as typeof import("./godaddy/godaddy.js")) : await import("./godaddy/godaddy.js")).createGodaddy),
+  one("hetzner", hetznerSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("hetzner") as typeof import("./hetzner/hetzner.js")) : await import("./hetzner/hetzner.js")).createHetzner),
+  one("namecheap", namecheapSpec, async () => (globalThis.__DDNS_PARTS__ ? (part("namecheap") as typeof import("./namecheap/namecheap.js")) : await import("./namecheap/namecheap.js")).createNamecheap),
 ];
 
 const roomOf = new Map<string, Room>();

@@ -79,7 +79,11 @@ export function runBundle(file: string, source: string, id: string | undefined):
   // node:vm on demand: a sealed run (src/quick.ts) never gets here, and loading the
   // module costs its top level.
   const { Script } = req("node:vm") as typeof import("node:vm");
-  const script = new Script(WRAP_HEAD + source + WRAP_TAIL, cachedData ? { filename, cachedData } : { filename });
+  // The build writes each bundle already wrapped ("/*ddns-build:<id>*/" + WRAP_HEAD ...
+  // WRAP_TAIL, scripts/build.mjs): V8 then gets the string read, not a concatenated
+  // copy of it. Any other text (a test's) is wrapped here.
+  const text = source.startsWith(WRAP_HEAD, source.indexOf("*/") + 2) ? source : WRAP_HEAD + source + WRAP_TAIL;
+  const script = new Script(text, cachedData ? { filename, cachedData } : { filename });
   if (training && id !== undefined) {
     process.on("exit", () => {
       writeFileSync(`${file}.cache`, header, "latin1");

@@ -141,6 +141,7 @@ describe("Idle seal - through the binary", () => {
     const loaded = (await readFile(join(t.dir, "probe.modules"), "utf8")).split("\n");
     assert.ok(loaded.includes("NativeModule vm"), "the probe saw the reconciler's launcher");
     assert.deepEqual(r.cjs, [START], "the start script is the only file through the CommonJS loader");
+    assert.deepEqual(r.scripts, ["ddns.cjs cached"], "no TOML parser and no provider code: the document is cached and nothing is pushed");
     const heavy = loaded.filter((m) => /^NativeModule (net|dgram|crypto|stream|tls|http|https|readline|child_process|internal\/fs\/promises|internal\/fs\/streams)$/.test(m));
     assert.deepEqual(heavy, [], "modules a full no-op has no use for");
   });
@@ -149,8 +150,9 @@ describe("Idle seal - through the binary", () => {
     const t = await setup(cf, { ipv4: "198.51.100.44" });
     const first = await t.run();
     assert.match(first.stdout, /now points to 198\.51\.100\.44/);
-    // The parse loads the TOML parser's own bundle, through its code cache (dist/ddns-toml.cjs).
-    assert.deepEqual(first.scripts, ["ddns.cjs cached", "ddns-toml.cjs cached"]);
+    // The parse loads the TOML parser's own bundle, the push the provider's, each through
+    // its code cache (dist/ddns-toml.cjs, dist/ddns-provider-cloudflare.cjs).
+    assert.deepEqual(first.scripts, ["ddns.cjs cached", "ddns-toml.cjs cached", "ddns-provider-cloudflare.cjs cached"]);
     const docPath = join(t.dir, "run", "config-doc.json");
     const cached = await readFile(docPath, "utf8");
     assert.match(cached, /"address":"198\.51\.100\.44"/, "the first run kept the parsed document beside the seal");
@@ -161,12 +163,12 @@ describe("Idle seal - through the binary", () => {
     const r = await t.run();
     assert.equal(r.path, "full");
     assert.match(r.stdout, /now points to 198\.51\.100\.45/, "the full run took the document from the cache, not from a TOML parse");
-    assert.deepEqual(r.scripts, ["ddns.cjs cached"], "no TOML parser loaded when the document comes from the cache");
+    assert.deepEqual(r.scripts, ["ddns.cjs cached", "ddns-provider-cloudflare.cjs cached"], "no TOML parser loaded when the document comes from the cache");
     // An edit (a new identity) is parsed and applied, whatever the cache says.
     await t.setConfig("198.51.100.46");
     const edited = await t.run();
     assert.match(edited.stdout, /now points to 198\.51\.100\.46/);
-    assert.deepEqual(edited.scripts, ["ddns.cjs cached", "ddns-toml.cjs cached"]);
+    assert.deepEqual(edited.scripts, ["ddns.cjs cached", "ddns-toml.cjs cached", "ddns-provider-cloudflare.cjs cached"]);
     assert.match(await readFile(docPath, "utf8"), /"address":"198\.51\.100\.46"/);
   });
 

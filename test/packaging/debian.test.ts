@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // build/test/packaging/ -> repository root. `npm test` builds dist/ first.
@@ -54,7 +54,14 @@ describe("Packaging - debian/", () => {
   it("debian/ddns.install/every source/exists after the build", () => {
     for (const line of read("debian/ddns.install").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"))) {
       const src = line.split(/\s+/)[0] as string;
-      assert.ok(existsSync(join(root, src)), `${src} (debian/ddns.install)`);
+      if (!src.includes("*")) {
+        assert.ok(existsSync(join(root, src)), `${src} (debian/ddns.install)`);
+        continue;
+      }
+      // A glob (dh_install expands it): it must match at least one file.
+      const dir = dirname(src);
+      const re = new RegExp(`^${basename(src).replace(/[.]/g, "\\.").replace(/\*/g, "[^/]*")}$`);
+      assert.ok(readdirSync(join(root, dir)).some((n) => re.test(n)), `${src} (debian/ddns.install) matches nothing`);
     }
   });
 

@@ -1,6 +1,6 @@
 import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOutcome, ReadOutcome, RecordRead, RecordUpdate } from "../types.js";
 import { cloudflareSpec } from "./spec.js";
-import { DdnsError } from "../../errors.js";
+import { DdnsError, isDdnsError } from "../../errors.js";
 import { retryAfterMs } from "../kit/rest.js";
 import { foreignRecords, refuseForeign } from "../kit/record-sets.js";
 
@@ -335,7 +335,7 @@ class CloudflareProvider implements DnsProvider {
         signal,
       });
     } catch (e) {
-      if (!(e instanceof DdnsError)) throw e;
+      if (!isDdnsError(e)) throw e;
       return { ok: false, failure: fail("transient", `cloudflare could not be reached to ${what}: ${e.message}`) };
     }
     const status = res.status;

@@ -1,7 +1,7 @@
 import type { DnsProvider, ProviderCache, ProviderDeps, ProviderSettings, PushOutcome, RecordUpdate } from "../types.js";
 import type { HttpRequest, HttpResponse } from "../../net/types.js";
 import type { Family } from "../../ip-source/types.js";
-import { DdnsError } from "../../errors.js";
+import { DdnsError, isDdnsError } from "../../errors.js";
 import { dyndns2Preset, type Dyndns2Class, type Dyndns2Preset } from "./spec.js";
 import { baseUrl, canonical, excerpt, retryAfterMs } from "../kit/rest.js";
 
@@ -249,7 +249,7 @@ class Dyndns2Provider implements DnsProvider {
         res = await this.deps.http.request({ ...req, url: to });
       }
     } catch (e) {
-      if (!(e instanceof DdnsError)) throw e;
+      if (!isDdnsError(e)) throw e;
       return this.every(job, { kind: "transient", reason: `${this.preset.label} could not be reached to update ${names}: ${e.message}` });
     }
     const out = dynv6 ? this.readDynv6(res, job) : this.read(res, job);
