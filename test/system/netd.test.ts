@@ -25,7 +25,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -65,7 +65,16 @@ function installLikeThePackage(root: string): void {
   };
   for (const line of readFileSync(join(REPO, "debian/ddns.install"), "utf8").split("\n")) {
     const [from, dest] = line.trim().split(/\s+/);
-    if (from && dest) put(from, join(dest, basename(from)));
+    if (!from || !dest) continue;
+    if (!from.includes("*")) {
+      put(from, join(dest, basename(from)));
+      continue;
+    }
+    // A glob, as dh_install expands it (the provider parts: dist/ddns-provider-*.cjs).
+    const re = new RegExp(`^${basename(from).replace(/\./g, "\\.").replace(/\*/g, "[^/]*")}$`);
+    const names = readdirSync(join(REPO, dirname(from))).filter((n) => re.test(n));
+    assert.ok(names.length > 0, `${from} (debian/ddns.install) matches nothing`);
+    for (const n of names) put(join(dirname(from), n), join(dest, n));
   }
   for (const line of readFileSync(join(REPO, "debian/ddns.links"), "utf8").split("\n")) {
     const [target, link] = line.trim().split(/\s+/);
