@@ -1,7 +1,5 @@
 import type { ProviderFactory, ProviderSpec } from "./types.js";
-import { dirname } from "node:path";
-import { runCached } from "../code-cache.js";
-import { BUILD_ID } from "../version.js";
+import { runPart } from "../code-cache.js";
 import { cloudflareSpec } from "./cloudflare/spec.js";
 import { cloudnsSpec } from "./cloudns/spec.js";
 import { desecSpec } from "./desec/spec.js";
@@ -43,8 +41,7 @@ declare global {
  * carries no provider code, and one that pushes carries its own provider's only.
  */
 function part(type: string): unknown {
-  // In the bundle import.meta.url is the bundle's path (scripts/build.mjs).
-  return runCached(`${dirname(import.meta.url)}/ddns-provider-${type}.cjs`, BUILD_ID);
+  return runPart(`ddns-provider-${type}.cjs`);
 }
 
 interface Room {
